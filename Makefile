@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL := models/engage.tar.gz
+RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
+
+.PHONY: run test bench lint venv train check-campaigns clean
+
+venv: $(STAMP)
+
+# One resolver run over pyproject.toml (pins included) keeps Rasa's own pins intact.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { PY=$$(scripts/find-python) && echo "Creating $(VENV) with $$PY" && $$PY -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip check
+	@touch $(STAMP)
+
+# Retrain only when the Rasa configuration or training data changed.
+$(MODEL): $(STAMP) $(RASA_INPUTS)
+	$(BIN)/rasa train --fixed-model-name engage --out models --quiet
+	@touch $(MODEL)
+
+train: $(MODEL)
+
+run: $(STAMP) $(MODEL)
+	$(BIN)/engage run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) $(MODEL)
+	$(BIN)/python -m bench.conversations
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot actions tests bench
+
+check-campaigns: $(STAMP)
+	@for f in campaigns/*.yml; do $(BIN)/engage campaign check $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) models/*.tar.gz var

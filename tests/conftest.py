@@ -1,0 +1,80 @@
+"""Shared fixtures: the repository paths, a trained Rasa model, and the real services.
+
+PostgreSQL and Redis tests use the real servers. Where they are not reachable the tests skip
+with the reason, except under CI=true, where a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+RASA_INPUTS = [ROOT / "config.yml", ROOT / "domain.yml", *sorted((ROOT / "data").glob("*.yml"))]
+POSTGRES_URL = os.environ.get(
+    "ENGAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, url: str, default_port: int) -> None:
+    """Skip when a service is missing on a developer machine; fail under CI."""
+    if reachable(url, default_port):
+        return
+    message = f"{name} is not reachable at {url}"
+    if in_ci():
+        pytest.fail(f"{message}, and CI=true requires it", pytrace=False)
+    pytest.skip(f"{message} (set ENGAGE_TEST_{name.upper()}_URL, or start it)")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    require_service("postgres", POSTGRES_URL, 5432)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    require_service("redis", REDIS_URL, 6379)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def rasa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained from the repository's Rasa files, once per test session.
+
+    Reuses models/engage.tar.gz when it is newer than every training input (as `make run`
+    leaves it); otherwise trains into a temporary folder so the test never touches models/.
+    """
+    existing = ROOT / "models" / "engage.tar.gz"
+    if existing.exists() and all(existing.stat().st_mtime > p.stat().st_mtime for p in RASA_INPUTS):
+        return existing
+    out = tmp_path_factory.mktemp("models")
+    rasa = shutil.which("rasa", path=str(VENV_BIN)) or "rasa"
+    subprocess.run(
+        [rasa, "train", "--fixed-model-name", "engage", "--out", str(out), "--quiet"],
+        cwd=ROOT,
+        check=True,
+    )
+    return out / "engage.tar.gz"
