@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin adapters over the engine and service layer in `bot/`."""

@@ -1,0 +1,71 @@
+"""The published campaigns, cached in memory and reloaded whenever anything is published."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from sqlalchemy.orm import Session
+
+from bot.campaigns.model import Campaign
+from bot.store.models import CampaignVersion
+from bot.store.repository import CampaignRepository
+
+KEYWORD_NOISE = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def keyword_of(text: str) -> str:
+    """'  buses! ' -> 'BUSES'; '/start BUSES' (Telegram deep link) -> 'BUSES'."""
+    text = text.strip()
+    if text.lower().startswith("/start"):
+        text = text[len("/start"):]
+    return KEYWORD_NOISE.sub("", text).upper()
+
+
+class Catalogue:
+    def __init__(self, check_every: float = 2.0) -> None:
+        self.check_every = check_every
+        self._checked_at = 0.0
+        self._revision: tuple[int, int] | None = None
+        self._by_keyword: dict[str, int] = {}
+        self._by_id: dict[int, tuple[CampaignVersion, Campaign]] = {}
+
+    def refresh(self, session: Session) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self.check_every and self._revision is not None:
+            return
+        self._checked_at = now
+        repo = CampaignRepository(session)
+        revision = repo.revision()
+        if revision == self._revision:
+            return
+        self._revision = revision
+        self._by_id.clear()
+        self._by_keyword = {}
+        for row in repo.live_versions():
+            campaign = self._remember(row)
+            for keyword in campaign.keywords:
+                self._by_keyword[keyword.upper()] = row.id
+
+    def _remember(self, row: CampaignVersion) -> Campaign:
+        campaign = Campaign.from_dict(row.definition)
+        self._by_id[row.id] = (row, campaign)
+        return campaign
+
+    def for_keyword(self, session: Session, text: str) -> tuple[CampaignVersion, Campaign] | None:
+        if len(text) > 64:
+            return None
+        version_id = self._by_keyword.get(keyword_of(text))
+        return self.version(session, version_id) if version_id else None
+
+    def version(self, session: Session, version_id: int) -> tuple[CampaignVersion, Campaign]:
+        if version_id not in self._by_id:
+            self._remember(session.get(CampaignVersion, version_id))
+        return self._by_id[version_id]
+
+    def keywords(self) -> list[str]:
+        """The first keyword of each live campaign, to tell a resident how to start."""
+        seen: dict[int, str] = {}
+        for keyword, version_id in self._by_keyword.items():
+            seen.setdefault(version_id, keyword)
+        return sorted(seen.values())

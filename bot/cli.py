@@ -1,0 +1,312 @@
+"""The `engage` command: run the bot, manage campaigns, talk to it, export and erase.
+
+Every command explains itself with --help and an example, and answers mistakes with a plain
+message and exit status 1, changing nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bot import config
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _factory():
+    from bot.store.db import session_factory
+
+    return session_factory(config.database_url())
+
+
+def _fail(message: str) -> int:
+    print(f"Error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+# --- db -------------------------------------------------------------------------------------
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.store.migrate import upgrade
+
+    upgrade(config.database_url())
+    print("Database is up to date.")
+    return EXIT_OK
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+def cmd_campaign_check(args: argparse.Namespace) -> int:
+    from bot.campaigns.check import check_campaign
+
+    errors = 0
+    for path in args.files:
+        if not Path(path).exists():
+            errors += 1
+            print(f"{path}: error: no such file")
+            continue
+        problems = check_campaign(path)
+        for problem in problems:
+            print(problem)
+        found = sum(p.level == "error" for p in problems)
+        errors += found
+        warnings = len(problems) - found
+        print(f"{path}: {found} error(s), {warnings} warning(s)")
+    return EXIT_ERROR if errors else EXIT_OK
+
+
+def publish_files(paths: list[str]) -> list[str]:
+    """Check and publish campaign files; raise CampaignInvalid before storing anything."""
+    from bot.campaigns.loader import load_campaign
+    from bot.store.db import transaction
+    from bot.store.repository import CampaignRepository
+
+    campaigns = [load_campaign(Path(path)) for path in paths]
+    lines = []
+    with transaction(_factory()) as session:
+        repo = CampaignRepository(session)
+        for campaign in campaigns:
+            result = repo.publish(campaign)
+            lines.append(f"{result.slug}: version {result.version} {result.action}")
+    return lines
+
+
+def cmd_campaign_publish(args: argparse.Namespace) -> int:
+    from bot.campaigns.loader import CampaignInvalid
+
+    missing = [path for path in args.files if not Path(path).exists()]
+    if missing:
+        return _fail(f"no such file: {', '.join(missing)}")
+    try:
+        for line in publish_files(args.files):
+            print(line)
+    except CampaignInvalid as invalid:
+        for problem in invalid.problems:
+            print(problem, file=sys.stderr)
+        return _fail("nothing was published; fix the errors above (see `engage campaign check`).")
+    return EXIT_OK
+
+
+def cmd_campaign_list(args: argparse.Namespace) -> int:
+    from bot.campaigns.model import Campaign
+    from bot.store.db import transaction
+    from bot.store.repository import CampaignRepository
+
+    with transaction(_factory()) as session:
+        rows = CampaignRepository(session).live_versions()
+        if not rows:
+            print("No campaigns are published yet. Publish one with `engage campaign publish FILE`.")
+        for row in rows:
+            campaign = Campaign.from_dict(row.definition)
+            print(f"{row.slug}  v{row.version}  keywords: {', '.join(campaign.keywords)}  "
+                  f"languages: {', '.join(campaign.languages)}")
+    return EXIT_OK
+
+
+# --- run ------------------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.stack import Stack, StackConfig, StackError
+    from bot.store.migrate import upgrade
+
+    model = Path(args.model)
+    if not model.exists():
+        return _fail(f"no trained model at {model}. `make run` trains one first.")
+    secret, created = config.ensure_local_secret()
+    if created:
+        print(f"WARNING: ENGAGE_SECRET_KEY is not set. Created a local key in {config.key_file()}.\n"
+              "         Fine for trying the bot; in production set ENGAGE_SECRET_KEY and keep it safe:\n"
+              "         losing it unlinks every pseudonym from its contact.", file=sys.stderr)
+    url = config.database_url()
+    upgrade(url)
+    examples = sorted(str(p) for p in (config.ROOT / "campaigns").glob("*.yml"))
+    for line in publish_files(examples):
+        print(f"Published {line}")
+    stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
+                              rasa_port=args.rasa_port, action_port=args.action_port))
+    print("Starting the action server and the Rasa server (about 20 seconds)...")
+    try:
+        stack.start()
+    except StackError as error:
+        return _fail(str(error))
+    print(textwrap.dedent(f"""
+        The bot is running.
+          Talk to it in this terminal's neighbour:  .venv/bin/engage chat --campaign buses-2026
+          Or over HTTP:  curl -s -XPOST {stack.config.rasa_url}/webhooks/rest/webhook \\
+                           -d '{{"sender": "me", "message": "BUSES"}}'
+          Database: {url}
+        Press Ctrl-C to stop everything.
+    """))
+    try:
+        while all(p.popen.poll() is None for p in stack.processes.values()):
+            time.sleep(0.5)
+        dead = [p.name for p in stack.processes.values() if p.popen.poll() is not None]
+        print(f"{', '.join(dead)} stopped unexpectedly; stopping the rest.", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\nStopping...")
+        return EXIT_OK
+    finally:
+        stack.stop()
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+def send(url: str, sender: str, message: str, timeout: float = 30) -> list[str]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
+        return [m.get("text", "") for m in json.loads(reply.read())]
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.campaigns.model import Campaign
+    from bot.store.db import transaction
+    from bot.store.repository import CampaignRepository
+
+    with transaction(_factory()) as session:
+        row = CampaignRepository(session).latest(args.campaign)
+        if row is None:
+            return _fail(f"no campaign called '{args.campaign}'. See `engage campaign list`.")
+        keyword = Campaign.from_dict(row.definition).keywords[0]
+    sender = f"chat:{args.as_name or getpass.getuser()}"
+    print(f"You are texting as '{sender}'. Type your replies; Ctrl-D or Ctrl-C to leave.\n")
+    message = keyword
+    print(f"you> {message}")
+    try:
+        while True:
+            try:
+                replies = send(args.url, sender, message)
+            except (urllib.error.URLError, OSError) as error:
+                return _fail(f"cannot reach the bot at {args.url} ({error}). Is `make run` running?")
+            for reply in replies:
+                print(textwrap.indent(reply, "bot> ", lambda _: True), end="\n\n")
+            message = input("you> ")
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return EXIT_OK
+
+
+# --- export and erase -----------------------------------------------------------------------
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import UnknownCampaign, to_csv, to_jsonl
+    from bot.store.db import transaction
+
+    try:
+        with transaction(_factory()) as session:
+            text = (to_jsonl if args.format == "jsonl" else to_csv)(session, args.campaign)
+    except UnknownCampaign as error:
+        return _fail(str(error))
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {text.count(chr(10)) - (args.format == 'csv')} participant(s) to {args.output}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from bot.privacy import pseudonym
+    from bot.store.db import transaction
+    from bot.store.erase import erase_pseudonym
+
+    if args.participant:
+        name = args.participant
+    else:
+        secret = config.read_secret()
+        if not secret:
+            return _fail("erasing by address needs the secret key (ENGAGE_SECRET_KEY).")
+        name = pseudonym(secret, args.channel, args.address)
+    with transaction(_factory()) as session:
+        held = erase_pseudonym(session, name, requested_by="staff")
+    print(f"Erased everything held about {name}." if held else f"Nothing was held about {name}.")
+    return EXIT_OK
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+def _command(sub, name: str, func, help_text: str, example: str):
+    parser = sub.add_parser(name, help=help_text, description=help_text,
+                            epilog=f"example:\n  {example}",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="engage", description="Run the engagement bot and manage its campaigns.",
+        epilog="example:\n  engage campaign check campaigns/buses-2026.yml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = _command(sub, "run", cmd_run, "Start the Rasa server and the action server.",
+                   "engage run")
+    run.add_argument("--model", default=str(config.ROOT / "models" / "engage.tar.gz"))
+    run.add_argument("--rasa-port", type=int, default=int(os.environ.get("ENGAGE_RASA_PORT", 5005)))
+    run.add_argument("--action-port", type=int,
+                     default=int(os.environ.get("ENGAGE_ACTION_PORT", 5055)))
+
+    db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db", required=True)
+    _command(db, "upgrade", cmd_db_upgrade, "Bring the database to the newest schema.",
+             "engage db upgrade")
+
+    campaign = sub.add_parser("campaign", help="Check, publish and list campaigns.")
+    csub = campaign.add_subparsers(dest="campaign_command", required=True)
+    check = _command(csub, "check", cmd_campaign_check,
+                     "Report every problem in campaign files, with line numbers.",
+                     "engage campaign check campaigns/buses-2026.yml")
+    check.add_argument("files", nargs="+")
+    publish = _command(csub, "publish", cmd_campaign_publish,
+                       "Publish campaign files (a changed campaign becomes a new version).",
+                       "engage campaign publish campaigns/buses-2026.yml")
+    publish.add_argument("files", nargs="+")
+    _command(csub, "list", cmd_campaign_list, "List the published campaigns.",
+             "engage campaign list")
+
+    chat = _command(sub, "chat", cmd_chat,
+                    "Talk to the running bot in this terminal, as a resident would by SMS.",
+                    "engage chat --campaign buses-2026 --as alice")
+    chat.add_argument("--campaign", required=True, help="campaign id, e.g. buses-2026")
+    chat.add_argument("--as", dest="as_name", help="who you are (a new name is a new resident)")
+    chat.add_argument("--url", default=config.load().rasa_url)
+
+    export = _command(sub, "export", cmd_export,
+                      "Export a campaign's answers (pseudonyms only).",
+                      "engage export buses-2026 --format csv -o buses.csv")
+    export.add_argument("campaign")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    erase = _command(sub, "erase", cmd_erase,
+                     "Erase everything held about one resident, in every store.",
+                     "engage erase --address +447700900123 --channel sms")
+    who = erase.add_mutually_exclusive_group(required=True)
+    who.add_argument("--participant", help="the pseudonym shown in exports (p_...)")
+    who.add_argument("--address", help="phone number or chat id (needs --channel)")
+    erase.add_argument("--channel", default="sms", help="sms, whatsapp, telegram or rest")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except config.MissingSecret as error:
+        return _fail(str(error))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Erasure: everything held about one pseudonym goes, in every store, leaving only the bare fact."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.store.models import (
+    CampaignVersion,
+    ConsentRecord,
+    Contact,
+    Erasure,
+    Participant,
+    Response,
+)
+
+RASA_EVENTS_TABLE = "events"
+
+
+def delete_tracker_events(session: Session, pseudonym: str) -> int:
+    """Delete the Rasa tracker store's events for this sender, when the table is here."""
+    bind = session.get_bind()
+    if not sa.inspect(bind).has_table(RASA_EVENTS_TABLE):
+        return 0
+    result = session.execute(
+        sa.text(f"DELETE FROM {RASA_EVENTS_TABLE} WHERE sender_id = :sender"), {"sender": pseudonym}
+    )
+    return result.rowcount or 0
+
+
+def erase_pseudonym(
+    session: Session, pseudonym: str, requested_by: str, include_tracker: bool = True
+) -> bool:
+    """Remove responses, consent records, participation, vault entry (and tracker events).
+
+    Returns whether anything was held. Called inside a Rasa turn, `include_tracker` is False:
+    the tracker store erases the conversation itself once Rasa has saved the turn.
+    """
+    participants = session.query(Participant).filter_by(pseudonym=pseudonym).all()
+    ids = [p.id for p in participants]
+    slugs = sorted(
+        {slug for (slug,) in session.query(CampaignVersion.slug)
+         .filter(CampaignVersion.id.in_([p.campaign_id for p in participants])).all()}
+    )
+    held = bool(ids)
+    if ids:
+        session.query(Response).filter(Response.participant_id.in_(ids)).delete(synchronize_session=False)
+        session.query(ConsentRecord).filter(ConsentRecord.participant_id.in_(ids)).delete(
+            synchronize_session=False
+        )
+        session.query(Participant).filter(Participant.id.in_(ids)).delete(synchronize_session=False)
+    held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
+    if include_tracker:
+        held |= bool(delete_tracker_events(session, pseudonym))
+    for slug in slugs or [None]:
+        session.add(Erasure(campaign_slug=slug, requested_by=requested_by))
+    return held

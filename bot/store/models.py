@@ -1,0 +1,114 @@
+"""Tables. Rasa's own `events` table (the tracker store) lives beside these in the same database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class CampaignVersion(Base):
+    """One published version of a campaign. Immutable once anyone has taken part."""
+
+    __tablename__ = "campaign_versions"
+    __table_args__ = (sa.UniqueConstraint("slug", "version", name="uq_campaign_slug_version"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(64), nullable=False, index=True)
+    version = sa.Column(sa.Integer, nullable=False)
+    definition = sa.Column(sa.JSON, nullable=False)
+    checksum = sa.Column(sa.String(64), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default="live")
+    published_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class Participant(Base):
+    """A resident's part in one campaign version, known only by pseudonym."""
+
+    __tablename__ = "participants"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    pseudonym = sa.Column(sa.String(64), nullable=False, index=True)
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaign_versions.id"), nullable=False)
+    channel = sa.Column(sa.String(32), nullable=False)
+    language = sa.Column(sa.String(8), nullable=False)
+    phase = sa.Column(sa.String(32), nullable=False)
+    consent = sa.Column(sa.String(16), nullable=False, default="none")
+    status = sa.Column(sa.String(16), nullable=False, default="in_progress")
+    state = sa.Column(sa.JSON, nullable=False)
+    started_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    completed_at = sa.Column(sa.DateTime)
+
+    campaign = relationship("CampaignVersion", lazy="joined")
+
+
+class ConsentRecord(Base):
+    """What the resident agreed to (or declined): which text version, when, on which channel."""
+
+    __tablename__ = "consent_records"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    participant_id = sa.Column(
+        sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaign_versions.id"), nullable=False)
+    consent_version = sa.Column(sa.String(64), nullable=False)
+    decision = sa.Column(sa.String(16), nullable=False)
+    channel = sa.Column(sa.String(32), nullable=False)
+    language = sa.Column(sa.String(8), nullable=False)
+    decided_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    withdrawn_at = sa.Column(sa.DateTime)
+
+
+class Response(Base):
+    """One consented answer: raw text as sent, and the normalised value the engine parsed."""
+
+    __tablename__ = "responses"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "step_id", name="uq_response_step"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    participant_id = sa.Column(
+        sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=False
+    )
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaign_versions.id"), nullable=False)
+    step_id = sa.Column(sa.String(64), nullable=False)
+    raw_text = sa.Column(sa.Text, nullable=False)
+    value = sa.Column(sa.JSON)
+    skipped = sa.Column(sa.Boolean, nullable=False, default=False)
+    language = sa.Column(sa.String(8), nullable=False)
+    answered_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+sa.Index("ix_responses_campaign_step", Response.campaign_id, Response.step_id)
+
+
+class Contact(Base):
+    """The contact vault: the only place a phone number or chat id is kept, encrypted."""
+
+    __tablename__ = "contacts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    pseudonym = sa.Column(sa.String(64), nullable=False, unique=True)
+    channel = sa.Column(sa.String(32), nullable=False)
+    address_encrypted = sa.Column(sa.LargeBinary, nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    opted_out_at = sa.Column(sa.DateTime)
+
+
+class Erasure(Base):
+    """The bare fact that data was erased: no pseudonym, no contact, no answers."""
+
+    __tablename__ = "erasures"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    campaign_slug = sa.Column(sa.String(64))
+    requested_by = sa.Column(sa.String(16), nullable=False)
+    erased_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)

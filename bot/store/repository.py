@@ -1,0 +1,175 @@
+"""Repositories: the only place that knows how campaigns, participants and answers are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.campaigns.model import Campaign
+from bot.store.models import CampaignVersion, ConsentRecord, Participant, Response, utcnow
+
+
+def checksum(definition: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    slug: str
+    version: int
+    action: str  # "created", "updated" (no one had taken part yet) or "unchanged"
+
+
+class CampaignRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def latest(self, slug: str) -> CampaignVersion | None:
+        return (
+            self.session.query(CampaignVersion)
+            .filter_by(slug=slug)
+            .order_by(CampaignVersion.version.desc())
+            .first()
+        )
+
+    def publish(self, campaign: Campaign) -> PublishResult:
+        """Publish a definition. A version anyone has taken part in is never changed."""
+        definition = campaign.to_dict()
+        digest = checksum(definition)
+        current = self.latest(campaign.id)
+        if current is not None and current.checksum == digest:
+            return PublishResult(campaign.id, current.version, "unchanged")
+        if current is not None and not self._has_participants(current.id):
+            current.definition, current.checksum = definition, digest
+            current.published_at = utcnow()
+            return PublishResult(campaign.id, current.version, "updated")
+        version = (current.version + 1) if current else 1
+        status = current.status if current else "live"
+        self.session.add(
+            CampaignVersion(slug=campaign.id, version=version, definition=definition,
+                            checksum=digest, status=status)
+        )
+        self.session.flush()
+        return PublishResult(campaign.id, version, "created")
+
+    def _has_participants(self, campaign_id: int) -> bool:
+        return self.session.query(Participant.id).filter_by(campaign_id=campaign_id).first() is not None
+
+    def live_versions(self) -> list[CampaignVersion]:
+        """The newest version of every campaign that is open for new residents."""
+        newest = (
+            self.session.query(CampaignVersion.slug, sa.func.max(CampaignVersion.version).label("v"))
+            .group_by(CampaignVersion.slug)
+            .subquery()
+        )
+        return (
+            self.session.query(CampaignVersion)
+            .join(newest, sa.and_(CampaignVersion.slug == newest.c.slug,
+                                  CampaignVersion.version == newest.c.v))
+            .filter(CampaignVersion.status == "live")
+            .all()
+        )
+
+    def revision(self) -> tuple[int, int]:
+        """Changes whenever anything is published, so caches know when to reload."""
+        count, newest = self.session.query(
+            sa.func.count(CampaignVersion.id), sa.func.max(CampaignVersion.published_at)
+        ).one()
+        return count, hash(newest)
+
+
+class ParticipantRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def latest_for(self, pseudonym: str) -> Participant | None:
+        return (
+            self.session.query(Participant)
+            .filter_by(pseudonym=pseudonym)
+            .order_by(Participant.id.desc())
+            .first()
+        )
+
+    def add(self, participant: Participant) -> Participant:
+        self.session.add(participant)
+        self.session.flush()
+        return participant
+
+    def for_campaign(self, slug: str) -> list[Participant]:
+        return (
+            self.session.query(Participant)
+            .join(CampaignVersion)
+            .filter(CampaignVersion.slug == slug)
+            .order_by(Participant.id)
+            .all()
+        )
+
+
+class ConsentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, participant: Participant, consent_version: str, decision: str) -> None:
+        self.session.add(
+            ConsentRecord(
+                participant_id=participant.id, campaign_id=participant.campaign_id,
+                consent_version=consent_version, decision=decision,
+                channel=participant.channel, language=participant.language,
+            )
+        )
+
+    def has_given(self, participant: Participant) -> bool:
+        return (
+            self.session.query(ConsentRecord.id)
+            .filter_by(participant_id=participant.id, decision="given", withdrawn_at=None)
+            .first()
+            is not None
+        )
+
+    def withdraw(self, participant: Participant) -> None:
+        self.session.query(ConsentRecord).filter_by(
+            participant_id=participant.id, decision="given", withdrawn_at=None
+        ).update({"withdrawn_at": utcnow()})
+
+
+class ResponseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save(self, participant: Participant, step_id: str, raw: str, value: Any,
+             language: str, skipped: bool) -> None:
+        """Idempotent per (participant, step): a replayed message never adds a second answer."""
+        existing = (
+            self.session.query(Response)
+            .filter_by(participant_id=participant.id, step_id=step_id)
+            .one_or_none()
+        )
+        if existing is None:
+            self.session.add(
+                Response(participant_id=participant.id, campaign_id=participant.campaign_id,
+                         step_id=step_id, raw_text=raw, value=value, language=language,
+                         skipped=skipped)
+            )
+        else:
+            existing.raw_text, existing.value, existing.skipped = raw, value, skipped
+            existing.language, existing.answered_at = language, utcnow()
+
+    def tallies(self, slug: str, step_id: str) -> Counter[str]:
+        """How many residents chose each value so far, across every version of the campaign."""
+        rows = (
+            self.session.query(Response.value)
+            .join(CampaignVersion, CampaignVersion.id == Response.campaign_id)
+            .filter(CampaignVersion.slug == slug, Response.step_id == step_id,
+                    Response.skipped.is_(False))
+            .all()
+        )
+        return Counter(str(value) for (value,) in rows if value is not None)
+
+    def for_participant(self, participant_id: int) -> list[Response]:
+        return self.session.query(Response).filter_by(participant_id=participant_id).all()
