@@ -22,10 +22,10 @@ from bot import config
 EXIT_OK, EXIT_ERROR = 0, 1
 
 
-def _factory():
+def _factory(url: str | None = None):
     from bot.store.db import session_factory
 
-    return session_factory(config.database_url())
+    return session_factory(url or config.database_url())
 
 
 def _fail(message: str) -> int:
@@ -64,7 +64,7 @@ def cmd_campaign_check(args: argparse.Namespace) -> int:
     return EXIT_ERROR if errors else EXIT_OK
 
 
-def publish_files(paths: list[str]) -> list[str]:
+def publish_files(paths: list[str], url: str | None = None) -> list[str]:
     """Check and publish campaign files; raise CampaignInvalid before storing anything."""
     from bot.campaigns.loader import load_campaign
     from bot.store.db import transaction
@@ -72,7 +72,7 @@ def publish_files(paths: list[str]) -> list[str]:
 
     campaigns = [load_campaign(Path(path)) for path in paths]
     lines = []
-    with transaction(_factory()) as session:
+    with transaction(_factory(url)) as session:
         repo = CampaignRepository(session)
         for campaign in campaigns:
             result = repo.publish(campaign)
@@ -129,7 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     url = config.database_url()
     upgrade(url)
     examples = sorted(str(p) for p in (config.ROOT / "campaigns").glob("*.yml"))
-    for line in publish_files(examples):
+    for line in publish_files(examples, url):
         print(f"Published {line}")
     stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
                               rasa_port=args.rasa_port, action_port=args.action_port))
