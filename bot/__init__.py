@@ -1,0 +1,1 @@
+"""engage-bot: deliberation campaigns by SMS for residents who are seldom heard."""

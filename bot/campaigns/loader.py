@@ -1,0 +1,77 @@
+"""Read a campaign file into a `Campaign`, or say exactly what is wrong with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.campaigns.model import Campaign
+from bot.campaigns.problems import CampaignInvalid, Problem
+from bot.campaigns.validate import DEFAULT_SCALE, Validator
+from bot.campaigns.yamlnodes import Parsed, YamlSyntaxError, parse_yaml
+
+__all__ = ["Analysis", "CampaignInvalid", "analyse", "load_campaign"]
+
+
+@dataclass
+class Analysis:
+    """What reading a campaign found: the campaign (when it has no errors) and the problems."""
+
+    campaign: Campaign | None
+    problems: list[Problem] = field(default_factory=list)
+    parsed: Parsed | None = None
+    file: str = ""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+def _read(source: str | Path) -> tuple[str, str]:
+    """(file name, text): a Path or a one-line *.yml/*.yaml string is a file, else YAML text."""
+    if isinstance(source, Path):
+        return str(source), source.read_text(encoding="utf-8")
+    if "\n" not in source and source.strip().endswith((".yml", ".yaml")):
+        return source, Path(source).read_text(encoding="utf-8")
+    return "", source
+
+
+def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill the defaults the format promises (a scale without min/max runs 1 to 5)."""
+    steps = []
+    for step in data["steps"]:
+        if step.get("type") == "scale":
+            step = {"min": str(DEFAULT_SCALE[0]), "max": str(DEFAULT_SCALE[1]), **step}
+        steps.append(step)
+    return {**data, "steps": steps}
+
+
+def analyse(source: str | Path) -> Analysis:
+    """Parse and validate; never raises for anything wrong with the file itself."""
+    try:
+        file, text = _read(source)
+    except (OSError, UnicodeDecodeError) as error:
+        name = str(source)
+        reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (
+            error.strerror or str(error))
+        return Analysis(None, [Problem("error", None, "", f"cannot read the file: {reason}",
+                                       "", name)], None, name)
+    try:
+        parsed = parse_yaml(text)
+    except YamlSyntaxError as error:
+        message = (f"this is not valid YAML ({error}); check the indentation and that each "
+                   "field is written as 'name: value'")
+        return Analysis(None, [Problem("error", error.line, "", message, "", file)], None, file)
+    problems = Validator(parsed, file).run()
+    if any(p.level == "error" for p in problems):
+        return Analysis(None, problems, parsed, file)
+    return Analysis(Campaign.from_dict(_with_defaults(parsed.data)), problems, parsed, file)
+
+
+def load_campaign(path_or_text: str | Path) -> Campaign:
+    """The campaign in a file (or YAML text); raises CampaignInvalid listing every error."""
+    analysis = analyse(path_or_text)
+    if analysis.campaign is None:
+        raise CampaignInvalid(analysis.errors)
+    return analysis.campaign

@@ -1,0 +1,457 @@
+"""Errors in a parsed campaign file: everything that would stop it working for residents.
+
+Each message says what is wrong and what to do, in plain words, and points at a line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Literal
+
+from bot.campaigns.model import STEP_TYPES
+from bot.campaigns.problems import Problem
+from bot.campaigns.yamlnodes import Parsed, join
+from bot.engine.vocabulary import OPT_OUT, command_words, folded
+from bot.language import LANGUAGES, SUPPORTED
+from bot.text import fold
+
+CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+KEYWORD = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{2,20}$")
+
+TOP_FIELDS = ("id", "title", "organisation", "languages", "keywords", "retention_days",
+              "consent", "thanks", "steps")
+TOP_HINTS = {
+    "id": "a short name like buses-2026",
+    "title": "the campaign's name, in every language",
+    "organisation": "who is asking, in every language",
+    "languages": "a list like [en, cy]",
+    "keywords": "a list like [BUSES]",
+    "retention_days": "how many days answers are kept",
+    "consent": "the consent version and text",
+    "thanks": "the last message, in every language",
+    "steps": "the list of questions",
+}
+COMMON_STEP_FIELDS = ("id", "type", "text", "when")
+TYPE_FIELDS = {
+    "info": ("more",), "choice": ("options", "why"), "scale": ("min", "max", "labels"),
+    "rank": ("options",), "text": (), "reflect": ("of",), "revisit": ("of",),
+}
+REQUIRED_TYPE_FIELDS = {"choice": ("options",), "rank": ("options",), "reflect": ("of",),
+                        "revisit": ("of",)}
+CONDITION_FIELDS = ("step", "in", "at_least", "at_most")
+SCALE_LOWEST, SCALE_HIGHEST = 0, 10
+DEFAULT_SCALE = (1, 5)
+MAX_RANK_OPTIONS = 9
+MAX_EASY_OPTIONS = 9
+
+
+def _quoted(items: Any) -> str:
+    return ", ".join(f'"{item}"' for item in items)
+
+
+def _suggest(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def as_int(value: Any) -> int | None:
+    """A whole number written in the file, or None."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        return int(value)
+    return None
+
+
+class Validator:
+    """Walks the parsed file once and collects every error (and a few warnings)."""
+
+    def __init__(self, parsed: Parsed, file: str = "") -> None:
+        self.parsed = parsed
+        self.file = file
+        self.problems: list[Problem] = []
+        self.languages: list[str] = []
+        self.step_ids: set[str] = set()
+        self.earlier: dict[str, dict[str, Any]] = {}
+
+    # -- reporting -------------------------------------------------------------------------
+    def _add(self, level: Literal["error", "warning"], where: str, message: str,
+             subject: str) -> None:
+        line = self.parsed.line_of(where)
+        self.problems.append(Problem(level, line, where, message, subject, self.file))
+
+    def error(self, where: str, message: str, subject: str = "") -> None:
+        self._add("error", where, message, subject)
+
+    def warning(self, where: str, message: str, subject: str = "") -> None:
+        self._add("warning", where, message, subject)
+
+    # -- the whole file --------------------------------------------------------------------
+    def run(self) -> list[Problem]:
+        for where, line in self.parsed.duplicates:
+            key = where.rsplit(".", 1)[-1]
+            self.problems.append(Problem("error", line, where,
+                                         f'"{key}" is written twice here; keep only one', "",
+                                         self.file))
+        data = self.parsed.data
+        if data is None:
+            self.error("", "the file is empty; start from the example in docs/campaign-format.md")
+            return self.problems
+        if not isinstance(data, dict):
+            self.error("", "the file should be a list of fields (id, title, languages, ...), "
+                           "each on its own line as 'name: value'")
+            return self.problems
+        self.unknown_fields("", data, TOP_FIELDS, "a campaign")
+        for field in TOP_FIELDS:
+            if field not in data:
+                self.error("", f'the campaign needs "{field}" ({TOP_HINTS[field]})')
+        self.check_id(data.get("id"))
+        self.check_languages(data.get("languages"))
+        self.check_keywords(data.get("keywords"))
+        self.check_retention(data.get("retention_days"))
+        for field, label in (("title", "the title"), ("organisation", "the organisation"),
+                             ("thanks", "the thanks message")):
+            if field in data:
+                self.text(field, data[field], label)
+        self.check_consent(data.get("consent"))
+        self.check_steps(data.get("steps"))
+        return self.problems
+
+    def unknown_fields(self, path: str, data: dict[str, Any], allowed: tuple[str, ...],
+                       what: str, subject: str = "") -> None:
+        for key in data:
+            if key not in allowed:
+                self.error(join(path, key),
+                           f'"{key}" is not something {what} can have{_suggest(key, allowed)}',
+                           subject)
+
+    # -- top-level fields ------------------------------------------------------------------
+    def check_id(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not CAMPAIGN_ID.match(value):
+            self.error("id", f'the id "{value}" can only use lower-case letters, digits and '
+                             "dashes, like buses-2026")
+
+    def check_languages(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, list) or not value:
+            self.error("languages", "languages should be a list like [en, cy]")
+            return
+        for number, code in enumerate(value, start=1):
+            where = f"languages[{number}]"
+            if not isinstance(code, str) or code not in LANGUAGES:
+                self.error(where, f'"{code}" is not a supported language; use '
+                                  f"{', '.join(SUPPORTED)}")
+            elif code in self.languages:
+                self.error(where, f'the language "{code}" is listed twice')
+            else:
+                self.languages.append(code)
+
+    def check_keywords(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, list) or not value:
+            self.error("keywords", "keywords should be a list like [BUSES, TRAVEL]")
+            return
+        reserved = command_words() | {fold(n) for lang in LANGUAGES.values() for n in lang.names}
+        seen: set[str] = set()
+        for number, word in enumerate(value, start=1):
+            where = f"keywords[{number}]"
+            if not isinstance(word, str) or not KEYWORD.match(word):
+                self.error(where, f'the keyword "{word}" should be 2 to 20 letters and digits, '
+                                  "with at least one letter and no spaces")
+            elif word.upper() in seen:
+                self.error(where, f'the keyword "{word.upper()}" is listed twice')
+            elif fold(word) in reserved:
+                self.error(where, f'the keyword "{word.upper()}" already means something to the '
+                                  "bot (like STOP, HELP, YES or a language name); choose another")
+            if isinstance(word, str):
+                seen.add(word.upper())
+
+    def check_retention(self, value: Any) -> None:
+        if value is None:
+            return
+        days = as_int(value)
+        if days is None or days <= 0:
+            self.error("retention_days", f'retention_days is "{value}"; it should be a whole '
+                                         "number of days, more than 0, like 365")
+
+    def check_consent(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self.error("consent", 'consent should have a "version" and a "text"')
+            return
+        self.unknown_fields("consent", value, ("version", "text"), "consent")
+        version = value.get("version")
+        if not isinstance(version, str) or not version.strip():
+            self.error("consent.version", 'consent needs a "version", like "2026-11-a"; change '
+                                          "it whenever the consent text changes")
+        if "text" not in value:
+            self.error("consent", 'consent needs a "text" in every language')
+        else:
+            self.text("consent.text", value["text"], "the consent text")
+
+    # -- texts -----------------------------------------------------------------------------
+    def text(self, path: str, value: Any, label: str, subject: str = "") -> None:
+        """Every campaign language present and not empty."""
+        if value is None:
+            self.error(path, f"{label} is empty", subject)
+            return
+        if not isinstance(value, dict):
+            example = self.languages[0] if self.languages else "en"
+            self.error(path, f"{label} should have one text per language, like "
+                             f'"{example}: ..." on its own line', subject)
+            return
+        for code in self.languages:
+            words = value.get(code)
+            if code not in value:
+                self.error(path, f'{label} is missing the "{code}" translation', subject)
+            elif not isinstance(words, str) or not words.strip():
+                self.error(join(path, code), f'{label} has an empty "{code}" translation',
+                           subject)
+        for code in value:
+            if code not in self.languages and code in LANGUAGES:
+                self.warning(join(path, code), f'{label} has a "{code}" text, but "{code}" is '
+                                               "not in languages, so it will not be used", subject)
+            elif code not in LANGUAGES:
+                self.error(join(path, code), f'{label} has a text for "{code}", which is not a '
+                                             f"supported language ({', '.join(SUPPORTED)})",
+                           subject)
+
+    # -- steps -----------------------------------------------------------------------------
+    def check_steps(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, list) or not value:
+            self.error("steps", "steps should be a list with at least one step")
+            return
+        self.step_ids = {s.get("id") for s in value if isinstance(s, dict)
+                         and isinstance(s.get("id"), str)}
+        first_seen: dict[str, int] = {}
+        for number, step in enumerate(value, start=1):
+            path = f"steps[{number}]"
+            if not isinstance(step, dict):
+                self.error(path, "each step should have an id, a type and a text", path)
+                continue
+            step_id = step.get("id")
+            subject = f"{path} ({step_id})" if isinstance(step_id, str) else path
+            if step_id is None:
+                self.error(path, 'this step needs an "id"', subject)
+            elif not isinstance(step_id, str) or not STEP_ID.match(step_id):
+                self.error(join(path, "id"), f'the step id "{step_id}" can only use letters, '
+                                             "digits, _ and -", subject)
+            elif step_id in first_seen:
+                self.error(join(path, "id"), f'the step id "{step_id}" is already used by '
+                                             f"steps[{first_seen[step_id]}]", subject)
+            else:
+                first_seen[step_id] = number
+            self.check_step(path, step, subject)
+            if isinstance(step_id, str) and step_id not in self.earlier:
+                self.earlier[step_id] = step
+
+    def check_step(self, path: str, step: dict[str, Any], subject: str) -> None:
+        kind = step.get("type")
+        if kind is None:
+            self.error(path, f'this step needs a "type": {", ".join(STEP_TYPES)}', subject)
+        elif kind not in STEP_TYPES:
+            self.error(join(path, "type"), f'"{kind}" is not a step type{_suggest(str(kind), STEP_TYPES)}; '
+                                           f"use {', '.join(STEP_TYPES)}", subject)
+        if "text" not in step:
+            self.error(path, 'this step needs a "text" in every language', subject)
+        else:
+            self.text(join(path, "text"), step["text"], "text", subject)
+        if kind in TYPE_FIELDS:
+            allowed = COMMON_STEP_FIELDS + TYPE_FIELDS[kind]
+            self.unknown_fields(path, step, allowed, f"a {kind} step", subject)
+            for field in REQUIRED_TYPE_FIELDS.get(kind, ()):
+                if field not in step:
+                    self.error(path, f'a {kind} step needs "{field}"', subject)
+        for field, label in (("more", "more"), ("why", "why")):
+            if field in step and kind in TYPE_FIELDS and field in TYPE_FIELDS[kind]:
+                self.text(join(path, field), step[field], label, subject)
+        if kind in ("choice", "rank") and "options" in step:
+            self.check_options(path, step, kind, subject)
+        if kind == "scale":
+            self.check_scale(path, step, subject)
+        if kind in ("reflect", "revisit") and "of" in step:
+            self.check_of(path, step, kind, subject)
+        if "when" in step:
+            self.check_condition(join(path, "when"), step["when"], subject)
+
+    def check_options(self, path: str, step: dict[str, Any], kind: str, subject: str) -> None:
+        where = join(path, "options")
+        options = step["options"]
+        if not isinstance(options, list):
+            self.error(where, "options should be a list, each with an id and a text", subject)
+            return
+        if kind == "choice" and len(options) < 2:
+            self.error(where, f"a choice step needs at least 2 options; it has {len(options)}",
+                       subject)
+        if kind == "choice" and len(options) > MAX_EASY_OPTIONS:
+            self.warning(where, f"{len(options)} options is a lot to read by SMS; "
+                                f"{MAX_EASY_OPTIONS} or fewer is easier", subject)
+        if kind == "rank" and not 2 <= len(options) <= MAX_RANK_OPTIONS:
+            self.error(where, f"a rank step needs 2 to {MAX_RANK_OPTIONS} options (residents "
+                              f"reply with one digit each); it has {len(options)}", subject)
+        stops, commands = folded(OPT_OUT), command_words()
+        seen: set[str] = set()
+        for number, option in enumerate(options, start=1):
+            here = f"{where}[{number}]"
+            if not isinstance(option, dict):
+                self.error(here, f"option {number} should have an id and a text", subject)
+                continue
+            self.unknown_fields(here, option, ("id", "text"), "an option", subject)
+            option_id = option.get("id")
+            if option_id is None:
+                self.error(here, f'option {number} needs an "id" (the value that is stored)',
+                           subject)
+            elif not isinstance(option_id, str) or not STEP_ID.match(option_id):
+                self.error(join(here, "id"), f'the option id "{option_id}" can only use '
+                                             "letters, digits, _ and -", subject)
+            elif option_id in seen:
+                self.error(join(here, "id"), f'the option id "{option_id}" is used twice',
+                           subject)
+            else:
+                seen.add(option_id)
+            label = f'option {number} ("{option_id}")' if option_id else f"option {number}"
+            if "text" not in option:
+                self.error(here, f"{label} needs a text in every language", subject)
+                continue
+            self.text(join(here, "text"), option["text"], label, subject)
+            texts = option["text"] if isinstance(option["text"], dict) else {}
+            for code, words in texts.items():
+                key = fold(words) if isinstance(words, str) else ""
+                if key in stops:
+                    self.error(join(here, f"text.{code}"), f'{label} reads "{words}", which '
+                               "residents send to stop all messages; reword it", subject)
+                elif key in commands:
+                    self.warning(join(here, f"text.{code}"), f'{label} reads "{words}", which '
+                                 "is also a command word; residents can still reply with its "
+                                 "number", subject)
+
+    def check_scale(self, path: str, step: dict[str, Any], subject: str) -> None:
+        low, high = DEFAULT_SCALE
+        for field in ("min", "max"):
+            if field in step:
+                number = as_int(step[field])
+                if number is None or not SCALE_LOWEST <= number <= SCALE_HIGHEST:
+                    self.error(join(path, field), f'{field} is "{step[field]}"; it should be a '
+                               f"whole number from {SCALE_LOWEST} to {SCALE_HIGHEST}", subject)
+                    return
+                low, high = (number, high) if field == "min" else (low, number)
+        if low >= high:
+            self.error(join(path, "min"), f"the scale goes from {low} to {high}; min must be "
+                                          "smaller than max", subject)
+            return
+        labels = step.get("labels")
+        if labels is None:
+            return
+        if not isinstance(labels, dict):
+            self.error(join(path, "labels"), "labels should look like 1: {en: Strongly disagree}",
+                       subject)
+            return
+        for key, text in labels.items():
+            point = as_int(key)
+            where = join(path, f"labels.{key}")
+            if point is None or not low <= point <= high:
+                self.error(where, f'the label "{key}" is not a point on the scale '
+                                  f"({low} to {high})", subject)
+            else:
+                self.text(where, text, f"label {point}", subject)
+
+    def check_of(self, path: str, step: dict[str, Any], kind: str, subject: str) -> None:
+        target = step["of"]
+        where = join(path, "of")
+        allowed = ("choice",) if kind == "reflect" else ("choice", "scale", "rank")
+        wanted = " or ".join(allowed)
+        if target not in self.step_ids:
+            self.error(where, f'"of" refers to step "{target}", which does not exist', subject)
+        elif target not in self.earlier:
+            self.error(where, f'"of" refers to step "{target}", which comes later; it must be '
+                              f"an earlier {wanted} step", subject)
+        elif self.earlier[target].get("type") not in allowed:
+            self.error(where, f'"of" must be an earlier {wanted} step; "{target}" is a '
+                              f"{self.earlier[target].get('type')} step", subject)
+
+    def answer_kind(self, step_id: str) -> tuple[str, dict[str, Any]]:
+        """What an earlier step's answer is like, looking through revisits to the original."""
+        step = self.earlier[step_id]
+        if step.get("type") == "revisit" and step.get("of") in self.earlier:
+            return self.answer_kind(step["of"])
+        return str(step.get("type")), step
+
+    def check_condition(self, where: str, when: Any, subject: str) -> None:
+        if not isinstance(when, dict):
+            self.error(where, '"when" should look like {step: travel_mode, in: [bus]}', subject)
+            return
+        self.unknown_fields(where, when, CONDITION_FIELDS, '"when"', subject)
+        ref = when.get("step")
+        if ref is None:
+            self.error(where, '"when" needs the "step" whose answer it uses', subject)
+            return
+        if ref not in self.step_ids:
+            self.error(join(where, "step"), f'"when" refers to step "{ref}", which does not '
+                                            "exist", subject)
+            return
+        if ref not in self.earlier:
+            self.error(join(where, "step"), f'"when" refers to step "{ref}", which does not '
+                       "come before this one; a condition can only use an earlier answer",
+                       subject)
+            return
+        has_in = "in" in when
+        has_range = "at_least" in when or "at_most" in when
+        if has_in == has_range:
+            self.error(where, '"when" needs either "in" (for choice or reflect answers) or '
+                              '"at_least"/"at_most" (for scale answers)', subject)
+            return
+        kind, target = self.answer_kind(ref)
+        if has_in:
+            self.check_condition_in(where, when["in"], ref, kind, target, subject)
+        else:
+            self.check_condition_range(where, when, ref, kind, target, subject)
+
+    def check_condition_in(self, where: str, values: Any, ref: str, kind: str,
+                           target: dict[str, Any], subject: str) -> None:
+        if kind == "choice":
+            valid = [o.get("id") for o in target.get("options") or [] if isinstance(o, dict)]
+        elif kind == "reflect":
+            valid = ["yes", "no"]
+        else:
+            self.error(join(where, "in"), f'"in" only works with choice or reflect answers; '
+                                          f'"{ref}" is a {kind} step', subject)
+            return
+        if not isinstance(values, list) or not values:
+            self.error(join(where, "in"), f'"in" should be a list of answers, like [{valid[0] if valid else "bus"}]',
+                       subject)
+            return
+        for number, value in enumerate(values, start=1):
+            if value not in valid:
+                self.error(join(where, f"in[{number}]"), f'"{value}" is not an answer to step '
+                           f'"{ref}"; its answers are {_quoted(valid)}', subject)
+
+    def check_condition_range(self, where: str, when: dict[str, Any], ref: str, kind: str,
+                              target: dict[str, Any], subject: str) -> None:
+        if kind != "scale":
+            self.error(where, f'"at_least" and "at_most" only work with scale answers; "{ref}" '
+                              f"is a {kind} step", subject)
+            return
+        low = as_int(target.get("min", str(DEFAULT_SCALE[0])))
+        high = as_int(target.get("max", str(DEFAULT_SCALE[1])))
+        bounds: dict[str, int] = {}
+        for field in ("at_least", "at_most"):
+            if field not in when:
+                continue
+            number = as_int(when[field])
+            if number is None:
+                self.error(join(where, field), f'{field} should be a whole number', subject)
+            elif low is not None and high is not None and not low <= number <= high:
+                self.error(join(where, field), f"{field} is {number}, but step \"{ref}\" goes "
+                                               f"from {low} to {high}", subject)
+            else:
+                bounds[field] = number
+        if len(bounds) == 2 and bounds["at_least"] > bounds["at_most"]:
+            self.error(where, f"at_least ({bounds['at_least']}) is more than at_most "
+                              f"({bounds['at_most']}), so this step would never be asked", subject)
