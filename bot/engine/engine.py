@@ -1,0 +1,456 @@
+"""The conversation state machine: (campaign, state, reply) -> new state, messages, answers.
+
+Pure and synchronous: no I/O, no clock, no Rasa. Every reply is read in the same order:
+  1. stop words (exact match, any language)     4. the model's intent, when confident
+  2. other command words (exact match)          5. looser answer reading (fuzzy)
+  3. a clear answer to the current question     6. a short re-ask that lists the choices
+Free-text questions skip step 3, and only trust the model for short messages, so
+"please stop the buses being late" is an answer, not an opt-out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.campaigns.model import Campaign, Step
+from bot.engine import prompts
+from bot.engine.commands import INTENT_COMMANDS, Command, is_erase, keyword_command
+from bot.engine.flow import answer_type, next_step
+from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
+from bot.engine.parsing import (
+    MAX_TEXT,
+    parse_choice,
+    parse_free_text,
+    parse_number,
+    parse_rank,
+    parse_scale,
+    parse_yes_no,
+)
+from bot.engine.phrases import phrase
+from bot.engine.state import IN_PROGRESS, ParticipantState, Phase
+from bot.language import (
+    detect_language,
+    endonym,
+    find_language_name,
+    match_language_name,
+    requested_language,
+)
+from bot.text import clean_reply, normalise_for_sms
+
+MIN_CONFIDENCE = 0.8
+MAX_WORDS_FOR_INTENT_IN_FREE_TEXT = 4
+STUCK_AFTER = 2
+TERMINAL = (Phase.COMPLETED, Phase.DECLINED, Phase.ERASED)
+
+
+def start(campaign: Campaign) -> Outcome:
+    """The resident texted the keyword: the language menu, or the consent message."""
+    several = len(campaign.languages) > 1
+    state = ParticipantState(
+        phase=Phase.CHOOSING_LANGUAGE if several else Phase.AWAITING_CONSENT,
+        language=campaign.default_language,
+    )
+    turn = _Turn(campaign, state, NO_CONTEXT)
+    turn.say(turn.current_prompt())
+    return turn.outcome()
+
+
+def resume(campaign: Campaign, state: ParticipantState, context: Context = NO_CONTEXT) -> Outcome:
+    """They texted this campaign's keyword again: where they were, or a fresh start if they
+    had declined, opted out or erased (texting the keyword is asking to take part)."""
+    if state.phase in (Phase.DECLINED, Phase.OPTED_OUT, Phase.ERASED):
+        return start(campaign)
+    turn = _Turn(campaign, state.copy(), context)
+    turn.state.misunderstood = 0
+    if turn.state.phase is Phase.COMPLETED:
+        turn.say(turn.current_prompt())
+    else:
+        turn.say(turn.phrase("already"), turn.current_prompt())
+    return turn.outcome()
+
+
+def handle(campaign: Campaign, state: ParticipantState, reply: Reply,
+           context: Context = NO_CONTEXT) -> Outcome:
+    """Every message after the keyword. Never raises on anything a resident can send."""
+    turn = _Turn(campaign, state.copy(), context)
+    text = clean_reply(reply.text)
+    if turn.state.phase is Phase.OPTED_OUT:
+        # No reply ever again; a request to delete their data is still honoured, silently.
+        if is_erase(text) or _confident(reply, "erase"):
+            turn.erase(silent=True)
+        return turn.outcome()
+    turn.respond(text, reply)
+    return turn.outcome()
+
+
+def _confident(reply: Reply, intent: str | None = None) -> bool:
+    if reply.intent is None or reply.confidence < MIN_CONFIDENCE:
+        return False
+    return intent is None or reply.intent == intent
+
+
+class _Turn:
+    """One message's worth of work: the state being changed and everything produced."""
+
+    def __init__(self, campaign: Campaign, state: ParticipantState, context: Context) -> None:
+        self.campaign = campaign
+        self.state = state
+        self.context = context
+        self.messages: list[str] = []
+        self.answers: list[Answer] = []
+        self.events: list[Event] = []
+
+    # -- output ----------------------------------------------------------------------------
+    def outcome(self) -> Outcome:
+        return Outcome(self.state, self.messages, self.answers, self.events)
+
+    def say(self, *parts: str | None) -> None:
+        text = normalise_for_sms(prompts.lines(*parts))
+        if text:
+            self.messages.append(text)
+
+    def phrase(self, key: str, **fields: Any) -> str:
+        return phrase(key, self.state.language, **fields)
+
+    @property
+    def step(self) -> Step | None:
+        if self.state.step_id is None:
+            return None
+        return self.campaign.step(self.state.step_id)
+
+    def current_prompt(self) -> str:
+        """What the resident is being asked right now, in their language."""
+        state, lang = self.state, self.state.language
+        if state.phase is Phase.CHOOSING_LANGUAGE:
+            return prompts.language_menu(self.campaign)
+        if state.phase is Phase.AWAITING_CONSENT:
+            return prompts.consent_message(self.campaign, lang)
+        step = self.step
+        if state.phase is Phase.AWAITING_WHY and step is not None:
+            return prompts.why_message(step, lang)
+        if state.phase is Phase.IN_STEP and step is not None:
+            if step.type == "info" and state.detail_shown:
+                return prompts.more_message(step, lang)
+            return prompts.step_prompt(self.campaign, step, lang, self.context)
+        return prompts.status_message(self.campaign, state.phase, lang)
+
+    # -- reading a reply -------------------------------------------------------------------
+    def free_text_phase(self) -> bool:
+        step = self.step
+        if self.state.phase is Phase.AWAITING_WHY:
+            return True
+        return self.state.phase is Phase.IN_STEP and step is not None and step.type == "text"
+
+    def respond(self, text: str, reply: Reply) -> None:
+        command = keyword_command(text)
+        if command is not None:
+            self.command(command)
+        elif self.free_text_phase():
+            self.respond_free_text(text, reply)
+        elif self.strict_answer(text):
+            pass
+        elif self.language_request(text):
+            pass
+        elif self.intent(reply, text):
+            pass
+        elif not self.loose_answer(text):
+            self.misunderstood()
+
+    def respond_free_text(self, text: str, reply: Reply) -> None:
+        if self.language_request(text):
+            return
+        if len(text.split()) <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT and self.intent(reply, text):
+            return
+        value = parse_free_text(text)
+        if value is None:
+            self.misunderstood()
+        else:
+            self.take_free_text(text, value)
+
+    def strict_answer(self, text: str) -> bool:
+        phase = self.state.phase
+        if phase is Phase.CHOOSING_LANGUAGE:
+            return self.choose_from_menu(text)
+        if phase is Phase.AWAITING_CONSENT:
+            decision = parse_yes_no(text)
+            if decision is None:
+                return False
+            self.consent(decision)
+            return True
+        if phase is Phase.IN_STEP:
+            return self.answer(text, loose=False)
+        return False
+
+    def loose_answer(self, text: str) -> bool:
+        phase = self.state.phase
+        if phase is Phase.CHOOSING_LANGUAGE:
+            guess = detect_language(text, self.campaign.languages)
+            if guess is None:
+                return False
+            self.switch_language(guess, explicit=False)
+            return True
+        if phase is Phase.IN_STEP:
+            return self.answer(text, loose=True)
+        if phase in TERMINAL:
+            self.say(self.current_prompt())
+            return True
+        return False
+
+    def intent(self, reply: Reply, text: str) -> bool:
+        """Act on a confident meta-intent from the model; False if it does not apply here."""
+        if not _confident(reply):
+            return False
+        name = reply.intent or ""
+        if name in INTENT_COMMANDS:
+            self.command(INTENT_COMMANDS[name])
+        elif name == "change_language":
+            self.change_language(text)
+        elif name == "start" and self.state.phase in IN_PROGRESS:
+            self.say(self.phrase("already"), self.current_prompt())
+        elif name in ("greet", "start"):
+            self.say(self.current_prompt())
+        elif name in ("affirm", "deny"):
+            return self.yes_no(name == "affirm")
+        else:
+            return False
+        return True
+
+    def yes_no(self, yes: bool) -> bool:
+        """A yes or no from the model: consent, a reflect answer, or "go on" after info."""
+        step = self.step
+        if self.state.phase is Phase.AWAITING_CONSENT:
+            self.consent(yes)
+        elif self.state.phase is Phase.IN_STEP and step is not None and step.type == "info":
+            self.advance()
+        elif self.state.phase is Phase.IN_STEP and step is not None and \
+                answer_type(self.campaign, step) == "reflect":
+            self.record(step.id, "yes" if yes else "no", "yes" if yes else "no")
+            self.advance()
+        else:
+            return False
+        return True
+
+    # -- languages -------------------------------------------------------------------------
+    def choose_from_menu(self, text: str) -> bool:
+        languages = self.campaign.languages
+        number = parse_number(text)
+        if number is not None and 1 <= number <= len(languages):
+            self.switch_language(languages[number - 1], explicit=True)
+            return True
+        code = match_language_name(text, languages)
+        if code is not None:
+            self.switch_language(code, explicit=True)
+            return True
+        return False
+
+    def language_request(self, text: str) -> bool:
+        """"Cymraeg", "in Welsh please": switch, or say which languages there are."""
+        code = requested_language(text)
+        if code is None:
+            return False
+        if code not in self.campaign.languages:
+            self.say(self.phrase("language_unavailable", names=self.language_names()),
+                     self.current_prompt())
+            return True
+        self.switch_language(code, explicit=True)
+        return True
+
+    def change_language(self, text: str) -> None:
+        code = find_language_name(text, self.campaign.languages)
+        if code is not None:
+            self.switch_language(code, explicit=True)
+        elif len(self.campaign.languages) == 1:
+            self.say(self.phrase("language_unavailable", names=self.language_names()),
+                     self.current_prompt())
+        else:
+            self.say(self.phrase("which_language", names=self.language_names()))
+
+    def language_names(self) -> str:
+        return ", ".join(endonym(code) for code in self.campaign.languages)
+
+    def switch_language(self, code: str, explicit: bool) -> None:
+        state = self.state
+        if code != state.language or (explicit and not state.language_chosen):
+            self.events.append(Event.LANGUAGE_CHANGED)
+        state.language = code
+        state.language_chosen = state.language_chosen or explicit
+        state.misunderstood = 0
+        if state.phase is Phase.CHOOSING_LANGUAGE:
+            state.phase = Phase.AWAITING_CONSENT
+        self.say(self.current_prompt())
+
+    # -- commands --------------------------------------------------------------------------
+    def command(self, command: Command) -> None:
+        if command is not Command.STOP:
+            self.state.misunderstood = 0
+        if command is Command.STOP:
+            self.opt_out()
+        elif command is Command.HELP:
+            title = self.campaign.title[self.state.language]
+            organisation = self.campaign.organisation[self.state.language]
+            self.say(self.phrase("help", title=title, organisation=organisation))
+            self.say(self.current_prompt())
+        elif command is Command.REPEAT:
+            self.say(self.current_prompt())
+        elif command is Command.SKIP:
+            self.skip()
+        elif command is Command.MORE:
+            self.more()
+        elif command is Command.ERASE:
+            self.erase()
+
+    def opt_out(self) -> None:
+        self.state.phase = Phase.OPTED_OUT
+        self.state.misunderstood = 0
+        self.events.append(Event.OPTED_OUT)
+        self.say(self.phrase("opted_out"))
+
+    def erase(self, silent: bool = False) -> None:
+        state = self.state
+        state.answers = {}
+        state.step_id = None
+        state.detail_shown = False
+        state.misunderstood = 0
+        if state.phase is not Phase.OPTED_OUT:
+            state.phase = Phase.ERASED
+        self.events.append(Event.ERASE_REQUESTED)
+        if not silent:
+            self.say(self.current_prompt())
+
+    def skip(self) -> None:
+        phase, step = self.state.phase, self.step
+        if phase is Phase.CHOOSING_LANGUAGE:
+            self.state.phase = Phase.AWAITING_CONSENT
+            self.say(self.current_prompt())
+        elif phase is Phase.AWAITING_CONSENT:
+            self.say(self.phrase("consent_needed"))
+        elif phase is Phase.AWAITING_WHY and step is not None:
+            self.record(f"{step.id}.why", "", None, skipped=True)
+            self.advance()
+        elif phase is Phase.IN_STEP and step is not None:
+            if step.type != "info":
+                self.record(step.id, "", None, skipped=True)
+            self.advance()
+        else:
+            self.say(self.current_prompt())
+
+    def more(self) -> None:
+        step = self.step
+        if self.state.phase is Phase.IN_STEP and step is not None and step.type == "info":
+            if step.more and not self.state.detail_shown:
+                self.state.detail_shown = True
+                self.say(prompts.more_message(step, self.state.language))
+            else:
+                self.advance()
+        else:
+            self.say(self.current_prompt())
+
+    # -- consent and answers ---------------------------------------------------------------
+    def consent(self, given: bool) -> None:
+        self.state.misunderstood = 0
+        if given:
+            self.state.consent_given = True
+            self.events.append(Event.CONSENT_GIVEN)
+            self.advance()
+        else:
+            self.state.phase = Phase.DECLINED
+            self.events.append(Event.CONSENT_DECLINED)
+            self.say(self.phrase("declined", keyword=prompts.keyword(self.campaign)))
+
+    def answer(self, text: str, loose: bool) -> bool:
+        """Read a reply to the current (non-free-text) step; record it and move on."""
+        step = self.step
+        if step is None:
+            return False
+        if step.type == "info":
+            if loose or parse_yes_no(text) is True:
+                self.advance()
+                return True
+            return False
+        value = self.read(step, text, loose)
+        if value is None:
+            return False
+        self.record(step.id, text, value)
+        if step.type == "choice" and step.why:
+            self.state.phase = Phase.AWAITING_WHY
+            self.say(prompts.why_message(step, self.state.language))
+        else:
+            self.advance()
+        return True
+
+    def read(self, step: Step, text: str, loose: bool) -> Any:
+        kind = answer_type(self.campaign, step)
+        asked = self.campaign.step(step.of) if step.type == "revisit" and step.of else step
+        languages = [self.state.language] + [
+            code for code in self.campaign.languages if code != self.state.language]
+        if kind == "choice":
+            return parse_choice(text, asked.options, languages, loose)
+        if kind == "scale":
+            return parse_scale(text, asked, languages, loose)
+        if kind == "rank":
+            return parse_rank(text, asked.options, languages)
+        if kind == "reflect":
+            return self.read_yes_no(text)
+        return None
+
+    @staticmethod
+    def read_yes_no(text: str) -> str | None:
+        """"1"/"2" as listed, or a yes/no word (the listed labels are among them)."""
+        number = parse_number(text)
+        if number in (1, 2):
+            return "yes" if number == 1 else "no"
+        decision = parse_yes_no(text)
+        return None if decision is None else ("yes" if decision else "no")
+
+    def take_free_text(self, text: str, value: str) -> None:
+        step = self.step
+        if step is None:
+            return
+        if not self.state.language_chosen:
+            guess = detect_language(value, self.campaign.languages)
+            if guess is not None and guess != self.state.language:
+                self.state.language = guess
+                self.events.append(Event.LANGUAGE_CHANGED)
+        step_id = f"{step.id}.why" if self.state.phase is Phase.AWAITING_WHY else step.id
+        self.record(step_id, text, value)
+        self.advance()
+
+    def record(self, step_id: str, raw: str, value: Any, skipped: bool = False) -> None:
+        self.state.answers[step_id] = value
+        self.answers.append(Answer(step_id, raw[:MAX_TEXT], value, self.state.language, skipped))
+
+    def advance(self) -> None:
+        state = self.state
+        upcoming = next_step(self.campaign, state.step_id, state.answers)
+        state.detail_shown = False
+        state.misunderstood = 0
+        if upcoming is None:
+            state.phase = Phase.COMPLETED
+            state.step_id = None
+            self.events.append(Event.COMPLETED)
+            self.say(self.campaign.thanks[state.language])
+        else:
+            state.phase = Phase.IN_STEP
+            state.step_id = upcoming.id
+            self.say(prompts.step_prompt(self.campaign, upcoming, state.language, self.context))
+
+    def misunderstood(self) -> None:
+        state = self.state
+        state.misunderstood += 1
+        if state.phase is Phase.CHOOSING_LANGUAGE:
+            message = prompts.lines(phrase("sorry", state.language),
+                                    prompts.language_menu(self.campaign))
+        elif state.phase is Phase.AWAITING_CONSENT:
+            message = self.phrase("consent_reask")
+        elif self.step is not None:
+            message = prompts.reask(self.campaign, self.step, state.language)
+            if state.phase is Phase.AWAITING_WHY:
+                message = self.phrase("reply_words")
+        else:
+            message = self.current_prompt()
+        hint = None
+        if state.misunderstood >= STUCK_AFTER:
+            before_consent = state.phase in (Phase.CHOOSING_LANGUAGE, Phase.AWAITING_CONSENT)
+            hint = self.phrase("stuck_help" if before_consent else "stuck")
+        self.say(message, hint)
+

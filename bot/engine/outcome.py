@@ -1,0 +1,61 @@
+"""What goes into the engine (a reply, some context) and what comes out (an outcome)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from bot.engine.state import ParticipantState
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A resident's message, with Rasa's meta-intent guess (None when there is none)."""
+
+    text: str
+    intent: str | None = None
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts from outside the conversation: answer counts so far, for reflect steps
+    (step id -> option id -> count), and the smallest total that may be shown."""
+
+    tallies: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    min_count_to_show: int = 5
+
+
+NO_CONTEXT = Context()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to store (only ever produced after consent); skipped answers have value None."""
+
+    step_id: str
+    raw: str
+    value: Any
+    language: str
+    skipped: bool = False
+
+
+class Event(str, Enum):
+    CONSENT_GIVEN = "consent_given"
+    CONSENT_DECLINED = "consent_declined"
+    OPTED_OUT = "opted_out"
+    ERASE_REQUESTED = "erase_requested"
+    COMPLETED = "completed"
+    LANGUAGE_CHANGED = "language_changed"
+
+
+@dataclass
+class Outcome:
+    """The new state, the messages to send (in order), answers to store, and what happened."""
+
+    state: ParticipantState
+    messages: list[str] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)

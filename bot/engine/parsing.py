@@ -1,0 +1,218 @@
+"""Turning a resident's reply into an answer for the current step.
+
+Each parser has a strict form (numbers, exact option words: these beat the language model)
+and a loose form (a number inside a short sentence, the option's words inside the reply,
+a close misspelling), tried only after the model. All parsers return None when unsure:
+a re-ask costs one SMS, a wrong answer spoils the result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+
+from bot.campaigns.model import Option, Step
+from bot.engine import vocabulary as words
+from bot.text import clean_reply, fold
+
+MAX_TEXT = 1000
+FUZZY_RATIO = 0.8
+FUZZY_MARGIN = 0.1
+MAX_LOOSE_WORDS = 8
+MAX_FUZZY_CHARACTERS = 60
+
+_NUMBER_WORDS: dict[str, int] = {
+    fold(word): value for value, spelled in words.NUMBER_WORDS.items() for word in spelled
+}
+_PREFIXES = sorted((tuple(fold(p).split()) for p in words.NUMBER_PREFIXES), key=len, reverse=True)
+_YES = words.folded(words.YES)
+_NO = words.folded(words.NO)
+_NEGATIONS = words.folded(words.NEGATIONS)
+_EMOJI_NOISE = re.compile("[\ufe0f\ufe0e\u200d\U0001f3fb-\U0001f3ff]")
+_TEN = "\U0001f51f"  # the keycap ten emoji
+_RANK_SPLIT = re.compile(r"\s*(?:[,;/>\n]|\bthen\b|\band\b)\s*", re.IGNORECASE)
+
+
+def _number_token(token: str) -> int | None:
+    """A single digit string (any script: 2, ٢) or number word; None otherwise."""
+    if token.isdecimal() and len(token) <= 6:
+        return int(token)
+    return _NUMBER_WORDS.get(token)
+
+
+def _strip_prefixes(tokens: list[str]) -> list[str]:
+    """Drop leading "option", "no.", "rhif", "رقم" ... while something is left after them."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if len(tokens) > len(prefix) and tuple(tokens[:len(prefix)]) == prefix:
+                tokens, changed = tokens[len(prefix):], True
+                break
+    return tokens
+
+
+def parse_number(text: str) -> int | None:
+    """A reply that is just a number: "2", " 2. ", "two", "dau", "٢", "#2", "option 2", "2️⃣"."""
+    raw = _EMOJI_NOISE.sub("", text).strip()
+    if raw == _TEN:
+        return 10
+    tokens = _strip_prefixes(fold(raw).split())
+    if not tokens:
+        return None
+    phrase = " ".join(tokens)
+    if phrase in _NUMBER_WORDS:
+        return _NUMBER_WORDS[phrase]
+    return _number_token(tokens[0]) if len(tokens) == 1 else None
+
+
+def lone_number(text: str) -> int | None:
+    """The only number in a short sentence ("I'd say 4", "2 please"); None if 0 or 2+."""
+    tokens = fold(text).split()
+    if not tokens or len(tokens) > MAX_LOOSE_WORDS:
+        return None
+    found = [n for n in (_number_token(t) for t in tokens if t.isdecimal()) if n is not None]
+    return found[0] if len(found) == 1 else None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Yes or no in any supported language, or as an emoji; None if neither."""
+    raw = _EMOJI_NOISE.sub("", text).strip()
+    if raw and all(ch in "".join(words.YES_EMOJI) for ch in raw):
+        return True
+    if raw and all(ch in "".join(words.NO_EMOJI) for ch in raw):
+        return False
+    key = fold(text)
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    return None
+
+
+def _labels(labels: Sequence[dict[str, str]], languages: Sequence[str]) -> list[list[str]]:
+    """Folded label texts per language, the resident's language first."""
+    return [[fold(label.get(lang, "")) for label in labels] for lang in languages]
+
+
+def match_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str]) -> int | None:
+    """The index of the label the whole reply spells (current language first)."""
+    key = fold(text)
+    if not key:
+        return None
+    for per_language in _labels(labels, languages):
+        hits = {number for number, label in enumerate(per_language) if label == key}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
+
+
+def _contains(tokens: list[str], phrase: str) -> bool:
+    target = phrase.split()
+    return bool(target) and any(tokens[i:i + len(target)] == target
+                                for i in range(len(tokens) - len(target) + 1))
+
+
+def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str]) -> int | None:
+    """A label named inside a short reply, or closely misspelt; None when in any doubt."""
+    key = fold(text)
+    tokens = key.split()
+    if not key or len(key) > MAX_FUZZY_CHARACTERS or len(tokens) > MAX_LOOSE_WORDS:
+        return None
+    folded_labels = _labels(labels, languages)
+    if not any(token in _NEGATIONS for token in tokens):
+        hits = {n for per_language in folded_labels for n, label in enumerate(per_language)
+                if _contains(tokens, label)}
+        if len(hits) == 1:
+            return hits.pop()
+    if len(key) < 3:
+        return None
+    best: dict[int, float] = {}
+    for per_language in folded_labels:
+        for number, label in enumerate(per_language):
+            if label:
+                ratio = difflib.SequenceMatcher(None, key, label).ratio()
+                best[number] = max(best.get(number, 0.0), ratio)
+    ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or ranked[0][1] < FUZZY_RATIO:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < FUZZY_MARGIN:
+        return None
+    return ranked[0][0]
+
+
+def _texts(options: Sequence[Option]) -> list[dict[str, str]]:
+    return [option.text for option in options]
+
+
+def parse_choice(text: str, options: Sequence[Option], languages: Sequence[str],
+                 loose: bool = False) -> str | None:
+    """The option id a reply picks: its number, or its words in any campaign language."""
+    number = parse_number(text)
+    if number is not None:
+        return options[number - 1].id if 1 <= number <= len(options) else None
+    index = match_label(text, _texts(options), languages)
+    if index is None and loose:
+        number = lone_number(text)
+        if number is not None:
+            return options[number - 1].id if 1 <= number <= len(options) else None
+        index = guess_label(text, _texts(options), languages)
+    return None if index is None else options[index].id
+
+
+def parse_scale(text: str, step: Step, languages: Sequence[str], loose: bool = False) -> int | None:
+    """A point on the scale: a number in range, or one of the scale's labels."""
+    low, high = step.min if step.min is not None else 1, step.max if step.max is not None else 5
+    number = parse_number(text)
+    if number is not None:
+        return number if low <= number <= high else None
+    points = sorted(step.labels)
+    labels = [step.labels[point] for point in points]
+    index = match_label(text, labels, languages)
+    if index is None and loose:
+        number = lone_number(text)
+        if number is not None:
+            return number if low <= number <= high else None
+        index = guess_label(text, labels, languages)
+    return None if index is None else points[index]
+
+
+def parse_rank(text: str, options: Sequence[Option], languages: Sequence[str]) -> list[str] | None:
+    """Option ids in the order given: "312", "3 1 2", "3,1,2", "3-1-2", "bus, walk".
+
+    A partial order (at least one) is fine; repeats and numbers out of range are not.
+    """
+    raw = _EMOJI_NOISE.sub("", text).replace("\u20e3", "")
+    tokens = fold(raw).split()
+    if not tokens or len(tokens) > len(options) * 2:
+        return None
+    numbers: list[int] | None = None
+    if all(token.isdecimal() for token in tokens):
+        numbers = [int(ch) for ch in "".join(tokens)]
+    elif all(token in _NUMBER_WORDS for token in tokens):
+        numbers = [_NUMBER_WORDS[token] for token in tokens]
+    if numbers is None:
+        return _rank_by_words(text, options, languages)
+    if len(set(numbers)) != len(numbers) or not all(1 <= n <= len(options) for n in numbers):
+        return None
+    return [options[n - 1].id for n in numbers]
+
+
+def _rank_by_words(text: str, options: Sequence[Option], languages: Sequence[str]) -> list[str] | None:
+    """"Bus, walk, car": each part must name exactly one option."""
+    parts = [part for part in _RANK_SPLIT.split(text) if part.strip()]
+    if len(parts) < 2:
+        return None
+    order = [match_label(part, _texts(options), languages) for part in parts]
+    if any(index is None for index in order) or len(set(order)) != len(order):
+        return None
+    return [options[index].id for index in order if index is not None]
+
+
+def parse_free_text(text: str) -> str | None:
+    """Any words at all (emoji or punctuation alone are not an answer), cut to 1000 characters."""
+    cleaned = clean_reply(text)
+    if not any(ch.isalnum() for ch in cleaned):
+        return None
+    return cleaned[:MAX_TEXT]

@@ -1,0 +1,144 @@
+"""The messages a resident sees for each phase and step, before SMS normalisation.
+
+Also used by `engage campaign check`, so the segment count staff see is the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.campaigns.model import Campaign, Step
+from bot.engine.flow import answer_type
+from bot.engine.outcome import Context
+from bot.engine.phrases import phrase
+from bot.engine.state import Phase
+from bot.language import endonym
+from bot.text import render_options
+
+RANK_EXAMPLES = {2: "21", 3: "312"}
+
+
+def lines(*parts: str | None) -> str:
+    """Join the non-empty parts of a message, one per line."""
+    return "\n".join(part for part in parts if part)
+
+
+def language_menu(campaign: Campaign) -> str:
+    """A short header in the default language, then each language in its own name."""
+    header = phrase("choose_language", campaign.default_language)
+    return lines(header, render_options([endonym(code) for code in campaign.languages]))
+
+
+def consent_message(campaign: Campaign, language: str) -> str:
+    return lines(campaign.consent_text[language], phrase("consent_prompt", language))
+
+
+def options_list(step: Step, language: str) -> str:
+    return render_options([option.text[language] for option in step.options])
+
+
+def scale_instruction(step: Step, language: str) -> str:
+    low, high = step.min if step.min is not None else 1, step.max if step.max is not None else 5
+    if low in step.labels and high in step.labels:
+        return phrase("scale_labelled", language, min=low, max=high,
+                      min_label=step.labels[low][language], max_label=step.labels[high][language])
+    return phrase("scale_plain", language, min=low, max=high)
+
+
+def rank_instruction(step: Step, language: str) -> str:
+    example = RANK_EXAMPLES.get(len(step.options), "312")
+    return phrase("rank", language, example=example)
+
+
+def yes_no_options(language: str) -> str:
+    return render_options([phrase("yes", language), phrase("no", language)])
+
+
+def question(step: Step, language: str) -> str:
+    """A choice, scale or rank question with what to reply."""
+    text = step.text[language]
+    if step.type == "choice":
+        return lines(text, options_list(step, language))
+    if step.type == "scale":
+        return lines(text, scale_instruction(step, language))
+    if step.type == "rank":
+        return lines(text, options_list(step, language), rank_instruction(step, language))
+    return text
+
+
+def percentages(counts: Mapping[str, int], total: int) -> dict[str, int]:
+    """Whole percentages that add up to 100 (largest remainders get the spare points)."""
+    exact = {key: count * 100 / total for key, count in counts.items()}
+    result = {key: int(value) for key, value in exact.items()}
+    spare = 100 - sum(result.values())
+    for key in sorted(exact, key=lambda k: exact[k] - result[k], reverse=True)[:spare]:
+        result[key] += 1
+    return result
+
+
+def tally_summary(of: Step, counts: Mapping[str, int], language: str, min_count: int) -> str:
+    """"So far: Bus 45%, Walk 30%, Car 25%", or a plain note that too few have answered."""
+    known = {option.id: max(0, int(counts.get(option.id, 0))) for option in of.options}
+    total = sum(known.values())
+    if total == 0 or total < min_count:
+        return phrase("too_few", language)
+    shares = percentages(known, total)
+    order = sorted(of.options, key=lambda o: (-known[o.id], of.options.index(o)))
+    summary = ", ".join(f"{option.text[language]} {shares[option.id]}%" for option in order)
+    return phrase("so_far", language, summary=summary)
+
+
+def step_prompt(campaign: Campaign, step: Step, language: str, context: Context) -> str:
+    """The whole message that asks a step."""
+    text = step.text[language]
+    if step.type == "info":
+        return lines(text, phrase("info_more" if step.more else "info_ok", language))
+    if step.type == "reflect" and step.of is not None:
+        of = campaign.step(step.of)
+        summary = tally_summary(of, context.tallies.get(of.id, {}), language,
+                                context.min_count_to_show)
+        return lines(text, summary, phrase("reflect_question", language),
+                     yes_no_options(language))
+    if step.type == "revisit" and step.of is not None:
+        return lines(text, question(campaign.step(step.of), language))
+    return question(step, language)
+
+
+def more_message(step: Step, language: str) -> str:
+    return lines((step.more or {}).get(language), phrase("info_ok", language))
+
+
+def why_message(step: Step, language: str) -> str:
+    return (step.why or {}).get(language, "")
+
+
+def keyword(campaign: Campaign) -> str:
+    return campaign.keywords[0] if campaign.keywords else ""
+
+
+def status_message(campaign: Campaign, phase: Phase, language: str) -> str:
+    """What someone who has finished, declined or erased hears when they write again."""
+    if phase is Phase.COMPLETED:
+        return lines(phrase("finished", language), campaign.thanks[language])
+    if phase is Phase.DECLINED:
+        return phrase("declined_again", language, keyword=keyword(campaign))
+    if phase is Phase.ERASED:
+        return lines(phrase("erased", language),
+                     phrase("start_again", language, keyword=keyword(campaign)))
+    return ""
+
+
+def reask(campaign: Campaign, step: Step, language: str) -> str:
+    """A short, kind re-ask for a step that lists exactly what can be replied."""
+    sorry = phrase("sorry", language)
+    kind = answer_type(campaign, step)
+    asked = campaign.step(step.of) if step.type == "revisit" and step.of else step
+    if kind == "choice":
+        return lines(sorry, phrase("reply_number", language), options_list(asked, language))
+    if kind == "scale":
+        return lines(sorry, scale_instruction(asked, language))
+    if kind == "rank":
+        return lines(sorry, rank_instruction(asked, language), options_list(asked, language))
+    if kind == "reflect":
+        return lines(sorry, phrase("reflect_question", language), yes_no_options(language))
+    return phrase("reply_words", language)
