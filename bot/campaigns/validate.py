@@ -366,7 +366,7 @@ class Validator:
         target = step["of"]
         where = join(path, "of")
         allowed = ("choice",) if kind == "reflect" else ("choice", "scale", "rank")
-        wanted = " or ".join(allowed)
+        wanted = allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
         if target not in self.step_ids:
             self.error(where, f'"of" refers to step "{target}", which does not exist', subject)
         elif target not in self.earlier:

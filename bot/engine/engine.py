@@ -41,6 +41,9 @@ MIN_CONFIDENCE = 0.8
 MAX_WORDS_FOR_INTENT_IN_FREE_TEXT = 4
 STUCK_AFTER = 2
 TERMINAL = (Phase.COMPLETED, Phase.DECLINED, Phase.ERASED)
+# In an open question only these intents can beat the words: "more buses on Sunday" is an
+# answer, not a request for MORE, and "hello, the bus is late" is not a greeting.
+FREE_TEXT_INTENTS = ("stop", "help", "repeat", "skip", "erase", "change_language")
 
 
 def start(campaign: Campaign) -> Outcome:
@@ -159,7 +162,8 @@ class _Turn:
     def respond_free_text(self, text: str, reply: Reply) -> None:
         if self.language_request(text):
             return
-        if len(text.split()) <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT and self.intent(reply, text):
+        short = len(text.split()) <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT
+        if short and reply.intent in FREE_TEXT_INTENTS and self.intent(reply, text):
             return
         value = parse_free_text(text)
         if value is None:
