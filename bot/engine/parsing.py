@@ -18,7 +18,7 @@ from bot.text import clean_reply, fold
 
 MAX_TEXT = 1000
 FUZZY_RATIO = 0.8
-FUZZY_MARGIN = 0.1
+FUZZY_MARGIN = 0.05
 MAX_LOOSE_WORDS = 8
 MAX_FUZZY_CHARACTERS = 60
 
@@ -31,6 +31,7 @@ _NO = words.folded(words.NO)
 _NEGATIONS = words.folded(words.NEGATIONS)
 _EMOJI_NOISE = re.compile("[\ufe0f\ufe0e\u200d\U0001f3fb-\U0001f3ff]")
 _TEN = "\U0001f51f"  # the keycap ten emoji
+_NEGATIVE = re.compile(r"[-\u2212]\s*\d")  # "-1", "3-1-2": not one number
 _RANK_SPLIT = re.compile(r"\s*(?:[,;/>\n]|\bthen\b|\band\b)\s*", re.IGNORECASE)
 
 
@@ -58,6 +59,8 @@ def parse_number(text: str) -> int | None:
     raw = _EMOJI_NOISE.sub("", text).strip()
     if raw == _TEN:
         return 10
+    if _NEGATIVE.match(raw):
+        return None  # "-1" is not 1
     tokens = _strip_prefixes(fold(raw).split())
     if not tokens:
         return None
@@ -70,7 +73,7 @@ def parse_number(text: str) -> int | None:
 def lone_number(text: str) -> int | None:
     """The only number in a short sentence ("I'd say 4", "2 please"); None if 0 or 2+."""
     tokens = fold(text).split()
-    if not tokens or len(tokens) > MAX_LOOSE_WORDS:
+    if not tokens or len(tokens) > MAX_LOOSE_WORDS or _NEGATIVE.search(text):
         return None
     found = [n for n in (_number_token(t) for t in tokens if t.isdecimal()) if n is not None]
     return found[0] if len(found) == 1 else None
@@ -121,7 +124,7 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
     if not key or len(key) > MAX_FUZZY_CHARACTERS or len(tokens) > MAX_LOOSE_WORDS:
         return None
     folded_labels = _labels(labels, languages)
-    if not any(token in _NEGATIONS for token in tokens):
+    if not any(_contains(tokens, negation) for negation in _NEGATIONS):
         hits = {n for per_language in folded_labels for n, label in enumerate(per_language)
                 if _contains(tokens, label)}
         if len(hits) == 1:

@@ -1,0 +1,25 @@
+"""Fixtures for engine tests: the all-steps campaign and variants of it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from engine_helpers import ALL_STEPS, FIVE_LANGUAGES
+
+from bot.campaigns import Campaign, load_campaign
+
+
+@pytest.fixture(scope="session")
+def campaign() -> Campaign:
+    return load_campaign(ALL_STEPS)
+
+
+@pytest.fixture(scope="session")
+def five() -> Campaign:
+    return load_campaign(FIVE_LANGUAGES)
+
+
+@pytest.fixture(scope="session")
+def english_only(campaign) -> Campaign:
+    return dataclasses.replace(campaign, languages=("en",))
