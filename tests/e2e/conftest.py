@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import publish_files
+from bot.privacy import pseudonym
 from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade
@@ -42,6 +43,9 @@ class RunningBot:
         status, replies = self.post(json.dumps({"sender": sender, "message": message}).encode())
         assert status == 200, replies
         return [reply["text"] for reply in replies]
+
+    def pseudonym(self, sender: str) -> str:
+        return pseudonym(SECRET, "rest", sender)
 
     def factory(self):
         return session_factory(self.database_url)

@@ -15,7 +15,8 @@ WELCOME = "TESTALL"
 def join(bot, sender: str, language: str = "1") -> list[str]:
     """Keyword, language menu, consent: the resident is at the first step."""
     assert any("Cymraeg" in m for m in bot.say(sender, WELCOME))
-    assert any("Test Council" in m for m in bot.say(sender, language))
+    organisation = {"1": "Test Council", "2": "Cyngor Prawf", "3": "Urząd Testowy"}[language]
+    assert any(organisation in m for m in bot.say(sender, language))
     return bot.say(sender, "YES")
 
 
@@ -25,11 +26,7 @@ def participant(bot, pseudonym: str) -> Participant | None:
 
 
 def pseudonym_of(bot, sender: str) -> str:
-    from bot.privacy import pseudonym
-
-    from .conftest import SECRET
-
-    return pseudonym(SECRET, "rest", sender)
+    return bot.pseudonym(sender)
 
 
 def answers_of(bot, sender: str) -> dict[str, object]:
