@@ -114,9 +114,10 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", plain).split())
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_reply(text: str) -> str:
-    """Drop control characters and outer whitespace from what a resident sent."""
+    """Drop control characters, lone surrogates (they cannot be stored as UTF-8) and outer
+    whitespace from what a resident sent."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")).strip()

@@ -113,3 +113,5 @@ def test_fold(raw, key):
 def test_clean_reply_drops_control_characters():
     assert clean_reply("\x00 yes\x07\r\n") == "yes"
     assert clean_reply("a\r\nb\tc") == "a\nb c"
+    assert clean_reply("ok\ud800") == "ok"
+    assert clean_reply("ok 😀").encode("utf-8")

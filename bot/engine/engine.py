@@ -421,6 +421,7 @@ class _Turn:
 
     def record(self, step_id: str, raw: str, value: Any, skipped: bool = False) -> None:
         self.state.answers[step_id] = value
+        self.state.misunderstood = 0
         self.answers.append(Answer(step_id, raw[:MAX_TEXT], value, self.state.language, skipped))
 
     def advance(self) -> None:

@@ -19,21 +19,33 @@ keywords: [FIVE]
 retention_days: 30
 consent:
   version: "1"
-  text: {en: We ask about buses., cy: Rydyn ni'n holi am fysiau., pl: Pytamy o autobusy.,
-         ar: نسأل عن الحافلات., ro: Întrebăm despre autobuze.}
-thanks: {en: Thanks., cy: Diolch., pl: Dziękujemy., ar: شكرا., ro: Mulțumim.}
+  text:
+    en: "We ask about buses."
+    cy: "Rydyn ni'n holi am fysiau."
+    pl: "Pytamy o autobusy."
+    ar: "نسأل عن الحافلات."
+    ro: "Întrebăm despre autobuze."
+thanks: {en: "Thanks.", cy: "Diolch.", pl: "Dziękujemy.", ar: "شكرا.", ro: "Mulțumim."}
 steps:
   - id: travel
     type: choice
-    text: {en: How do you travel?, cy: Sut rydych chi'n teithio?, pl: Jak podróżujesz?,
-           ar: كيف تسافر؟, ro: Cum călătoriți?}
+    text:
+      en: "How do you travel?"
+      cy: "Sut rydych chi'n teithio?"
+      pl: "Jak podróżujesz?"
+      ar: "كيف تسافر؟"
+      ro: "Cum călătoriți?"
     options:
       - {id: bus, text: {en: Bus, cy: Bws, pl: Autobus, ar: حافلة, ro: Autobuz}}
       - {id: walk, text: {en: Walk, cy: Cerdded, pl: Pieszo, ar: مشيا, ro: Pe jos}}
   - id: ideas
     type: text
-    text: {en: What would help?, cy: Beth fyddai'n helpu?, pl: Co by pomogło?,
-           ar: ما الذي سيساعد؟, ro: Ce ar ajuta?}
+    text:
+      en: "What would help?"
+      cy: "Beth fyddai'n helpu?"
+      pl: "Co by pomogło?"
+      ar: "ما الذي سيساعد؟"
+      ro: "Ce ar ajuta?"
 """
 
 TALLIES = Context(tallies={"travel_mode": {"bus": 9, "walk": 6, "car": 5}})
