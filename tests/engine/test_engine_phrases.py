@@ -1,0 +1,103 @@
+"""The bot's own sentences: complete in every language, consistent, short, and every
+command word they show is one the bot understands."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from bot.engine import phrase, phrases
+from bot.engine.commands import Command, keyword_command
+from bot.engine.parsing import parse_yes_no
+from bot.language import SUPPORTED
+from bot.text import normalise_for_sms, sms_segments
+
+KEYS = sorted(phrases())
+# Phrases that carry a campaign's title and organisation, or a list, may take two SMS.
+LONGER = {"help", "how_to_start", "language_unavailable", "which_language", "consent_needed"}
+SAMPLE = {"keyword": "BUSES", "title": "Buses", "organisation": "The Council", "min": 1,
+          "max": 5, "min_label": "No", "max_label": "Yes", "example": "312",
+          "summary": "Bus 50%, Walk 50%", "names": "English, Cymraeg", "keywords": "BUSES"}
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_the_phrase_keys():
+    assert KEYS == sorted([
+        "already", "choose_language", "consent_needed", "consent_prompt", "consent_reask",
+        "declined", "declined_again", "erased", "finished", "help", "how_to_start", "info_more",
+        "info_ok", "language_unavailable", "no", "no_campaigns", "opted_out", "rank",
+        "reflect_question", "reply_number", "reply_words", "scale_labelled", "scale_plain",
+        "so_far", "sorry", "start_again", "stuck", "stuck_help", "too_few", "which_language",
+        "yes"])
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_phrase_exists_in_every_language_with_the_same_fields(key):
+    texts = phrases()[key]
+    assert set(texts) == set(SUPPORTED)
+    english = fields(texts["en"])
+    for language, text in texts.items():
+        assert text.strip() == text and text, (key, language)
+        assert fields(text) == english, (key, language)
+        if language != "en":
+            assert text != texts["en"], (key, language)  # really translated
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_phrases_are_short(key, language):
+    text = normalise_for_sms(phrase(key, language, **SAMPLE))
+    limit = 2 if key in LONGER else 1
+    assert sms_segments(text).segments <= limit, text
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_english_and_welsh_phrases_stay_in_gsm7(language):
+    for key in KEYS:
+        text = normalise_for_sms(phrase(key, language, **SAMPLE))
+        assert sms_segments(text).encoding == "GSM-7", (key, text)
+
+
+LATIN = ["en", "cy", "pl", "ro"]
+
+
+@pytest.mark.parametrize("language", LATIN)
+def test_every_command_word_shown_is_understood(language):
+    shown = set()
+    for key in KEYS:
+        shown |= set(re.findall(r"\b[A-ZĄĆĘŁŃÓŚŹŻĂÂÎȘȚŴŶ]{2,}\b", phrase(key, language, **SAMPLE)))
+    shown -= {"BUSES"}  # the sample keyword
+    assert {"STOP", "HELP"} & shown
+    understood = {word for word in shown
+                  if keyword_command(word) is not None or parse_yes_no(word) is not None}
+    assert shown == understood, shown - understood
+
+
+def test_arabic_command_words_shown_are_understood():
+    assert keyword_command("توقف") is Command.STOP
+    assert keyword_command("تخطي") is Command.SKIP
+    assert keyword_command("كرر") is Command.REPEAT
+    assert keyword_command("حذف") is Command.ERASE
+    assert keyword_command("المزيد") is Command.MORE
+    assert keyword_command("مساعدة") is Command.HELP
+    assert parse_yes_no("نعم") is True and parse_yes_no("لا") is False
+    assert parse_yes_no("حسنا") is True
+    for word in ("توقف", "تخطي", "كرر", "حذف"):
+        assert word in phrase("help", "ar", **SAMPLE)
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_yes_and_no_labels_are_yes_and_no_words(language):
+    assert parse_yes_no(phrase("yes", language)) is True
+    assert parse_yes_no(phrase("no", language)) is False
+
+
+def test_unknown_language_falls_back_to_english():
+    assert phrase("sorry", "xx") == phrase("sorry", "en")
+    with pytest.raises(KeyError):
+        phrase("no_such_phrase", "en")
