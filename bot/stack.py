@@ -78,6 +78,7 @@ class Stack:
                "ENGAGE_DATABASE_URL": self.config.database_url,
                "ENGAGE_ACTION_URL": self.config.action_url,
                "PYTHONPATH": str(ROOT)}
+        env.setdefault("PYTHONWARNINGS", "ignore")  # Rasa's dependencies' deprecation noise
         env.pop("ENGAGE_SECRET_KEY", None)
         if secret:  # only the Rasa process, whose channels fill the vault, holds the key
             env["ENGAGE_SECRET_KEY"] = self.config.secret_key
