@@ -64,8 +64,11 @@ def segment_warnings(campaign: Campaign, parsed: Parsed, file: str = "") -> list
         count = sms_segments(text)
         if count.segments <= 1:
             continue
-        # Name the culprits only when they could be avoided: any in English, else symbols.
-        odd = [ch for ch in non_gsm_characters(text) if language == "en" or not ch.isalpha()]
+        # Name the culprits only when avoiding them would make the message plain GSM-7:
+        # always in English; elsewhere only when no letter of the language needs UCS-2.
+        odd = non_gsm_characters(text)
+        if language != "en" and any(ch.isalpha() for ch in odd):
+            odd = []
         reason = (f"; these characters need the shorter 70-character SMS: {' '.join(odd)}"
                   if count.encoding == "UCS-2" and odd and len(odd) <= 6 else "")
         problems.append(Problem(

@@ -128,6 +128,7 @@ def test_warns_when_a_message_needs_more_than_one_sms(tmp_path):
     warning = warnings[0]
     assert warning.where == "steps[1].text.ar" and warning.line == 14
     assert "needs 2 SMS (UCS-2, " in warning.message and "العربية" in warning.message
+    assert "these characters" not in warning.message  # Arabic needs UCS-2 anyway
     assert warning.subject == "steps[1] (travel)"
 
 
