@@ -14,18 +14,11 @@ from typing import Any
 
 from bot.campaigns.model import Campaign, Step
 from bot.engine import prompts
+from bot.engine.answers import read_answer
 from bot.engine.commands import INTENT_COMMANDS, Command, is_erase, keyword_command
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
-from bot.engine.parsing import (
-    MAX_TEXT,
-    parse_choice,
-    parse_free_text,
-    parse_number,
-    parse_rank,
-    parse_scale,
-    parse_yes_no,
-)
+from bot.engine.parsing import MAX_TEXT, parse_free_text, parse_number, parse_yes_no
 from bot.engine.phrases import phrase
 from bot.engine.state import IN_PROGRESS, ParticipantState, Phase
 from bot.language import (
@@ -371,7 +364,7 @@ class _Turn:
                 self.advance()
                 return True
             return False
-        value = self.read(step, text, loose)
+        value = read_answer(self.campaign, step, text, self.state.language, loose)
         if value is None:
             return False
         self.record(step.id, text, value)
@@ -381,30 +374,6 @@ class _Turn:
         else:
             self.advance()
         return True
-
-    def read(self, step: Step, text: str, loose: bool) -> Any:
-        kind = answer_type(self.campaign, step)
-        asked = self.campaign.step(step.of) if step.type == "revisit" and step.of else step
-        languages = [self.state.language] + [
-            code for code in self.campaign.languages if code != self.state.language]
-        if kind == "choice":
-            return parse_choice(text, asked.options, languages, loose)
-        if kind == "scale":
-            return parse_scale(text, asked, languages, loose)
-        if kind == "rank":
-            return parse_rank(text, asked.options, languages)
-        if kind == "reflect":
-            return self.read_yes_no(text)
-        return None
-
-    @staticmethod
-    def read_yes_no(text: str) -> str | None:
-        """"1"/"2" as listed, or a yes/no word (the listed labels are among them)."""
-        number = parse_number(text)
-        if number in (1, 2):
-            return "yes" if number == 1 else "no"
-        decision = parse_yes_no(text)
-        return None if decision is None else ("yes" if decision else "no")
 
     def take_free_text(self, text: str, value: str) -> None:
         step = self.step
