@@ -51,7 +51,8 @@ class ConversationService:
                 if current is not None and self._same_campaign(current, row) and \
                         Phase(current.phase) not in RESTARTABLE:
                     _, campaign = self.catalogue.version(session, current.campaign_id)
-                    outcome = engine.resume(campaign, engine.ParticipantState.from_dict(current.state))
+                    state = engine.ParticipantState.from_dict(current.state)
+                    outcome = engine.resume(campaign, state, self._context(session, campaign, state))
                     return self._apply(session, current, campaign, outcome, text)
                 participant = self._enrol(session, pseudonym, channel, row, campaign)
                 return self._apply(session, participant, campaign, engine.start(campaign), text)
