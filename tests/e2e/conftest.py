@@ -7,15 +7,19 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.cli import publish_files
 from bot.privacy import pseudonym
 from bot.stack import Stack, StackConfig, free_port
-from bot.store.db import session_factory
+from bot.store.db import engine_for, session_factory
 from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,13 +61,38 @@ class RunningBot:
                               env=env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="session")
-def bot(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("stack")
-    url = f"sqlite:///{workdir / 'engage.db'}"
+@contextmanager
+def running_bot(model: Path, url: str, workdir: Path) -> Iterator[RunningBot]:
+    """Migrate a fresh database, publish the campaigns, and run the whole stack on free ports."""
     upgrade(url)
     publish_files([str(FIXTURE), *sorted(str(p) for p in (ROOT / "campaigns").glob("*.yml"))], url)
-    config = StackConfig(model=rasa_model, database_url=url, secret_key=SECRET,
+    config = StackConfig(model=model, database_url=url, secret_key=SECRET,
                          rasa_port=free_port(), action_port=free_port(), log_dir=workdir / "logs")
     with Stack(config) as stack:
         yield RunningBot(stack, url, workdir / "logs")
+
+
+@pytest.fixture(scope="session")
+def bot(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    workdir = tmp_path_factory.mktemp("stack")
+    with running_bot(rasa_model, f"sqlite:///{workdir / 'engage.db'}", workdir) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def bot_on_postgres(rasa_model: Path, postgres_url: str,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """The same stack with every store, the Rasa tracker store included, on PostgreSQL."""
+    name = f"engage_e2e_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        with running_bot(rasa_model, url, tmp_path_factory.mktemp("pgstack")) as running:
+            yield running
+    finally:
+        engine_for(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
