@@ -213,9 +213,12 @@ class _Turn:
         return True
 
     def yes_no(self, yes: bool) -> bool:
-        """A yes or no from the model: consent, a reflect answer, or "go on" after info."""
+        """A yes or no from the model: consent, a reflect answer, "go on" after info, or
+        (yes at the language menu) the default language."""
         step = self.step
-        if self.state.phase is Phase.AWAITING_CONSENT:
+        if self.state.phase is Phase.CHOOSING_LANGUAGE and yes:
+            self.go_on_in_default_language()
+        elif self.state.phase is Phase.AWAITING_CONSENT:
             self.consent(yes)
         elif self.state.phase is Phase.IN_STEP and step is not None and step.type == "info":
             self.advance()
@@ -238,7 +241,15 @@ class _Turn:
         if code is not None:
             self.switch_language(code, explicit=True)
             return True
+        if parse_yes_no(text) is True:
+            self.go_on_in_default_language()
+            return True
         return False
+
+    def go_on_in_default_language(self) -> None:
+        """A yes at the menu: go on in the campaign's first language. Not an explicit choice,
+        so their own words in a longer answer may still switch it later."""
+        self.switch_language(self.campaign.default_language, explicit=False)
 
     def language_request(self, text: str) -> bool:
         """"Cymraeg", "in Welsh please": switch, or say which languages there are."""

@@ -2,7 +2,7 @@
 
 Each parser has a strict form (numbers, exact option words: these beat the language model)
 and a loose form (a number inside a short sentence, the option's words inside the reply,
-a close misspelling), tried only after the model. All parsers return None when unsure:
+part of one option's words, a close misspelling), tried only after the model. All parsers return None when unsure:
 a re-ask costs one SMS, a wrong answer spoils the result.
 """
 
@@ -21,6 +21,7 @@ FUZZY_RATIO = 0.8
 FUZZY_MARGIN = 0.05
 MAX_LOOSE_WORDS = 8
 MAX_FUZZY_CHARACTERS = 60
+MIN_PREFIX = 4
 
 _NUMBER_WORDS: dict[str, int] = {
     fold(word): value for value, spelled in words.NUMBER_WORDS.items() for word in spelled
@@ -29,6 +30,8 @@ _PREFIXES = sorted((tuple(fold(p).split()) for p in words.NUMBER_PREFIXES), key=
 _YES = words.folded(words.YES)
 _NO = words.folded(words.NO)
 _NEGATIONS = words.folded(words.NEGATIONS)
+_STOP = words.folded(words.STOP_WORDS)
+_NOT_CONTENT = _STOP | _YES | _NO | words.command_words()
 _EMOJI_NOISE = re.compile("[\ufe0f\ufe0e\u200d\U0001f3fb-\U0001f3ff]")
 _TEN = "\U0001f51f"  # the keycap ten emoji
 _NEGATIVE = re.compile(r"[-\u2212]\s*\d")  # "-1", "3-1-2": not one number
@@ -117,8 +120,51 @@ def _contains(tokens: list[str], phrase: str) -> bool:
                                 for i in range(len(tokens) - len(target) + 1))
 
 
-def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str]) -> int | None:
-    """A label named inside a short reply, or closely misspelt; None when in any doubt."""
+def _content(token: str) -> bool:
+    """A word that can name an option by itself: not "the", "yn", "i", "yes", "stop", "2"."""
+    return len(token) > 1 and not token.isdecimal() and token not in _NOT_CONTENT
+
+
+def _same_word(said: str, word: str, prefix: bool) -> bool:
+    return said == word or (prefix and len(said) >= MIN_PREFIX and _content(said)
+                            and word.startswith(said))
+
+
+def _within(said: list[str], label: list[str], prefix: bool) -> bool:
+    """The reply's words run, in order, inside the label's; with prefix, a word may be the
+    start of the label's word ("comm" for "community", "hosp park" for "hospital parking")."""
+    size = len(said)
+    return any(all(_same_word(a, b, prefix)
+                   for a, b in zip(said, label[start:start + size], strict=True))
+               for start in range(len(label) - size + 1))
+
+
+def partial_hits(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str]) -> set[int]:
+    """The labels a reply is part of: "parking" of "Hospital parking", "Parcio" of "Parcio yn
+    yr ysbyty", "comm" of "Community transport". Whole words before prefixes (of at least
+    MIN_PREFIX letters), the resident's language before the others; the first kind that
+    matches anything decides, so more than one index means the reply is ambiguous."""
+    tokens = fold(text).split()
+    while tokens and tokens[0] in _STOP:
+        tokens.pop(0)
+    while tokens and tokens[-1] in _STOP:
+        tokens.pop()
+    if not any(_content(token) for token in tokens):
+        return set()
+    split = [[label.split() for label in per_language] for per_language in _labels(labels, languages)]
+    for prefix in (False, True):
+        for group in (split[:1], split[1:]):
+            hits = {n for per_language in group for n, label in enumerate(per_language)
+                    if _within(tokens, label, prefix)}
+            if hits:
+                return hits
+    return set()
+
+
+def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str],
+                partial: bool = False) -> int | None:
+    """A label named inside a short reply, (with partial) a reply that is part of exactly one
+    label, or a close misspelling; None when in any doubt."""
     key = fold(text)
     tokens = key.split()
     if not key or len(key) > MAX_FUZZY_CHARACTERS or len(tokens) > MAX_LOOSE_WORDS:
@@ -129,6 +175,10 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
                 if _contains(tokens, label)}
         if len(hits) == 1:
             return hits.pop()
+        if partial:
+            hits = partial_hits(text, labels, languages)
+            if hits:
+                return hits.pop() if len(hits) == 1 else None  # several: ask again, never guess
     if len(key) < 3:
         return None
     best: dict[int, float] = {}
@@ -160,7 +210,7 @@ def parse_choice(text: str, options: Sequence[Option], languages: Sequence[str],
         number = lone_number(text)
         if number is not None:
             return options[number - 1].id if 1 <= number <= len(options) else None
-        index = guess_label(text, _texts(options), languages)
+        index = guess_label(text, _texts(options), languages, partial=True)
     return None if index is None else options[index].id
 
 

@@ -85,6 +85,37 @@ NUMBER_PREFIXES = (
 NEGATIONS = ("not", "no", "never", "don't", "dont", "nid", "ddim", "dim", "nie", "لا", "ليس",
              "nu", "niciodată")
 
+# Little words that never name an option by themselves: a reply of only these ("the", "yn",
+# "i") is not matched against part of an option's words, and they are dropped from either end
+# of a reply ("the parking", "parcio plis"). Negations are not here: "not parking" is no answer.
+STOP_WORDS = (
+    # English
+    "a", "an", "the", "i", "im", "me", "my", "mine", "we", "us", "our", "you", "your", "it", "its",
+    "is", "are", "was", "be", "been", "am", "to", "of", "in", "on", "at", "by", "for", "from",
+    "with", "or", "and", "but", "as", "so", "that", "this", "these", "those", "there", "then",
+    "some", "any", "all", "very", "just", "mostly", "usually", "mainly", "please", "pls", "plz",
+    "thanks", "thank", "ta", "cheers", "would", "say", "think", "like", "d", "ll", "m", "re", "s",
+    "t", "ve",
+    # Welsh
+    "a", "ac", "ag", "am", "ar", "at", "dan", "drwy", "trwy", "fy", "dy", "ei", "ein", "eich",
+    "eu", "gan", "gyda", "efo", "i", "o", "y", "yr", "r", "n", "yn", "yw", "ydi", "mae", "neu",
+    "ond", "wrth", "hefyd", "fe", "mi", "ni", "chi", "nhw", "hi", "e", "fo", "hwn", "hon", "hyn",
+    "plis", "diolch", "fel", "arfer", "iawn",
+    # Polish
+    "i", "w", "we", "z", "ze", "na", "o", "od", "po", "przy", "przez", "dla", "lub", "albo",
+    "czy", "a", "ale", "to", "jest", "się", "mnie", "mi", "ja", "ty", "ten", "ta", "te", "u",
+    "za", "bez", "pod", "nad", "jak", "co", "mój", "moje", "bardzo", "proszę", "prosze",
+    "dziękuję", "dziekuje", "zwykle",
+    # Arabic
+    "في", "من", "إلى", "الى", "على", "عن", "مع", "أو", "او", "و", "ب", "ل", "هذا", "هذه", "ذلك",
+    "التي", "الذي", "أنا", "انا", "لي", "يا", "ما", "كل", "بعض", "جدا", "جدًا", "عادة", "شكرا",
+    "فضلك",
+    # Romanian
+    "și", "si", "sau", "în", "in", "la", "de", "din", "cu", "pe", "pentru", "un", "o", "a", "al",
+    "ale", "ai", "cel", "cea", "este", "e", "sunt", "eu", "mă", "ma", "mi", "prin", "spre",
+    "foarte", "mai", "ca", "că", "ce", "vă", "va", "rog", "mulțumesc", "multumesc", "obicei",
+)
+
 
 def folded(words: tuple[str, ...]) -> frozenset[str]:
     """The set of matching keys for a word list."""

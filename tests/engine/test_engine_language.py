@@ -3,6 +3,8 @@ yes and no."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from engine_helpers import Chat, chat_at
 
@@ -35,12 +37,50 @@ def test_menu_choices(five, reply, language):
     assert chat.text.startswith(five.consent_text[language])
 
 
-@pytest.mark.parametrize("reply", ["6", "0", "yes", "bus", "French", "😀", ""])
+@pytest.mark.parametrize("reply", ["6", "0", "no", "bus", "French", "😀", ""])
 def test_menu_reask(five, reply):
     chat = Chat(five)
     chat.send(reply)
     assert chat.phase is Phase.CHOOSING_LANGUAGE
     assert "1 English" in chat.text and chat.state.language == "en"
+
+
+@pytest.mark.parametrize("reply", ["yes", "Yes!", "ok", "ie", "tak", "da", "نعم", "👍"])
+def test_yes_at_the_menu_goes_on_in_the_first_language(five, reply):
+    chat = Chat(five)
+    chat.send(reply)
+    assert chat.phase is Phase.AWAITING_CONSENT
+    assert chat.state.language == "en" and not chat.state.language_chosen
+    assert chat.events == [] and chat.state.misunderstood == 0
+    assert chat.text == five.consent_text["en"] + "\n" + "Reply YES to take part or NO if not."
+
+
+def test_yes_at_the_menu_picks_the_campaigns_first_language(campaign):
+    welsh_first = dataclasses.replace(campaign, languages=("cy", "en", "pl"))
+    chat = Chat(welsh_first)
+    chat.send("ok")
+    assert chat.state.language == "cy" and not chat.state.language_chosen
+    assert chat.text.startswith(campaign.consent_text["cy"])
+
+
+def test_the_models_affirm_at_the_menu(five):
+    chat = Chat(five)
+    chat.send("sounds good", intent="affirm", confidence=0.9)
+    assert chat.phase is Phase.AWAITING_CONSENT and chat.state.language == "en"
+    assert not chat.state.language_chosen
+    for intent, confidence in (("affirm", 0.6), ("deny", 0.95)):
+        chat = Chat(five)
+        chat.send("sounds good", intent=intent, confidence=confidence)
+        assert chat.phase is Phase.CHOOSING_LANGUAGE and "1 English" in chat.text
+
+
+def test_after_a_yes_at_the_menu_their_own_words_may_still_switch(campaign):
+    chat = Chat(campaign)
+    for reply in ("yes", "yes", "ok", "2", "skip", "skip"):
+        chat.send(reply)
+    assert chat.step == "ideas" and not chat.state.language_chosen
+    chat.send(LONG_WELSH)
+    assert chat.state.language == "cy" and chat.events == [Event.LANGUAGE_CHANGED]
 
 
 def test_menu_accepts_a_long_message_in_a_campaign_language(five):
