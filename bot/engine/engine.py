@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.campaigns.model import Campaign, Step
-from bot.engine import prompts
+from bot.engine import prompts, vocabulary
 from bot.engine.answers import read_answer
 from bot.engine.commands import INTENT_COMMANDS, Command, is_erase, keyword_command
 from bot.engine.flow import answer_type, next_step
@@ -28,7 +28,9 @@ from bot.language import (
     match_language_name,
     requested_language,
 )
-from bot.text import clean_reply, normalise_for_sms
+from bot.text import clean_reply, fold, normalise_for_sms
+
+_YES_LANGUAGE = {fold(word): code for word, code in vocabulary.YES_LANGUAGE.items()}
 
 MIN_CONFIDENCE = 0.8
 MAX_WORDS_FOR_INTENT_IN_FREE_TEXT = 4
@@ -217,7 +219,7 @@ class _Turn:
         (yes at the language menu) the default language."""
         step = self.step
         if self.state.phase is Phase.CHOOSING_LANGUAGE and yes:
-            self.go_on_in_default_language()
+            self.go_on_after_yes("")
         elif self.state.phase is Phase.AWAITING_CONSENT:
             self.consent(yes)
         elif self.state.phase is Phase.IN_STEP and step is not None and step.type == "info":
@@ -242,14 +244,17 @@ class _Turn:
             self.switch_language(code, explicit=True)
             return True
         if parse_yes_no(text) is True:
-            self.go_on_in_default_language()
+            self.go_on_after_yes(text)
             return True
         return False
 
-    def go_on_in_default_language(self) -> None:
-        """A yes at the menu: go on in the campaign's first language. Not an explicit choice,
-        so their own words in a longer answer may still switch it later."""
-        self.switch_language(self.campaign.default_language, explicit=False)
+    def go_on_after_yes(self, text: str) -> None:
+        """A yes at the menu: go on in the language of that yes ("tak" is Polish) when the
+        campaign has it, else in its first language. Not an explicit choice, so their own
+        words in a longer answer may still switch it later."""
+        spoken = _YES_LANGUAGE.get(fold(text))
+        language = spoken if spoken in self.campaign.languages else self.campaign.default_language
+        self.switch_language(language, explicit=False)
 
     def language_request(self, text: str) -> bool:
         """"Cymraeg", "in Welsh please": switch, or say which languages there are."""

@@ -55,6 +55,16 @@ NO = (
     "لا", "لا شكرا", "لا أريد", "كلا",
     "nu", "nu mulțumesc", "nu multumesc", "nu vreau",
 )
+# Yes-words that only one language uses: a "tak" at the language menu means Polish.
+YES_LANGUAGE = {
+    **dict.fromkeys(("ie", "iawn", "ydw", "ydy", "oes", "cytuno", "ydw plis", "ie plis",
+                     "iawn diolch"), "cy"),
+    **dict.fromkeys(("tak", "dobrze", "zgoda", "zgadzam się", "jasne", "pewnie", "tak proszę"),
+                    "pl"),
+    **dict.fromkeys(("نعم", "ايوه", "أيوه", "ايوا", "أجل", "موافق", "موافقة", "اكيد", "أكيد", "تمام",
+                     "حسنا"), "ar"),
+    **dict.fromkeys(("da", "sigur", "de acord", "bine", "desigur", "da vă rog"), "ro"),
+}
 YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
 NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
 

@@ -45,14 +45,17 @@ def test_menu_reask(five, reply):
     assert "1 English" in chat.text and chat.state.language == "en"
 
 
-@pytest.mark.parametrize("reply", ["yes", "Yes!", "ok", "ie", "tak", "da", "نعم", "👍"])
-def test_yes_at_the_menu_goes_on_in_the_first_language(five, reply):
+@pytest.mark.parametrize(("reply", "language"), [
+    ("yes", "en"), ("Yes!", "en"), ("ok", "en"), ("👍", "en"),
+    ("ie", "cy"), ("tak", "pl"), ("da", "ro"), ("نعم", "ar"),
+])
+def test_yes_at_the_menu_goes_on_in_the_language_of_that_yes(five, reply, language):
     chat = Chat(five)
     chat.send(reply)
     assert chat.phase is Phase.AWAITING_CONSENT
-    assert chat.state.language == "en" and not chat.state.language_chosen
+    assert chat.state.language == language and not chat.state.language_chosen
     assert chat.events == [] and chat.state.misunderstood == 0
-    assert chat.text == five.consent_text["en"] + "\n" + "Reply YES to take part or NO if not."
+    assert chat.text.startswith(five.consent_text[language] + "\n")
 
 
 def test_yes_at_the_menu_picks_the_campaigns_first_language(campaign):
@@ -228,3 +231,15 @@ def test_arabic_choice_by_arabic_digit_and_word(five):
     chat.send("نعم")
     chat.send("حافلة")
     assert chat.state.answers["travel"] == "bus"
+
+
+def test_a_yes_at_the_menu_in_one_language_chooses_that_language(campaign):
+    from bot.engine import Reply, handle
+
+    for word, language in (("tak", "pl"), ("Iawn", "cy"), ("yes", "en"), ("👍", "en")):
+        outcome = handle(campaign, start(campaign).state, Reply(word))
+        assert outcome.state.phase is Phase.AWAITING_CONSENT, word
+        assert outcome.state.language == language, word
+        assert outcome.state.language_chosen is False
+    # Romanian is not one of this campaign's languages: "da" goes on in the first language.
+    assert handle(campaign, start(campaign).state, Reply("da")).state.language == "en"
