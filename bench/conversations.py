@@ -15,10 +15,11 @@ import asyncio
 import sys
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from bench import cpu, machine, report
+from bench import cpu, machine, profiling, report
 from bench.load import PhaseResult, ScriptFactory, drive
 from bench.residents import STOCK_MESSAGES, CampaignInfo, CampaignResident, SmallTalkResident
 from bench.targets import Target, TargetError, our_stack, stock_bot
@@ -47,12 +48,22 @@ def measure(target: Target, args: argparse.Namespace, factory: ScriptFactory,
     run = uuid.uuid4().hex[:8]
     if args.warmup:
         asyncio.run(drive(target.url, min(args.warmup, args.residents), 1, warmup,
-                          f"warmup-{run}", args.time_limit))
-    before = cpu.snapshot(target.pids)
-    print(f"Measuring {target.name}: {args.residents} residents ...", flush=True)
-    result = asyncio.run(drive(target.url, args.residents, args.conversations, factory,
-                               f"bench-{run}", args.time_limit))
-    result.cpu_seconds = cpu.difference(before, cpu.snapshot(target.pids))
+                          f"warmup-{run}", args.time_limit, args.keep_alive))
+    spying = (profiling.recording(target.pids, args.profile, target.name) if args.profile
+              else nullcontext({}))
+    with spying as profiles:
+        before = cpu.snapshot(target.pids)
+        print(f"Measuring {target.name}: {args.residents} residents ...", flush=True)
+        result = asyncio.run(drive(target.url, args.residents, args.conversations, factory,
+                                   f"bench-{run}", args.time_limit, args.keep_alive))
+        result.cpu_seconds = cpu.difference(before, cpu.snapshot(target.pids))
+    for name, path in profiles.items():
+        result.profiles[name] = str(path)
+        found = profiling.where_time_goes(path)
+        print(f"\nWhere {target.name}'s {name} spends its CPU (self time, py-spy; {path}):")
+        print("  by package:  " + ", ".join(f"{name} {share}%" for share, name in found["packages"]))
+        for share, frame in found["functions"]:
+            print(f"  {share:5.1f}%  {frame}")
     return result
 
 
@@ -103,7 +114,9 @@ def figures(args: argparse.Namespace, campaign: CampaignInfo | None,
         "machine": machine.describe(),
         "settings": {"residents": args.residents, "conversations": args.conversations,
                      "campaign": campaign.slug if campaign else None,
-                     "warmup_conversations": args.warmup, "time_limit": args.time_limit},
+                     "warmup_conversations": args.warmup, "time_limit": args.time_limit,
+                     "connections": "kept alive" if args.keep_alive else "one per message",
+                     "profiled": bool(args.profile)},
         "phases": summaries,
     }
     if "ours" in summaries and "stock" in summaries:
@@ -131,6 +144,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=float, default=120.0,
                         help="seconds per bot after which no new turn starts (120)")
     parser.add_argument("--model", default="models/engage.tar.gz", help="our trained model")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record the servers with py-spy into DIR (slows them a little)")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="reuse one connection per resident (default: one per message)")
     args = parser.parse_args(argv)
     if args.residents < 1 or args.conversations < 1 or args.time_limit <= 0 or args.warmup < 0:
         parser.error("--residents and --conversations must be at least 1, --time-limit positive")
@@ -149,12 +166,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     phases: dict[str, PhaseResult] = {}
     try:
+        if args.profile:
+            profiling.py_spy()  # before minutes of start-up, not after
         if not args.skip_ours:
             assert campaign is not None
             phases["ours"] = run_ours(args, campaign)
         if not args.skip_stock:
             phases["stock"] = run_stock(args, stock_plan(args, phases.get("ours"), campaign))
-    except TargetError as error:
+    except (TargetError, profiling.ProfilerMissing) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
     result = figures(args, campaign, phases)

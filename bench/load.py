@@ -38,6 +38,7 @@ class PhaseResult:
     errors: Counter[str] = field(default_factory=Counter)
     hit_time_limit: bool = False
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    profiles: dict[str, str] = field(default_factory=dict)  # process name -> py-spy output
 
     def summary(self) -> dict[str, object]:
         turns = len(self.latencies_ms)
@@ -58,22 +59,27 @@ class PhaseResult:
             "cpu_seconds": self.cpu_seconds,
             "machine_busy_percent": round(100 * sum(self.cpu_seconds.values()) / capacity, 1)
             if capacity else None,
+            "profiles": self.profiles,
             "cpu_ms_per_message": {name: round(1000 * s / turns, 2) if turns else None
                                    for name, s in self.cpu_seconds.items()},
         }
 
 
 class Endpoint:
-    """One REST webhook, one keep-alive connection per resident."""
+    """One REST webhook. By default every message opens its own connection, as an SMS
+    provider's webhook calls arrive: kept-alive connections from one client pin every resident
+    to whichever server worker accepted first, which hides or fakes multi-worker gains."""
 
-    def __init__(self, url: str, residents: int) -> None:
+    def __init__(self, url: str, residents: int, keep_alive: bool = False) -> None:
         self.url = url
         self.residents = residents
+        self.keep_alive = keep_alive
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Endpoint:
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.residents + 1, force_close=False),
+            connector=aiohttp.TCPConnector(limit=self.residents + 1,
+                                           force_close=not self.keep_alive),
             timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
             headers={"Content-Type": "application/json"})
         return self
@@ -133,10 +139,10 @@ async def _resident(endpoint: Endpoint, index: int, conversations: int, factory:
 
 
 async def drive(url: str, residents: int, conversations: int, factory: ScriptFactory,
-                prefix: str, time_limit: float) -> PhaseResult:
+                prefix: str, time_limit: float, keep_alive: bool = False) -> PhaseResult:
     """Run every resident's conversations; stop starting turns once `time_limit` has passed."""
     result = PhaseResult(residents=residents)
-    async with Endpoint(url, residents) as endpoint:
+    async with Endpoint(url, residents, keep_alive) as endpoint:
         started = time.perf_counter()
         deadline = time.monotonic() + time_limit
         await asyncio.gather(*(
