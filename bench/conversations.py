@@ -57,6 +57,9 @@ def measure(target: Target, args: argparse.Namespace, factory: ScriptFactory,
         result = asyncio.run(drive(target.url, args.residents, args.conversations, factory,
                                    f"bench-{run}", args.time_limit, args.keep_alive))
         result.cpu_seconds = cpu.difference(before, cpu.snapshot(target.pids))
+    problem = target.check()
+    if problem:
+        raise TargetError(f"{target.name}: {problem}")
     for name, path in profiles.items():
         result.profiles[name] = str(path)
         found = profiling.where_time_goes(path)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,33 @@ class Target:
     url: str  # the REST webhook
     pids: dict[str, int]  # process name -> pid, for CPU accounting
     log_dir: Path
+    check: Callable[[], str | None] = lambda: None  # after the run: what was wrong, if anything
+
+
+def _tracker_events(database_url: str) -> int:
+    import sqlalchemy as sa
+
+    from bot.store.db import engine_for
+
+    with engine_for(database_url).connect() as connection:
+        return connection.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+
+
+def _tracker_store_check(database_url: str, log_dir: Path) -> Callable[[], str | None]:
+    """Rasa falls back to its in-memory tracker store, with only a warning, when ours fails
+    to import: the figures would then be fast and meaningless. Say so instead."""
+    def check() -> str | None:
+        try:
+            stored = _tracker_events(database_url)
+        except Exception as error:  # no events table at all is the same failure
+            stored, reason = 0, f" ({error.__class__.__name__})"
+        else:
+            reason = ""
+        if stored:
+            return None
+        return ("the Rasa server stored no tracker events in the database" + reason +
+                f": it probably fell back to the in-memory tracker store; see {log_dir / 'rasa.log'}")
+    return check
 
 
 def _log_tail(path: Path, lines: int = 15) -> str:
@@ -69,7 +96,8 @@ def our_stack(model: Path, campaigns: list[Path]) -> Iterator[Target]:
         try:
             yield Target("ours", config.rasa_url + WEBHOOK,
                          {"rasa server": stack.processes["rasa"].popen.pid,
-                          "action server": stack.processes["actions"].popen.pid}, log_dir)
+                          "action server": stack.processes["actions"].popen.pid}, log_dir,
+                         _tracker_store_check(url, log_dir))
         finally:
             stack.stop()
 
