@@ -16,7 +16,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_tuning
 from bot.channels.pseudonyms import pseudonymise
+
+rasa_tuning.apply()
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 256
