@@ -10,6 +10,8 @@ from bot.store.models import (
     ConsentRecord,
     Contact,
     Erasure,
+    InboxMessage,
+    OutboxMessage,
     Participant,
     Response,
 )
@@ -31,7 +33,8 @@ def delete_tracker_events(session: Session, pseudonym: str) -> int:
 def erase_pseudonym(
     session: Session, pseudonym: str, requested_by: str, include_tracker: bool = True
 ) -> bool:
-    """Remove responses, consent records, participation, vault entry (and tracker events).
+    """Remove responses, consent records, participation, vault entry, inbox and outbox
+    messages (and tracker events).
 
     Returns whether anything was held. Called inside a Rasa turn, `include_tracker` is False:
     the tracker store erases the conversation itself once Rasa has saved the turn.
@@ -50,6 +53,8 @@ def erase_pseudonym(
         )
         session.query(Participant).filter(Participant.id.in_(ids)).delete(synchronize_session=False)
     held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
+    for table in (OutboxMessage, InboxMessage):  # message texts are theirs too
+        held |= bool(session.query(table).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     if include_tracker:
         held |= bool(delete_tracker_events(session, pseudonym))
     for slug in slugs or [None]:

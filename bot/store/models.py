@@ -112,3 +112,60 @@ class Erasure(Base):
     campaign_slug = sa.Column(sa.String(64))
     requested_by = sa.Column(sa.String(16), nullable=False)
     erased_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class InboxMessage(Base):
+    """Every inbound provider message, recorded once (by the provider's id) before processing.
+
+    A message stays `pending` until the action has applied it, in the same transaction as the
+    conversation's changes, so a failure anywhere leaves it here to be replayed, in order.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "provider_message_id", name="uq_inbox_provider_id"),
+        sa.Index("ix_inbox_pseudonym_id", "pseudonym", "id"),
+        sa.Index("ix_inbox_status", "status"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    provider = sa.Column(sa.String(16), nullable=False)
+    provider_message_id = sa.Column(sa.String(128), nullable=False)
+    channel = sa.Column(sa.String(32), nullable=False)
+    pseudonym = sa.Column(sa.String(64), nullable=False)
+    kind = sa.Column(sa.String(16), nullable=False, default="text")
+    body = sa.Column(sa.Text, nullable=False, default="")
+    status = sa.Column(sa.String(16), nullable=False, default="pending")
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    last_error = sa.Column(sa.Text)
+    received_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    next_attempt_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    processed_at = sa.Column(sa.DateTime)
+
+
+class OutboxMessage(Base):
+    """Every outbound message: queued by the action with the turn that produced it, then sent
+    (with retries) by the channel's sender. `dedupe_key` makes each send idempotent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_pseudonym_id", "pseudonym", "id"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    channel = sa.Column(sa.String(32), nullable=False)
+    pseudonym = sa.Column(sa.String(64), nullable=False)
+    body = sa.Column(sa.Text, nullable=False)
+    buttons = sa.Column(sa.JSON)
+    template = sa.Column(sa.String(64))
+    dedupe_key = sa.Column(sa.String(128), unique=True)
+    inbox_id = sa.Column(sa.Integer, sa.ForeignKey("inbox.id", ondelete="SET NULL"))
+    status = sa.Column(sa.String(16), nullable=False, default="queued")
+    provider_message_id = sa.Column(sa.String(128), index=True)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    last_error = sa.Column(sa.Text)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    next_attempt_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    sent_at = sa.Column(sa.DateTime)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 08:04:20.703696
+Create Date: 2026-11-24
 """
 from alembic import op
 import sqlalchemy as sa
