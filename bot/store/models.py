@@ -159,6 +159,8 @@ class OutboxMessage(Base):
     body = sa.Column(sa.Text, nullable=False)
     buttons = sa.Column(sa.JSON)
     template = sa.Column(sa.String(64))
+    # The erasure confirmation: once it is sent (or finally fails), the vault entry goes too.
+    forget_contact_after = sa.Column(sa.Boolean, nullable=False, default=False)
     dedupe_key = sa.Column(sa.String(128), unique=True)
     inbox_id = sa.Column(sa.Integer, sa.ForeignKey("inbox.id", ondelete="SET NULL"))
     status = sa.Column(sa.String(16), nullable=False, default="queued")

@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('buttons', sa.JSON(), nullable=True),
     sa.Column('template', sa.String(length=64), nullable=True),
+    sa.Column('forget_contact_after', sa.Boolean(), nullable=False),
     sa.Column('dedupe_key', sa.String(length=128), nullable=True),
     sa.Column('inbox_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
