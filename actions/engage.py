@@ -14,6 +14,14 @@ from bot.conversation import service_from_env
 logger = logging.getLogger(__name__)
 
 
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """The channel's metadata on the latest user message (inbox id, kind of message)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
+
+
 class ActionEngage(Action):
     def name(self) -> str:
         return "action_engage"
@@ -23,13 +31,17 @@ class ActionEngage(Action):
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
+        metadata = latest_metadata(tracker)
         result = service_from_env().handle(
             pseudonym=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
             text=message.get("text") or "",
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
+            inbox_id=metadata.get("inbox_id"),
+            kind=metadata.get("kind") or "text",
         )
-        for text in result.messages:
-            dispatcher.utter_message(text=text)
+        if not result.queued:  # provider channels send from the outbox
+            for text in result.messages:
+                dispatcher.utter_message(text=text)
         return [SlotSet("erase_requested", True)] if result.erased else []

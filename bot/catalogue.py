@@ -58,6 +58,14 @@ class Catalogue:
         version_id = self._by_keyword.get(keyword_of(text))
         return self.version(session, version_id) if version_id else None
 
+    def live_for_slug(self, session: Session, slug: str) -> tuple[CampaignVersion, Campaign] | None:
+        """The version a resident who starts `slug` afresh would get, if it is open."""
+        for version_id in set(self._by_keyword.values()):
+            row, campaign = self.version(session, version_id)
+            if row.slug == slug:
+                return row, campaign
+        return None
+
     def version(self, session: Session, version_id: int) -> tuple[CampaignVersion, Campaign]:
         if version_id not in self._by_id:
             self._remember(session.get(CampaignVersion, version_id))

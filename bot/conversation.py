@@ -19,7 +19,14 @@ from bot.catalogue import Catalogue
 from bot.engine import Context, Event, Outcome, Phase, Reply
 from bot.store.db import session_factory, transaction
 from bot.store.erase import erase_pseudonym
-from bot.store.models import CampaignVersion, Contact, Participant, utcnow
+from bot.store.models import (
+    CampaignVersion,
+    Contact,
+    InboxMessage,
+    OutboxMessage,
+    Participant,
+    utcnow,
+)
 from bot.store.repository import ConsentRepository, ParticipantRepository, ResponseRepository
 
 logger = logging.getLogger(__name__)
@@ -27,11 +34,16 @@ RESTARTABLE = {Phase.OPTED_OUT, Phase.DECLINED, Phase.ERASED}
 TALLY_TTL_SECONDS = 10.0
 
 
+REPLY_OVER_HTTP = {"rest"}  # every other channel replies through the outbox
+
+
 @dataclass
 class TurnResult:
     messages: list[str]
     erased: bool = False
     events: list[Event] = field(default_factory=list)
+    buttons: list[str] | None = None
+    queued: bool = False  # the messages went to the outbox, not back through Rasa
 
 
 class ConversationService:
@@ -40,29 +52,72 @@ class ConversationService:
         self.catalogue = catalogue or Catalogue()
         self._tallies: dict[tuple[str, str], tuple[float, dict[str, int]]] = {}
 
-    def handle(self, pseudonym: str, channel: str, text: str,
-               intent: str | None = None, confidence: float = 0.0) -> TurnResult:
+    def handle(self, pseudonym: str, channel: str, text: str, intent: str | None = None,
+               confidence: float = 0.0, inbox_id: int | None = None,
+               kind: str = "text") -> TurnResult:
+        """One message, one transaction: the conversation's changes, the inbox row marked
+        processed and the reply queued in the outbox all commit together, or none do."""
         with transaction(self.factory) as session:
-            self.catalogue.refresh(session)
-            current = ParticipantRepository(session).latest_for(pseudonym)
-            started = self.catalogue.for_keyword(session, text)
-            if started is not None:
-                row, campaign = started
-                if current is not None and self._same_campaign(current, row) and \
-                        Phase(current.phase) not in RESTARTABLE:
-                    _, campaign = self.catalogue.version(session, current.campaign_id)
-                    state = engine.ParticipantState.from_dict(current.state)
-                    outcome = engine.resume(campaign, state, self._context(session, campaign, state))
-                    return self._apply(session, current, campaign, outcome, text)
-                participant = self._enrol(session, pseudonym, channel, row, campaign)
-                return self._apply(session, participant, campaign, engine.start(campaign), text)
-            if current is None:
-                return self._stranger(session, pseudonym, text, intent)
-            _, campaign = self.catalogue.version(session, current.campaign_id)
-            state = engine.ParticipantState.from_dict(current.state)
-            outcome = engine.handle(campaign, state, Reply(text, intent, confidence),
-                                    self._context(session, campaign, state))
-            return self._apply(session, current, campaign, outcome, text)
+            if inbox_id is not None and not self._unprocessed(session, inbox_id):
+                return TurnResult([])  # a replay of a message already applied
+            reply = Reply(text, intent, confidence, kind=kind)
+            result = self._turn(session, pseudonym, channel, reply)
+            if inbox_id is not None:
+                session.query(InboxMessage).filter_by(id=inbox_id).update(
+                    {"status": "processed", "processed_at": utcnow()})
+            if channel not in REPLY_OVER_HTTP:
+                self._queue(session, channel, pseudonym, result, inbox_id)
+            return result
+
+    @staticmethod
+    def _unprocessed(session: Session, inbox_id: int) -> bool:
+        row = session.get(InboxMessage, inbox_id)
+        return row is not None and row.status != "processed"
+
+    @staticmethod
+    def _queue(session: Session, channel: str, pseudonym: str, result: TurnResult,
+               inbox_id: int | None) -> None:
+        last = len(result.messages) - 1
+        for number, body in enumerate(result.messages):
+            session.add(OutboxMessage(
+                channel=channel, pseudonym=pseudonym, body=body, inbox_id=inbox_id,
+                buttons=result.buttons if number == last else None,
+                dedupe_key=f"inbox:{inbox_id}:{number}" if inbox_id is not None else None,
+                forget_contact_after=result.erased and number == last,
+            ))
+        if result.erased and not result.messages:
+            session.query(Contact).filter_by(pseudonym=pseudonym).delete()
+        result.queued = True
+
+    def _turn(self, session: Session, pseudonym: str, channel: str, reply: Reply) -> TurnResult:
+        text = reply.text
+        self.catalogue.refresh(session)
+        current = ParticipantRepository(session).latest_for(pseudonym)
+        started = self.catalogue.for_keyword(session, text) if reply.kind == "text" else None
+        if started is not None:
+            row, campaign = started
+            if current is not None and self._same_campaign(current, row) and \
+                    Phase(current.phase) not in RESTARTABLE:
+                _, campaign = self.catalogue.version(session, current.campaign_id)
+                state = engine.ParticipantState.from_dict(current.state)
+                outcome = engine.resume(campaign, state, self._context(session, campaign, state))
+                return self._apply(session, current, campaign, outcome, channel)
+            participant = self._enrol(session, pseudonym, channel, row, campaign)
+            return self._apply(session, participant, campaign, engine.start(campaign), channel)
+        if current is None:
+            return self._stranger(session, pseudonym, reply, channel)
+        _, campaign = self.catalogue.version(session, current.campaign_id)
+        state = engine.ParticipantState.from_dict(current.state)
+        outcome = engine.handle(campaign, state, reply, self._context(session, campaign, state))
+        if Event.RESUBSCRIBED in outcome.events:  # START after STOP: fresh consent, newest version
+            session.query(Contact).filter_by(pseudonym=pseudonym).update({"opted_out_at": None})
+            row, newest = self.catalogue.live_for_slug(session, campaign.id) or (current.campaign, campaign)
+            if newest is not campaign:
+                outcome = engine.start(newest)
+                outcome.events.append(Event.RESUBSCRIBED)
+            current = self._enrol(session, pseudonym, channel, row, newest)
+            campaign = newest
+        return self._apply(session, current, campaign, outcome, channel)
 
     @staticmethod
     def _same_campaign(participant: Participant, row: CampaignVersion) -> bool:
@@ -77,13 +132,17 @@ class ConversationService:
                         state={}, consent="none", status="in_progress")
         )
 
-    def _stranger(self, session: Session, pseudonym: str, text: str, intent: str | None) -> TurnResult:
+    def _stranger(self, session: Session, pseudonym: str, reply: Reply, channel: str) -> TurnResult:
         """Someone who is in no campaign: tell them how to start, or honour their STOP."""
+        text, intent = reply.text, reply.intent
+        if reply.kind != "text":
+            return TurnResult([engine.phrase("can_only_read_text", "en")])
         if engine.is_opt_out(text) or intent == "stop":
             session.query(Contact).filter_by(pseudonym=pseudonym).update({"opted_out_at": utcnow()})
             return TurnResult([engine.phrase("opted_out", "en")], events=[Event.OPTED_OUT])
         if engine.is_erase(text) or intent == "erase":
-            erase_pseudonym(session, pseudonym, "resident", include_tracker=False)
+            erase_pseudonym(session, pseudonym, "resident", include_tracker=False,
+                            keep_contact=channel not in REPLY_OVER_HTTP)
             return TurnResult([engine.phrase("erased", "en")], erased=True,
                               events=[Event.ERASE_REQUESTED])
         keywords = self.catalogue.keywords()
@@ -108,9 +167,12 @@ class ConversationService:
         return counts
 
     def _apply(self, session: Session, participant: Participant, campaign: Campaign,
-               outcome: Outcome, text: str) -> TurnResult:
+               outcome: Outcome, channel: str) -> TurnResult:
         if Event.ERASE_REQUESTED in outcome.events:
-            erase_pseudonym(session, participant.pseudonym, "resident", include_tracker=False)
+            # A provider channel still needs the address to confirm: the outbox forgets it
+            # once the confirmation is sent.
+            erase_pseudonym(session, participant.pseudonym, "resident", include_tracker=False,
+                            keep_contact=channel not in REPLY_OVER_HTTP)
             return TurnResult(outcome.messages, erased=True, events=outcome.events)
         state = outcome.state
         participant.state = state.to_dict()
@@ -139,7 +201,7 @@ class ConversationService:
                                    answer.language, answer.skipped)
             else:
                 logger.warning("Dropped %d answer(s) given without consent", len(outcome.answers))
-        return TurnResult(outcome.messages, events=outcome.events)
+        return TurnResult(outcome.messages, events=outcome.events, buttons=outcome.buttons)
 
 
 _service: ConversationService | None = None

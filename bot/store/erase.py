@@ -31,7 +31,8 @@ def delete_tracker_events(session: Session, pseudonym: str) -> int:
 
 
 def erase_pseudonym(
-    session: Session, pseudonym: str, requested_by: str, include_tracker: bool = True
+    session: Session, pseudonym: str, requested_by: str, include_tracker: bool = True,
+    keep_contact: bool = False,
 ) -> bool:
     """Remove responses, consent records, participation, vault entry, inbox and outbox
     messages (and tracker events).
@@ -52,7 +53,8 @@ def erase_pseudonym(
             synchronize_session=False
         )
         session.query(Participant).filter(Participant.id.in_(ids)).delete(synchronize_session=False)
-    held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
+    if not keep_contact:  # kept only until the confirmation is sent (OutboxMessage)
+        held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     for table in (OutboxMessage, InboxMessage):  # message texts are theirs too
         held |= bool(session.query(table).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     if include_tracker:
