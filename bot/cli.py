@@ -235,6 +235,56 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- channels -------------------------------------------------------------------------------
+
+def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.outbound.clients import telegram_bot
+
+    public, secret = os.environ.get("ENGAGE_PUBLIC_URL"), os.environ.get("TELEGRAM_WEBHOOK_SECRET")
+    if not public or not os.environ.get("TELEGRAM_BOT_TOKEN") or not secret:
+        return _fail("set ENGAGE_PUBLIC_URL, TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first "
+                     "(see docs/channels.md).")
+    url = public.rstrip("/") + "/webhooks/telegram/webhook"
+
+    async def register() -> tuple[bool, object]:
+        bot = telegram_bot()
+        async with bot:
+            done = await bot.set_webhook(url=url, secret_token=secret,
+                                         allowed_updates=["message", "edited_message"])
+            return done, await bot.get_webhook_info()
+
+    try:
+        done, info = asyncio.run(register())
+    except Exception as error:  # the provider's own words help staff most
+        return _fail(f"Telegram refused: {error}")
+    print(f"Webhook {'registered' if done else 'NOT registered'}: {url}")
+    print(f"Telegram reports: url={info.url!r}, pending updates={info.pending_update_count}")
+    return EXIT_OK if done else EXIT_ERROR
+
+
+def cmd_inbox_replay(args: argparse.Namespace) -> int:
+    from bot.inbox import replay_token
+
+    secret = config.read_secret()
+    if not secret:
+        return _fail("replaying needs the secret key (ENGAGE_SECRET_KEY).")
+    request = urllib.request.Request(
+        f"{args.url}/webhooks/inbox/replay", data=b"{}", method="POST",
+        headers={"Authorization": f"Bearer {replay_token(secret)}",
+                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            counts = json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return _fail(f"the bot answered {error.code}: {error.read().decode(errors='replace')}")
+    except (urllib.error.URLError, OSError) as error:
+        return _fail(f"cannot reach the bot at {args.url} ({error}). Is `make run` running?")
+    print(", ".join(f"{key}: {value}" for key, value in counts.items()) or "Nothing to replay.")
+    return EXIT_OK
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 def _command(sub, name: str, func, help_text: str, example: str):
@@ -289,6 +339,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("campaign")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    telegram = sub.add_parser("telegram", help="Telegram set-up.")
+    tsub = telegram.add_subparsers(dest="telegram_command", required=True)
+    _command(tsub, "set-webhook", cmd_telegram_set_webhook,
+             "Tell Telegram where to send messages (ENGAGE_PUBLIC_URL), with the secret.",
+             "engage telegram set-webhook")
+
+    inbox = sub.add_parser("inbox", help="Inbound messages waiting to be processed.")
+    isub = inbox.add_subparsers(dest="inbox_command", required=True)
+    replay = _command(isub, "replay", cmd_inbox_replay,
+                      "Process now every inbound message still waiting (in order per resident).",
+                      "engage inbox replay")
+    replay.add_argument("--url", default=config.load().rasa_url)
 
     erase = _command(sub, "erase", cmd_erase,
                      "Erase everything held about one resident, in every store.",

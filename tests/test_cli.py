@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGAGE = str(Path(sys.executable).parent / "engage")
 FIXTURE = ROOT / "tests" / "fixtures" / "campaign_all_steps.yml"
 COMMANDS = [["run"], ["db", "upgrade"], ["campaign", "check"], ["campaign", "publish"],
-            ["campaign", "list"], ["chat"], ["export"], ["erase"]]
+            ["campaign", "list"], ["chat"], ["export"], ["erase"], ["telegram", "set-webhook"],
+            ["inbox", "replay"]]
 
 
 @pytest.fixture
