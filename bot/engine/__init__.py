@@ -1,18 +1,29 @@
 """The deliberation engine: a pure state machine over a campaign (no Rasa, no I/O).
 
     outcome = start(campaign)                          # they texted the keyword
-    outcome = handle(campaign, state, Reply(text, intent, confidence), context)
+    outcome = handle(campaign, state, Reply(text, intent, confidence, kind), context)
     outcome = resume(campaign, state)                  # the keyword again, part-way through
+
+`outcome.buttons` are labels a channel may show under the last message; a tapped label sent
+back as text is read as its answer. `is_resubscribe` spots START and its equivalents.
 """
 
-from bot.engine.commands import Command, is_erase, is_opt_out, keyword_command
-from bot.engine.engine import handle, resume, start
-from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
+from bot.engine.commands import Command, is_erase, is_opt_out, is_resubscribe, keyword_command
+from bot.engine.engine import handle, resubscribe, resume, start
+from bot.engine.outcome import (
+    NO_CONTEXT,
+    REPLY_KINDS,
+    Answer,
+    Context,
+    Event,
+    Outcome,
+    Reply,
+)
 from bot.engine.phrases import phrase, phrases
 from bot.engine.state import ParticipantState, Phase
 
 __all__ = [
-    "NO_CONTEXT", "Answer", "Command", "Context", "Event", "Outcome", "ParticipantState", "Phase",
-    "Reply", "handle", "is_erase", "is_opt_out", "keyword_command", "phrase", "phrases", "resume",
-    "start",
+    "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
+    "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_opt_out", "is_resubscribe",
+    "keyword_command", "phrase", "phrases", "resubscribe", "resume", "start",
 ]

@@ -22,6 +22,7 @@ class Command(str, Enum):
 
 
 _OPT_OUT = words.folded(words.OPT_OUT)
+_RESUBSCRIBE = words.folded(words.RESUBSCRIBE)
 _KEYWORDS: dict[str, Command] = {
     key: command
     for command, vocabulary in (
@@ -37,6 +38,12 @@ INTENT_COMMANDS: dict[str, Command] = {command.value: command for command in Com
 def is_opt_out(text: str) -> bool:
     """The whole message is a stop word in any supported language ("STOP", "Rezygnuję!")."""
     return fold(text) in _OPT_OUT
+
+
+def is_resubscribe(text: str) -> bool:
+    """The whole message is a carrier re-subscribe word ("START", "UNSTOP", "DECHRAU", "ابدأ"):
+    after STOP it starts again with fresh consent; otherwise it is like the keyword again."""
+    return fold(text) in _RESUBSCRIBE
 
 
 def is_erase(text: str) -> bool:

@@ -5,7 +5,12 @@ Pure and synchronous: no I/O, no clock, no Rasa. Every reply is read in the same
   2. other command words (exact match)          5. looser answer reading (fuzzy)
   3. a clear answer to the current question     6. a short re-ask that lists the choices
 Free-text questions skip step 3, and only trust the model for short messages, so
-"please stop the buses being late" is an answer, not an opt-out.
+"please stop the buses being late" is an answer, not an opt-out. A tapped button's label
+("1 Bus") is read as what it stands for ("1") before all of this.
+
+Only text is read: a photo, voice note, edited message... gets a kind word and the question
+again, and changes nothing (an exact stop word in it is still honoured). After STOP there is
+silence, except for a deletion request or a re-subscribe word (START), which starts afresh.
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ from typing import Any
 from bot.campaigns.model import Campaign, Step
 from bot.engine import prompts, vocabulary
 from bot.engine.answers import read_answer
-from bot.engine.commands import INTENT_COMMANDS, Command, is_erase, keyword_command
+from bot.engine.buttons import buttons_for, tapped
+from bot.engine.commands import (
+    INTENT_COMMANDS,
+    Command,
+    is_erase,
+    is_opt_out,
+    is_resubscribe,
+    keyword_command,
+)
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
 from bot.engine.parsing import MAX_TEXT, parse_free_text, parse_number, parse_yes_no
@@ -39,6 +52,9 @@ TERMINAL = (Phase.COMPLETED, Phase.DECLINED, Phase.ERASED)
 # In an open question only these intents can beat the words: "more buses on Sunday" is an
 # answer, not a request for MORE, and "hello, the bus is late" is not a greeting.
 FREE_TEXT_INTENTS = ("stop", "help", "repeat", "skip", "erase", "change_language")
+# What to say before the question again, for each kind of message that is not text.
+NOT_TEXT_PHRASES = {"edited": "edited_message", "too_long": "too_long", "empty": "empty_message",
+                    "invalid": "unreadable"}
 
 
 def start(campaign: Campaign) -> Outcome:
@@ -72,13 +88,30 @@ def handle(campaign: Campaign, state: ParticipantState, reply: Reply,
     """Every message after the keyword. Never raises on anything a resident can send."""
     turn = _Turn(campaign, state.copy(), context)
     text = clean_reply(reply.text)
+    is_text = reply.kind == "text"
+    if is_text and is_resubscribe(text):
+        return resubscribe(campaign, state, context)
     if turn.state.phase is Phase.OPTED_OUT:
         # No reply ever again; a request to delete their data is still honoured, silently.
-        if is_erase(text) or _confident(reply, "erase"):
+        if is_text and (is_erase(text) or _confident(reply, "erase")):
             turn.erase(silent=True)
+        return turn.outcome()
+    if not is_text:
+        turn.not_text(reply.kind, text)
         return turn.outcome()
     turn.respond(text, reply)
     return turn.outcome()
+
+
+def resubscribe(campaign: Campaign, state: ParticipantState,
+                context: Context = NO_CONTEXT) -> Outcome:
+    """START (or UNSTOP, DECHRAU...): after STOP, a fresh start that asks for consent again
+    (nothing from before is carried over); otherwise the same as texting the keyword again."""
+    if state.phase is not Phase.OPTED_OUT:
+        return resume(campaign, state, context)
+    outcome = start(campaign)
+    outcome.events.insert(0, Event.RESUBSCRIBED)
+    return outcome
 
 
 def _confident(reply: Reply, intent: str | None = None) -> bool:
@@ -97,10 +130,19 @@ class _Turn:
         self.messages: list[str] = []
         self.answers: list[Answer] = []
         self.events: list[Event] = []
+        self.tapped_label: str | None = None  # the button label the reply was, if it was one
+        self.asked_other = False  # the last message asks something other than the prompt
 
     # -- output ----------------------------------------------------------------------------
     def outcome(self) -> Outcome:
-        return Outcome(self.state, self.messages, self.answers, self.events)
+        return Outcome(self.state, self.messages, self.answers, self.events, self.buttons())
+
+    def buttons(self) -> list[str] | None:
+        """Labels for the last message's question; None when nothing there can be tapped."""
+        if not self.messages or self.asked_other:
+            return None
+        labels = [button.label for button in buttons_for(self.campaign, self.state)]
+        return labels or None
 
     def say(self, *parts: str | None) -> None:
         text = normalise_for_sms(prompts.lines(*parts))
@@ -139,7 +181,23 @@ class _Turn:
             return True
         return self.state.phase is Phase.IN_STEP and step is not None and step.type == "text"
 
+    def not_text(self, kind: str, text: str) -> None:
+        """A photo, voice note, sticker, edited or empty message...: say what we can read and
+        ask again, changing nothing. Only an exact stop word (a caption, an edit) is acted on."""
+        if is_opt_out(text):
+            self.opt_out()
+            return
+        if self.state.phase in TERMINAL:
+            # Nothing left to answer: no "please type your answer", just where they stand.
+            lead = None if kind == "empty" else self.phrase("can_only_read_text")
+        else:
+            lead = self.phrase(NOT_TEXT_PHRASES.get(kind, "only_text"))
+        self.say(lead, self.current_prompt())
+
     def respond(self, text: str, reply: Reply) -> None:
+        typed = tapped(buttons_for(self.campaign, self.state), text)
+        if typed is not None:
+            self.tapped_label, text = text, typed
         command = keyword_command(text)
         if command is not None:
             self.command(command)
@@ -277,6 +335,7 @@ class _Turn:
                      self.current_prompt())
         else:
             self.say(self.phrase("which_language", names=self.language_names()))
+            self.asked_other = True
 
     def language_names(self) -> str:
         return ", ".join(endonym(code) for code in self.campaign.languages)
@@ -383,7 +442,7 @@ class _Turn:
         value = read_answer(self.campaign, step, text, self.state.language, loose)
         if value is None:
             return False
-        self.record(step.id, text, value)
+        self.record(step.id, self.tapped_label or text, value)
         if step.type == "choice" and step.why:
             self.state.phase = Phase.AWAITING_WHY
             self.say(prompts.why_message(step, self.state.language))

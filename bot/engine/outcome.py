@@ -9,14 +9,21 @@ from typing import Any
 
 from bot.engine.state import ParticipantState
 
+# What a channel may say a message was. Only "text" is read; for anything else the resident is
+# told kindly what to send instead, and nothing changes.
+REPLY_KINDS = ("text", "photo", "voice", "audio", "video", "document", "sticker", "location",
+               "contact", "edited", "empty", "too_long", "invalid")
+
 
 @dataclass(frozen=True)
 class Reply:
-    """A resident's message, with Rasa's meta-intent guess (None when there is none)."""
+    """A resident's message, with Rasa's meta-intent guess (None when there is none), and
+    what kind of message the channel saw (see REPLY_KINDS; unknown kinds are not text)."""
 
     text: str
     intent: str | None = None
     confidence: float = 0.0
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -49,13 +56,19 @@ class Event(str, Enum):
     ERASE_REQUESTED = "erase_requested"
     COMPLETED = "completed"
     LANGUAGE_CHANGED = "language_changed"
+    RESUBSCRIBED = "resubscribed"  # START after STOP: a fresh state, to be asked consent again
 
 
 @dataclass
 class Outcome:
-    """The new state, the messages to send (in order), answers to store, and what happened."""
+    """The new state, the messages to send (in order), answers to store, and what happened.
+
+    `buttons` are labels a channel may show under the last message, for the question the
+    resident must answer now ("1 Bus", "2 Walk"; "Yes", "No"): sending a label's text back is
+    read as that answer. None when there is nothing to tap (free text, rank, the end)."""
 
     state: ParticipantState
     messages: list[str] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    buttons: list[str] | None = None

@@ -24,6 +24,15 @@ OPT_OUT = (
     "oprire", "dezabonare", "dezabonează", "oprește", "opreste", "renunț", "renunt", "stop mesaje",
 )
 
+# Carrier re-subscribe keywords: after STOP, these (and only these) start a conversation again.
+RESUBSCRIBE = (
+    "start", "unstop", "resubscribe", "subscribe",
+    "dechrau", "ailddechrau",
+    "wznów", "wznow",
+    "ابدأ", "ابدا", "إبدأ", "البدء",
+    "pornire", "pornește", "porneste", "abonare", "reabonare",
+)
+
 HELP = ("help", "info", "help me", "cymorth", "help plis", "pomoc", "pomocy", "مساعدة",
         "مساعده", "ساعدني", "ajutor")
 REPEAT = ("repeat", "again", "say again", "ailadrodd", "eto", "powtórz", "powtorz", "jeszcze raz",
@@ -134,4 +143,4 @@ def folded(words: tuple[str, ...]) -> frozenset[str]:
 
 def command_words() -> frozenset[str]:
     """Every folded word that means something by itself: commands, yes and no."""
-    return folded(OPT_OUT + HELP + REPEAT + SKIP + MORE + ERASE + YES + NO)
+    return folded(OPT_OUT + RESUBSCRIBE + HELP + REPEAT + SKIP + MORE + ERASE + YES + NO)

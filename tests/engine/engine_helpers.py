@@ -61,9 +61,11 @@ class Chat:
         self.state: ParticipantState = self.last.state
         self.answers = list(self.last.answers)
 
-    def send(self, text: str, intent: str | None = None, confidence: float = 0.0) -> list[str]:
+    def send(self, text: str, intent: str | None = None, confidence: float = 0.0,
+             kind: str = "text") -> list[str]:
         before = self.state.to_dict()
-        self.last = handle(self.campaign, self.state, Reply(text, intent, confidence), self.context)
+        self.last = handle(self.campaign, self.state, Reply(text, intent, confidence, kind),
+                           self.context)
         assert self.state.to_dict() == before, "the engine changed its input state"
         self.state = self.last.state
         self.answers += self.last.answers
@@ -72,6 +74,10 @@ class Chat:
     @property
     def text(self) -> str:
         return "\n".join(self.last.messages)
+
+    @property
+    def buttons(self) -> list[str] | None:
+        return self.last.buttons
 
     @property
     def events(self) -> list:

@@ -12,9 +12,11 @@ from bot.engine import phrase, phrases
 from bot.engine.commands import Command, keyword_command
 from bot.engine.parsing import parse_yes_no
 from bot.language import SUPPORTED
-from bot.text import normalise_for_sms, sms_segments
+from bot.text import fold, normalise_for_sms, sms_segments
 
 KEYS = sorted(phrases())
+# Words that really are the same: Polish and Romanian residents are asked to reply OK too.
+SAME_AS_ENGLISH = {("button_ok", "pl"), ("button_ok", "ro")}
 # Phrases that carry a campaign's title and organisation, or a list, may take two SMS.
 LONGER = {"help", "how_to_start", "language_unavailable", "which_language", "consent_needed"}
 SAMPLE = {"keyword": "BUSES", "title": "Buses", "organisation": "The Council", "min": 1,
@@ -28,12 +30,13 @@ def fields(template: str) -> set[str]:
 
 def test_the_phrase_keys():
     assert KEYS == sorted([
-        "already", "choose_language", "consent_needed", "consent_prompt", "consent_reask",
-        "declined", "declined_again", "erased", "finished", "help", "how_to_start", "info_more",
-        "info_ok", "language_unavailable", "no", "no_campaigns", "opted_out", "rank",
-        "reflect_question", "reply_number", "reply_words", "scale_labelled", "scale_plain",
-        "so_far", "sorry", "start_again", "stuck", "stuck_help", "too_few", "which_language",
-        "yes"])
+        "already", "button_more", "button_ok", "can_only_read_text", "choose_language",
+        "consent_needed", "consent_no", "consent_prompt", "consent_reask", "consent_yes",
+        "declined", "declined_again", "edited_message", "empty_message", "erased", "finished",
+        "help", "how_to_start", "info_more", "info_ok", "language_unavailable", "no",
+        "no_campaigns", "only_text", "opted_out", "rank", "reflect_question", "reply_number",
+        "reply_words", "scale_labelled", "scale_plain", "so_far", "sorry", "start_again", "stuck",
+        "stuck_help", "too_few", "too_long", "unreadable", "which_language", "yes"])
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -44,7 +47,7 @@ def test_every_phrase_exists_in_every_language_with_the_same_fields(key):
     for language, text in texts.items():
         assert text.strip() == text and text, (key, language)
         assert fields(text) == english, (key, language)
-        if language != "en":
+        if language != "en" and (key, language) not in SAME_AS_ENGLISH:
             assert text != texts["en"], (key, language)  # really translated
 
 
@@ -101,3 +104,24 @@ def test_unknown_language_falls_back_to_english():
     assert phrase("sorry", "xx") == phrase("sorry", "en")
     with pytest.raises(KeyError):
         phrase("no_such_phrase", "en")
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_button_words_are_understood_and_are_the_words_asked_for(language):
+    yes, no = phrase("consent_yes", language), phrase("consent_no", language)
+    ok, more = phrase("button_ok", language), phrase("button_more", language)
+    assert parse_yes_no(yes) is True and parse_yes_no(no) is False
+    assert parse_yes_no(ok) is True and keyword_command(ok) is None
+    assert keyword_command(more) is Command.MORE
+    asked = fold(phrase("consent_prompt", language)).split()
+    assert fold(yes) in asked and fold(no) in asked
+    offered = fold(phrase("info_more", language)).split()
+    assert fold(ok) in offered and fold(more) in offered
+    assert fold(ok) in fold(phrase("info_ok", language)).split()
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_not_text_phrases_ask_for_an_answer_and_the_stranger_one_does_not(language):
+    only = phrase("only_text", language)
+    assert only.startswith(phrase("can_only_read_text", language))
+    assert len(only) > len(phrase("can_only_read_text", language))
