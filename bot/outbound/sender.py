@@ -1,0 +1,318 @@
+"""OutboxSender: sends due outbox rows through the channel providers, with retries.
+
+Runs in the Rasa process. Residents are served side by side, each one's messages strictly in
+order: a message waiting for a retry holds back that resident's later ones. Each channel has
+its own rate limit. The address is decrypted from the vault just before the send and is never
+logged or stored elsewhere (provider error texts are scrubbed of it).
+
+Database work runs in a thread so the event loop (Rasa's) keeps serving webhooks meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import config
+from bot.channels.pseudonyms import forget_pseudonym
+from bot.outbound.providers import (
+    Outgoing,
+    ProviderSender,
+    RetryableError,
+    SendError,
+    build_providers,
+)
+from bot.outbound.ratelimit import DEFAULT_RATES, TokenBucket, rates_from_env
+from bot.store import outbox
+from bot.store.db import session_factory, transaction
+from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
+from bot.store.vault import ContactVault
+
+logger = logging.getLogger(__name__)
+_running: OutboxSender | None = None  # the sender whose run() loop is live in this process
+
+
+def kick() -> None:
+    """Wake this process's running sender, if any, without waiting for it: for code that
+    has just queued rows (bot.channels.outbox_output, the inbox processor)."""
+    if _running is not None:
+        _running.wake()
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    poll_seconds: float = 1.0  # ENGAGE_OUTBOX_POLL
+    max_attempts: int = 8  # ENGAGE_SEND_MAX_ATTEMPTS, then the row is failed
+    backoff_base: float = 1.0  # ENGAGE_SEND_BACKOFF: first retry after this, then doubling
+    backoff_cap: float = 60.0  # ENGAGE_SEND_BACKOFF_MAX
+    rates: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    batch: int = 200  # rows claimed per pass
+    concurrency: int = 16  # residents served at once
+    lease_seconds: float = 300.0  # a claimed row is taken again after this if its sender died
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SenderSettings:
+        env = os.environ if env is None else env
+        return cls(
+            poll_seconds=float(env.get("ENGAGE_OUTBOX_POLL") or 1.0),
+            max_attempts=int(env.get("ENGAGE_SEND_MAX_ATTEMPTS") or 8),
+            backoff_base=float(env.get("ENGAGE_SEND_BACKOFF") or 1.0),
+            backoff_cap=float(env.get("ENGAGE_SEND_BACKOFF_MAX") or 60.0),
+            rates=rates_from_env(env),
+        )
+
+    def backoff(self, failures: int) -> float:
+        """1, 2, 4 ... seconds (times backoff_base) after the 1st, 2nd, 3rd failure, capped."""
+        return min(self.backoff_cap, self.backoff_base * 2 ** max(0, failures - 1))
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a pass needs of a claimed row, detached from its session."""
+
+    id: int
+    channel: str
+    pseudonym: str
+    body: str
+    buttons: list[Any] | None
+    template: str | None
+    attempts: int
+    inbox_id: int | None
+    forget_contact_after: bool
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Job:
+        return cls(row.id, row.channel, row.pseudonym, row.body, row.buttons, row.template,
+                   row.attempts, row.inbox_id, bool(row.forget_contact_after))
+
+
+class OutboxSender:
+    def __init__(self, factory: sessionmaker, secret: str,
+                 providers: Mapping[str, ProviderSender],
+                 settings: SenderSettings | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.factory, self.secret, self.clock = factory, secret, clock
+        self.providers = dict(providers)
+        self.settings = settings or SenderSettings()
+        self.buckets = {channel: TokenBucket(self.settings.rates.get(channel, 1.0))
+                        for channel in self.providers}
+        self._pass_lock = asyncio.Lock()
+        self._queued_pass: asyncio.Future[int] | None = None
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+
+    @classmethod
+    def from_env(cls, factory: sessionmaker | None = None, secret: str | None = None,
+                 env: Mapping[str, str] | None = None) -> OutboxSender:
+        """The sender `engage run` starts: providers for every configured channel."""
+        settings = config.load()
+        return cls(factory or session_factory(settings.database_url),
+                   secret or settings.require_secret(), build_providers(env),
+                   SenderSettings.from_env(env))
+
+    # Running
+
+    async def kick(self) -> int:
+        """Send what is due now; returns how many rows were handled. Kicks during a pass share
+        the one pass queued after it, so a burst of kicks costs at most two passes."""
+        if self._queued_pass is None:
+            self._queued_pass = asyncio.ensure_future(self._next_pass())
+        return await asyncio.shield(self._queued_pass)
+
+    async def _next_pass(self) -> int:
+        async with self._pass_lock:
+            self._queued_pass = None
+            total = 0
+            while True:
+                jobs = await asyncio.to_thread(self._claim_due)
+                total += await self._send(jobs)
+                if len(jobs) < self.settings.batch:
+                    return total
+
+    def wake(self) -> None:
+        """Ask run() for a pass now, without waiting for it; safe from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        """Pass after pass, every ENGAGE_OUTBOX_POLL seconds (or sooner when woken)."""
+        global _running
+        self._loop, self._stopping, _running = asyncio.get_running_loop(), False, self
+        try:
+            while not self._stopping:
+                try:
+                    await self.kick()
+                except Exception:  # a database outage must not end the loop
+                    logger.exception("Outbox pass failed; trying again in %.1fs",
+                                     self.settings.poll_seconds)
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+        finally:
+            if _running is self:
+                _running = None
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+
+    async def close(self) -> None:
+        self.stop()
+        for provider in self.providers.values():
+            await provider.close()
+
+    # One pass
+
+    def _claim_due(self) -> list[Job]:
+        now = self.clock()
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        claimed: list[Job] = []
+        with transaction(self.factory) as session:
+            held_back: set[str] = set()
+            for row in outbox.due(session, now, self.settings.batch, list(self.providers)):
+                if row.pseudonym in held_back:
+                    continue
+                if outbox.claim(session, row.id, now, lease):
+                    claimed.append(Job.of(row))
+                else:  # another sender has it: keep this resident's order
+                    held_back.add(row.pseudonym)
+        return claimed
+
+    async def _send(self, jobs: list[Job]) -> int:
+        residents: dict[str, list[Job]] = {}
+        for job in jobs:
+            residents.setdefault(job.pseudonym, []).append(job)
+        gate = asyncio.Semaphore(self.settings.concurrency)
+        done = await asyncio.gather(*(self._send_resident(queue, gate)
+                                      for queue in residents.values()))
+        return sum(done)
+
+    async def _send_resident(self, queue: list[Job], gate: asyncio.Semaphore) -> int:
+        async with gate:
+            for index, job in enumerate(queue):
+                if not await self._send_one(job):  # waits for a retry: the rest wait too
+                    rest = [later.id for later in queue[index + 1:]]
+                    await asyncio.to_thread(self._release, rest)
+                    return index + 1
+            return len(queue)
+
+    async def _send_one(self, job: Job) -> bool:
+        """False when the row was put back for a retry."""
+        prepared = await asyncio.to_thread(self._prepare, job)
+        if isinstance(prepared, str):
+            await asyncio.to_thread(self._record_failure, job, SendError(prepared), None)
+            return True
+        await self.buckets[job.channel].acquire()
+        try:
+            provider_id = await self.providers[job.channel].send(prepared)
+        except SendError as error:
+            return await asyncio.to_thread(self._record_failure, job, error, prepared.address)
+        except Exception as error:  # a bug or an unforeseen client error: retry, bounded
+            logger.exception("Outbox %s: unexpected error from the %s sender", job.id,
+                             job.channel)
+            failure = RetryableError(f"unexpected {type(error).__name__}")
+            return await asyncio.to_thread(self._record_failure, job, failure, prepared.address)
+        await asyncio.to_thread(self._record_sent, job, provider_id)
+        return True
+
+    # Database steps (in a worker thread)
+
+    def _prepare(self, job: Job) -> Outgoing | str:
+        """The decrypted address and what the provider must know, or why not to send."""
+        provider = self.providers[job.channel]
+        with transaction(self.factory) as session:
+            contact = session.query(Contact).filter_by(pseudonym=job.pseudonym).one_or_none()
+            if contact is None:
+                return provider.no_address
+            if contact.opted_out_at is not None and job.inbox_id is None:
+                return "the resident has opted out (only replies to their own messages go)"
+            address = ContactVault(session, self.secret).address_of(job.pseudonym)
+            last_inbound = session.query(sa.func.max(InboxMessage.received_at)).filter(
+                InboxMessage.pseudonym == job.pseudonym, InboxMessage.channel == job.channel
+            ).scalar()
+        if address is None:
+            return provider.no_address
+        return Outgoing(address, job.body, job.buttons, job.template, last_inbound, self.clock())
+
+    def _record_sent(self, job: Job, provider_id: str) -> None:
+        with transaction(self.factory) as session:
+            outbox.mark_sent(session, job.id, provider_id, self.clock())
+            if job.forget_contact_after:
+                self._forget(session, job)
+        logger.info("Outbox %s sent on %s as %s", job.id, job.channel, provider_id)
+        self._forgotten(job)
+
+    def _record_failure(self, job: Job, error: SendError, address: str | None) -> bool:
+        """Schedule a retry (returns False) or fail the row for good (True)."""
+        reason = scrub(error.reason, address)
+        failures = job.attempts + 1
+        retry = error.retryable and failures < self.settings.max_attempts
+        delay = max(self.settings.backoff(failures), error.retry_after or 0.0)
+        with transaction(self.factory) as session:
+            if retry:
+                outbox.mark_retry(session, job.id, reason,
+                                  self.clock() + timedelta(seconds=delay))
+            else:
+                if error.retryable:
+                    reason = f"gave up after {failures} attempts: {reason}"
+                outbox.mark_failed(session, job.id, reason)
+            if error.opted_out:
+                ContactVault(session, self.secret).mark_opted_out(job.pseudonym)
+            if not retry and job.forget_contact_after:
+                self._forget(session, job)
+        if retry:
+            logger.warning("Outbox %s on %s: %s; retry %d in %.1fs", job.id, job.channel,
+                           reason, failures, delay)
+            return False
+        logger.warning("Outbox %s on %s failed: %s", job.id, job.channel, reason)
+        self._forgotten(job)
+        return True
+
+    def _release(self, row_ids: list[int]) -> None:
+        if row_ids:
+            with transaction(self.factory) as session:
+                outbox.release(session, row_ids, self.clock())
+
+    @staticmethod
+    def _forget(session: Session, job: Job) -> None:
+        """After an erasure's confirmation: the address goes, and so does this last row
+        (it names the pseudonym; the erasure itself keeps only the bare fact)."""
+        session.query(Contact).filter_by(pseudonym=job.pseudonym).delete(
+            synchronize_session=False)
+        session.query(OutboxMessage).filter_by(id=job.id).delete(synchronize_session=False)
+
+    @staticmethod
+    def _forgotten(job: Job) -> None:
+        if job.forget_contact_after:  # the connectors' cache of known pseudonyms
+            forget_pseudonym(job.pseudonym)
+
+
+def scrub(reason: str, address: str | None) -> str:
+    """Provider errors may quote the number ("The 'To' number +44... is not valid")."""
+    if not address:
+        return reason
+    bare = address.removeprefix("whatsapp:")
+    for form in sorted({address, bare, bare.lstrip("+")}, key=len, reverse=True):
+        if len(form) >= 4:
+            reason = reason.replace(form, "<address>")
+    return reason
