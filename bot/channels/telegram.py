@@ -1,0 +1,128 @@
+"""Telegram: `POST /webhooks/telegram/webhook`, one Bot API Update per request.
+
+The update is checked (the secret given to setWebhook), parsed with python-telegram-bot,
+recorded in the inbox and acknowledged with `{}`; Rasa sees it through the inbox processor.
+Only private chats are residents; other updates (a group, a member change) are acknowledged
+and ignored, or Telegram would send them again and again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Message, Update
+
+from bot.channels.common import Inbound, bad_request, classify_text, clean_caption, forbidden, store
+from bot.channels.outbox_output import OutboxOutputChannel
+from bot.channels.signatures import TelegramVerifier
+from bot.inbox import InboxProcessor, OnNewMessage, attach, inbox_processor
+
+logger = logging.getLogger(__name__)
+
+PROVIDER = "telegram"
+# The attachment a message carries, in the order they are looked for (an animation is also
+# a document, a venue also a location).
+ATTACHMENT_KINDS = (
+    ("photo", "photo"), ("voice", "voice"), ("audio", "audio"), ("video", "video"),
+    ("video_note", "video"), ("animation", "video"), ("sticker", "sticker"),
+    ("document", "document"), ("venue", "location"), ("location", "location"),
+    ("contact", "contact"),
+)
+
+
+def message_kind(message: Message, edited: bool) -> tuple[str, str]:
+    """(kind, body): text as sent (`/start BUSES` included), else the attachment's kind and
+    its caption. An edit is its own kind: the engine does not re-read an earlier answer."""
+    if edited:
+        return "edited", clean_caption(message.text or message.caption)
+    if message.text is not None:
+        return classify_text(message.text)
+    for attribute, kind in ATTACHMENT_KINDS:
+        if getattr(message, attribute, None):
+            return kind, clean_caption(message.caption)
+    return "other", clean_caption(message.caption)
+
+
+def parse_update(data: Any) -> Inbound | None | str:
+    """The resident's message in an update; None for an update to acknowledge and ignore;
+    a string saying what is wrong (a 400)."""
+    if not isinstance(data, dict):
+        return "The body must be a Telegram Update (a JSON object)."
+    if type(data.get("update_id")) is not int:
+        return "update_id is missing or not a number."
+    try:
+        update = Update.de_json(data, None)
+    except (TypeError, KeyError, AttributeError, ValueError) as error:
+        return f"Not a valid Telegram Update ({type(error).__name__})."
+    message = update.message or update.edited_message
+    if message is None or message.chat is None or message.chat.type != "private":
+        return None
+    kind, body = message_kind(message, edited=update.edited_message is not None)
+    return Inbound(PROVIDER, str(update.update_id), str(message.chat.id), kind, body)
+
+
+class TelegramInput(InputChannel):
+    """Credentials (credentials.yml, falling back to the environment): `webhook_secret`
+    (TELEGRAM_WEBHOOK_SECRET), the secret `engage telegram set-webhook` gives Telegram."""
+
+    def __init__(self, webhook_secret: str | None = None,
+                 processor: InboxProcessor | None = None) -> None:
+        self.verifier = TelegramVerifier(self.name(), webhook_secret)
+        self._processor = processor
+        self.verifier.announce()
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(webhook_secret=credentials.get("webhook_secret")
+                   or os.environ.get("TELEGRAM_WEBHOOK_SECRET"))
+
+    @property
+    def processor(self) -> InboxProcessor:
+        return self._processor or inbox_processor()
+
+    def get_output_channel(self) -> OutputChannel:
+        return OutboxOutputChannel(self.name())
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        processor = self.processor
+        processor.register(self.name(), on_new_message, self.get_output_channel())
+        hook = Blueprint(f"engage_{self.name()}_webhook", __name__)
+        attach(hook, processor)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.verifier.verify(request):
+                return forbidden()
+            try:
+                data = json.loads(request.body or b"")
+            except ValueError:  # not JSON, or not UTF-8
+                return bad_request("The body must be JSON (a Telegram Update).")
+            inbound = parse_update(data)
+            if isinstance(inbound, str):
+                return bad_request(inbound)
+            if inbound is None:
+                logger.info("Telegram update %s ignored: not a message in a private chat",
+                            data.get("update_id"))
+                return response.json({})
+            _, pseudonym, created = store(processor.factory, self.name(), inbound)
+            if created:  # a redelivery is acknowledged, and not processed again
+                processor.kick(pseudonym)
+            return response.json({})
+
+        return hook

@@ -1,0 +1,332 @@
+"""Hands recorded inbox messages to Rasa, one resident at a time, in order, until applied.
+
+A channel records a message and calls `kick(pseudonym)`; a loop every ENGAGE_INBOX_POLL
+seconds retries what is due; `POST /webhooks/inbox/replay` (`engage inbox replay`) does all
+pending messages at once. After Rasa has handled a message the row is read again: the action
+marks it `processed` in its own transaction, so a row still `pending` was not applied (action
+server down, database busy...) and is retried later with backoff. A later message from the
+same resident waits: answers must reach the engine in the order they were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+from weakref import WeakValueDictionary
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.orm import sessionmaker
+
+from bot import config
+from bot.channels.outbox_output import kick_sender
+from bot.store.db import session_factory, transaction
+from bot.store.inbox import PENDING, InboxRepository
+from bot.store.models import InboxMessage, utcnow
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+POLL_ENV, MAX_ATTEMPTS_ENV = "ENGAGE_INBOX_POLL", "ENGAGE_INBOX_MAX_ATTEMPTS"
+DEFAULT_POLL, DEFAULT_MAX_ATTEMPTS = 2.0, 50
+MAX_BACKOFF_SECONDS = 300
+TURN_TIMEOUT = 300.0  # a Rasa turn that takes longer is treated as failed
+BATCH = 50
+REPLAY_LABEL = b"engage/inbox-replay/v1"
+# Not text (a photo, an empty or unreadable message...): no NLU guess, straight to the engine
+# (every intent's rule runs action_engage), which reads `kind` and answers kindly.
+NOT_TEXT_INTENT = "inform"
+
+
+def replay_token(secret: str) -> str:
+    """The bearer token `engage inbox replay` sends: derived from the secret, never stored."""
+    return hmac.new(secret.encode(), REPLAY_LABEL, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int) -> timedelta:
+    """2, 4, 8 ... seconds after each failed attempt, at most five minutes."""
+    return timedelta(seconds=min(2 ** max(attempts, 1), MAX_BACKOFF_SECONDS))
+
+
+@dataclass
+class Counts:
+    processed: int = 0  # applied (or erased meanwhile)
+    retrying: int = 0  # failed this time, will be tried again
+    abandoned: int = 0  # failed too often: status `failed`, until a replay revives it
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.processed + other.processed, self.retrying + other.retrying,
+                      self.abandoned + other.abandoned)
+
+
+@dataclass(frozen=True)
+class _Route:
+    on_new_message: OnNewMessage
+    output_channel: OutputChannel
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What processing needs of a row, read in a closed transaction."""
+
+    id: int
+    channel: str
+    pseudonym: str
+    kind: str
+    body: str
+    attempts: int
+
+    @classmethod
+    def of(cls, row: InboxMessage) -> _Row:
+        return cls(row.id, row.channel, row.pseudonym, row.kind, row.body, row.attempts)
+
+
+def user_message(row: _Row, output_channel: OutputChannel) -> UserMessage:
+    parse_data = None
+    if row.kind != "text":
+        parse_data = {"text": row.body, "entities": [],
+                      "intent": {"name": NOT_TEXT_INTENT, "confidence": 1.0}}
+    return UserMessage(row.body, output_channel, row.pseudonym, parse_data=parse_data,
+                       input_channel=row.channel,
+                       metadata={"inbox_id": row.id, "kind": row.kind})
+
+
+class InboxProcessor:
+    """One per Rasa process (see `inbox_processor()`), shared by every provider channel."""
+
+    def __init__(self, factory: sessionmaker, *, poll: float = DEFAULT_POLL,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, turn_timeout: float = TURN_TIMEOUT,
+                 after_turns: Callable[[], None] = kick_sender) -> None:
+        self.factory = factory
+        self.poll = poll
+        self.max_attempts = max_attempts
+        self.turn_timeout = turn_timeout
+        self.after_turns = after_turns
+        self._routes: dict[str, _Route] = {}
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._tasks: set[asyncio.Task] = set()
+        self._loop_task: asyncio.Task | None = None
+
+    @classmethod
+    def from_env(cls) -> InboxProcessor:
+        return cls(session_factory(config.database_url()),
+                   poll=float(os.environ.get(POLL_ENV) or DEFAULT_POLL),
+                   max_attempts=int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
+
+    def register(self, channel: str, on_new_message: OnNewMessage,
+                 output_channel: OutputChannel) -> None:
+        """A channel's blueprint says how its messages reach Rasa and how Rasa answers."""
+        self._routes[channel] = _Route(on_new_message, output_channel)
+
+    # --- scheduling --------------------------------------------------------------------------
+
+    def kick(self, pseudonym: str) -> asyncio.Task:
+        """Process this resident's pending messages soon, in the background."""
+        self.start()
+        task = asyncio.get_running_loop().create_task(self.process(pseudonym))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def start(self) -> None:
+        """Start the retry loop in the running event loop, once."""
+        running = asyncio.get_running_loop()
+        task = self._loop_task
+        if task is not None and not task.done() and task.get_loop() is running:
+            return
+        self._loop_task = running.create_task(self._retry_forever())
+
+    async def stop(self) -> None:
+        """Stop the loop and any turn in progress; unfinished messages stay pending."""
+        tasks = [t for t in [self._loop_task, *self._tasks] if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loop_task = None
+
+    async def idle(self) -> None:
+        """Wait for the kicked work in progress (tests, orderly shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _retry_forever(self) -> None:
+        while True:
+            try:
+                await self.process_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end the loop
+                logger.exception("Inbox retry loop failed; trying again in %.0fs", self.poll)
+            await asyncio.sleep(self.poll)
+
+    # --- processing --------------------------------------------------------------------------
+
+    async def process_due(self) -> Counts:
+        with transaction(self.factory) as session:
+            due = InboxRepository(session).due_pseudonyms(utcnow(), limit=BATCH)
+        return await self._process_all(due, due_only=True)
+
+    async def replay(self, include_failed: bool = False) -> dict[str, int]:
+        """Every pending message now, due or not (and abandoned ones too if asked)."""
+        with transaction(self.factory) as session:
+            inbox = InboxRepository(session)
+            revived = inbox.revive_failed() if include_failed else 0
+            everyone = inbox.pending_pseudonyms()
+        counts = Counts()
+        for start in range(0, len(everyone), BATCH):
+            counts += await self._process_all(everyone[start:start + BATCH], due_only=False)
+        with transaction(self.factory) as session:
+            inbox = InboxRepository(session)
+            left, failed = inbox.count(PENDING), inbox.count("failed")
+        return {"residents": len(everyone), **asdict(counts), "revived": revived,
+                "pending": left, "failed": failed}
+
+    async def _process_all(self, pseudonyms: list[str], due_only: bool) -> Counts:
+        results = await asyncio.gather(*(self.process(p, due_only) for p in pseudonyms))
+        return sum(results, Counts())
+
+    async def process(self, pseudonym: str, due_only: bool = False) -> Counts:
+        """This resident's pending messages in order, until one is not applied."""
+        counts = Counts()
+        lock = self._locks.get(pseudonym)
+        if lock is None:
+            lock = self._locks[pseudonym] = asyncio.Lock()
+        async with lock:
+            first = True
+            while (row := self._next(pseudonym, due_only and first)) is not None:
+                first = False
+                error = await self._hand_to_rasa(row)
+                if self._done(row.id):
+                    counts.processed += 1
+                    continue
+                if self._failed(row, error or "not applied: still pending after the turn"):
+                    counts.abandoned += 1
+                    continue
+                counts.retrying += 1
+                break
+        if counts.processed:
+            self.after_turns()
+        return counts
+
+    def _next(self, pseudonym: str, due_only: bool) -> _Row | None:
+        with transaction(self.factory) as session:
+            rows = InboxRepository(session).pending_for(pseudonym, utcnow() if due_only else None)
+            return _Row.of(rows[0]) if rows else None
+
+    def _done(self, row_id: int) -> bool:
+        with transaction(self.factory) as session:
+            return InboxRepository(session).is_processed(row_id)
+
+    async def _hand_to_rasa(self, row: _Row) -> str | None:
+        """Rasa's turn for this message; the error, if it raised."""
+        route = self._routes.get(row.channel)
+        if route is None:
+            return f"channel {row.channel!r} is not served by this process"
+        try:
+            await asyncio.wait_for(route.on_new_message(user_message(row, route.output_channel)),
+                                   self.turn_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # whatever it was, the row stays and is retried
+            logger.exception("Inbox message %s: Rasa's turn failed", row.id)
+            return f"{type(error).__name__}: {error}"
+        return None
+
+    def _failed(self, row: _Row, error: str) -> bool:
+        """Count a failed attempt. True when it was the last one allowed (row abandoned)."""
+        attempts = row.attempts + 1
+        with transaction(self.factory) as session:
+            inbox = InboxRepository(session)
+            if attempts >= self.max_attempts:
+                inbox.abandon(row.id, error)
+                logger.error("Inbox message %s abandoned after %d attempts (%s); "
+                             "`engage inbox replay` can revive it", row.id, attempts, error)
+                return True
+            wait = backoff(attempts)
+            inbox.mark_failed(row.id, error, wait)
+        logger.warning("Inbox message %s not applied (attempt %d: %s); retry in %ss",
+                       row.id, attempts, error, int(wait.total_seconds()))
+        return False
+
+
+_processor: InboxProcessor | None = None
+
+
+def inbox_processor() -> InboxProcessor:
+    """This process's processor, on ENGAGE_DATABASE_URL."""
+    global _processor
+    if _processor is None:
+        _processor = InboxProcessor.from_env()
+    return _processor
+
+
+def attach(blueprint: Blueprint, processor: InboxProcessor) -> None:
+    """Run the processor's retry loop while the server runs (every channel attaches; the loop
+    starts once)."""
+
+    @blueprint.listener("after_server_start")
+    async def _start(*_: Any) -> None:
+        processor.start()
+
+    @blueprint.listener("before_server_stop")
+    async def _stop(*_: Any) -> None:
+        await processor.stop()
+
+
+# --- the replay endpoint --------------------------------------------------------------------
+
+def authorised(request: Request, secret: str | None) -> bool:
+    given = request.headers.get("authorization") or ""
+    scheme, _, token = given.partition(" ")
+    if not secret or scheme.lower() != "bearer" or not token:
+        return False
+    return hmac.compare_digest(token.strip().encode(), replay_token(secret).encode())
+
+
+class InboxReplayInput(InputChannel):
+    """`POST /webhooks/inbox/replay`: process every pending inbox message now.
+
+    Body (optional): {"failed": true} to revive abandoned messages too. Answers the counts.
+    """
+
+    def __init__(self, processor: InboxProcessor | None = None,
+                 secret: str | None = None) -> None:
+        self._processor = processor
+        self._secret = secret
+
+    @classmethod
+    def name(cls) -> str:
+        return "inbox"
+
+    @property
+    def processor(self) -> InboxProcessor:
+        return self._processor or inbox_processor()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        hook = Blueprint("engage_inbox_replay", __name__)
+        processor = self.processor
+        attach(hook, processor)
+
+        @hook.route("/replay", methods=["POST"])
+        async def replay(request: Request) -> HTTPResponse:
+            if not authorised(request, self._secret or config.read_secret()):
+                return response.json({"error": "A valid replay token is required."}, status=403)
+            try:
+                options = json.loads(request.body) if request.body else {}
+            except ValueError:
+                options = None
+            if not isinstance(options, dict):
+                return response.json({"error": "The body must be a JSON object."}, status=400)
+            return response.json(await processor.replay(bool(options.get("failed"))))
+
+        return hook
