@@ -95,9 +95,11 @@ class InboxRepository:
         return row.attempts
 
     def abandon(self, row_id: int, error: str) -> None:
-        """Stop retrying (status `failed`): the row stays, for `engage inbox replay`."""
+        """The last attempt failed too: stop retrying (status `failed`). The row stays, for
+        `engage inbox replay`."""
         self.session.query(InboxMessage).filter_by(id=row_id, status=PENDING).update(
-            {"status": FAILED, "last_error": error[:2000]}, synchronize_session=False)
+            {"status": FAILED, "last_error": error[:2000], "attempts": InboxMessage.attempts + 1},
+            synchronize_session=False)
 
     def revive_failed(self, now: datetime | None = None) -> int:
         """Give every abandoned message a fresh start (an operator asked for a replay)."""
