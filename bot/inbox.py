@@ -31,7 +31,7 @@ from sqlalchemy.orm import sessionmaker
 from bot import config
 from bot.channels.outbox_output import kick_sender
 from bot.store.db import session_factory, transaction
-from bot.store.inbox import PENDING, InboxRepository
+from bot.store.inbox import FAILED, PENDING, InboxRepository
 from bot.store.models import InboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
@@ -172,22 +172,16 @@ class InboxProcessor:
     # --- processing --------------------------------------------------------------------------
 
     async def process_due(self) -> Counts:
-        with transaction(self.factory) as session:
-            due = InboxRepository(session).due_pseudonyms(utcnow(), limit=BATCH)
+        due = await asyncio.to_thread(self._due)
         return await self._process_all(due, due_only=True)
 
     async def replay(self, include_failed: bool = False) -> dict[str, int]:
         """Every pending message now, due or not (and abandoned ones too if asked)."""
-        with transaction(self.factory) as session:
-            inbox = InboxRepository(session)
-            revived = inbox.revive_failed() if include_failed else 0
-            everyone = inbox.pending_pseudonyms()
+        revived, everyone = await asyncio.to_thread(self._everyone, include_failed)
         counts = Counts()
         for start in range(0, len(everyone), BATCH):
             counts += await self._process_all(everyone[start:start + BATCH], due_only=False)
-        with transaction(self.factory) as session:
-            inbox = InboxRepository(session)
-            left, failed = inbox.count(PENDING), inbox.count("failed")
+        left, failed = await asyncio.to_thread(self._totals)
         return {"residents": len(everyone), **asdict(counts), "revived": revived,
                 "pending": left, "failed": failed}
 
@@ -203,13 +197,15 @@ class InboxProcessor:
             lock = self._locks[pseudonym] = asyncio.Lock()
         async with lock:
             first = True
-            while (row := self._next(pseudonym, due_only and first)) is not None:
+            while (row := await asyncio.to_thread(self._next, pseudonym,
+                                                  due_only and first)) is not None:
                 first = False
                 error = await self._hand_to_rasa(row)
-                if self._done(row.id):
+                if await asyncio.to_thread(self._done, row.id):
                     counts.processed += 1
                     continue
-                if self._failed(row, error or "not applied: still pending after the turn"):
+                error = error or "not applied: still pending after the turn"
+                if await asyncio.to_thread(self._failed, row, error):
                     counts.abandoned += 1
                     continue
                 counts.retrying += 1
@@ -217,6 +213,23 @@ class InboxProcessor:
         if counts.processed:
             self.after_turns()
         return counts
+
+    # --- database work (blocking: run in a thread, Rasa's event loop keeps serving) ---------
+
+    def _due(self) -> list[str]:
+        with transaction(self.factory) as session:
+            return InboxRepository(session).due_pseudonyms(utcnow(), limit=BATCH)
+
+    def _everyone(self, include_failed: bool) -> tuple[int, list[str]]:
+        with transaction(self.factory) as session:
+            inbox = InboxRepository(session)
+            revived = inbox.revive_failed() if include_failed else 0
+            return revived, inbox.pending_pseudonyms()
+
+    def _totals(self) -> tuple[int, int]:
+        with transaction(self.factory) as session:
+            inbox = InboxRepository(session)
+            return inbox.count(PENDING), inbox.count(FAILED)
 
     def _next(self, pseudonym: str, due_only: bool) -> _Row | None:
         with transaction(self.factory) as session:

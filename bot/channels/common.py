@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import sessionmaker
 
 from bot import config
 from bot.store.db import transaction
@@ -100,9 +101,9 @@ def _secret() -> str:
     return config.load().require_secret()
 
 
-def store(factory, channel: str, inbound: Inbound) -> tuple[int, str, bool]:
-    """Vault the address and record the message in one transaction.
-    Returns (inbox id, pseudonym, created); not created means a redelivery."""
+def store(factory: sessionmaker, channel: str, inbound: Inbound) -> tuple[int, str, bool]:
+    """Vault the address and record the message in one transaction (blocking: call it in a
+    thread). Returns (inbox id, pseudonym, created); not created means a redelivery."""
     with transaction(factory) as session:
         pseudonym = ContactVault(session, _secret()).remember(channel, inbound.address)
         row, created = InboxRepository(session).record(
@@ -110,20 +111,3 @@ def store(factory, channel: str, inbound: Inbound) -> tuple[int, str, bool]:
             inbound.kind, inbound.body)
         return row.id, pseudonym, created
 
-
-def status_applier():
-    """`bot.outbound.status.apply_status(session, provider_message_id, status, error_code)`.
-
-    Until the outbound package provides it, a stand-in that only logs: the callback is still
-    verified and acknowledged, and nothing is written.
-    """
-    try:
-        from bot.outbound.status import apply_status
-    except ImportError:
-        return _log_status
-    return apply_status
-
-
-def _log_status(_session, provider_message_id: str, status: str, error_code: str | None) -> None:
-    logger.info("Status %s (error %s) for %s: no outbound status handler installed",
-                status, error_code, provider_message_id)

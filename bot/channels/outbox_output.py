@@ -8,6 +8,7 @@ own transaction. This is for what Rasa itself sends (a response, `trigger_intent
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,8 +16,8 @@ from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.orm import sessionmaker
 
 from bot import config
+from bot.store import outbox
 from bot.store.db import session_factory, transaction
-from bot.store.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +25,9 @@ logger = logging.getLogger(__name__)
 def kick_sender() -> None:
     """Wake this process's outbound sender, if it runs here; otherwise its own loop finds
     the rows."""
-    try:
-        from bot.outbound import sender
-    except ImportError:
-        return
-    kick = getattr(sender, "kick", None)
-    if callable(kick):
-        kick()
+    from bot.outbound.sender import kick  # late: the providers' clients load on first use
+
+    kick()
 
 
 class OutboxOutputChannel(OutputChannel):
@@ -49,18 +46,16 @@ class OutboxOutputChannel(OutputChannel):
 
     def queue(self, pseudonym: str, text: str, buttons: list[str] | None = None) -> int:
         with transaction(self.factory) as session:
-            row = OutboxMessage(channel=self.channel, pseudonym=pseudonym, body=text,
-                                buttons=buttons or None)
-            session.add(row)
+            row = outbox.enqueue(session, self.channel, pseudonym, text, buttons)
             session.flush()
             row_id = row.id
         kick_sender()
         return row_id
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        self.queue(recipient_id, text)
+        await asyncio.to_thread(self.queue, recipient_id, text)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
                                      buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         labels = [str(b.get("title") or b.get("payload") or "") for b in buttons]
-        self.queue(recipient_id, text, [label for label in labels if label])
+        await asyncio.to_thread(self.queue, recipient_id, text, [lb for lb in labels if lb])

@@ -8,6 +8,7 @@ and ignored, or Telegram would send them again and again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -120,7 +121,8 @@ class TelegramInput(InputChannel):
                 logger.info("Telegram update %s ignored: not a message in a private chat",
                             data.get("update_id"))
                 return response.json({})
-            _, pseudonym, created = store(processor.factory, self.name(), inbound)
+            _, pseudonym, created = await asyncio.to_thread(
+                store, processor.factory, self.name(), inbound)
             if created:  # a redelivery is acknowledged, and not processed again
                 processor.kick(pseudonym)
             return response.json({})

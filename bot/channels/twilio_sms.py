@@ -8,6 +8,7 @@ through the outbox. Twilio retries a webhook that fails, so nothing here may hal
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -26,13 +27,13 @@ from bot.channels.common import (
     clean_caption,
     forbidden,
     parse_form,
-    status_applier,
     store,
     twiml_ack,
 )
 from bot.channels.outbox_output import OutboxOutputChannel
 from bot.channels.signatures import PUBLIC_URL_ENV, TwilioVerifier
 from bot.inbox import InboxProcessor, OnNewMessage, attach, inbox_processor
+from bot.outbound.status import apply_status
 from bot.store.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,8 @@ class TwilioSmsInput(InputChannel):
             inbound = parse_message(*form, whatsapp=self.whatsapp)
             if isinstance(inbound, str):
                 return bad_request(inbound)
-            _, pseudonym, created = store(processor.factory, self.name(), inbound)
+            _, pseudonym, created = await asyncio.to_thread(
+                store, processor.factory, self.name(), inbound)
             if created:  # a redelivery is acknowledged, and not processed again
                 processor.kick(pseudonym)
             return twiml_ack()
@@ -163,11 +165,17 @@ class TwilioSmsInput(InputChannel):
             state = _first(fields, "MessageStatus", "SmsStatus")
             if not sid or not _SID.fullmatch(sid) or not state or not _STATUS.fullmatch(state):
                 return bad_request("MessageSid and MessageStatus are required.")
-            with transaction(processor.factory) as session:
-                status_applier()(session, sid, state, _first(fields, "ErrorCode") or None)
+            await asyncio.to_thread(self._apply_status, processor, sid, state,
+                                    _first(fields, "ErrorCode") or None)
             return twiml_ack()
 
         return hook
+
+    @staticmethod
+    def _apply_status(processor: InboxProcessor, sid: str, state: str,
+                      error_code: str | None) -> None:
+        with transaction(processor.factory) as session:
+            apply_status(session, sid, state, error_code)
 
     def _verified_form(self, request: Request) -> tuple[Form, bool] | HTTPResponse:
         """The form fields of an authentic request; 403 unsigned or forged, 400 not a form."""
