@@ -1,0 +1,66 @@
+"""WhatsApp: free-form only within 24 hours of the resident's last message, else a template."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from outbound_helpers import (
+    RESIDENT,
+    WHATSAPP_FROM,
+    inbound,
+    queue,
+    remember,
+    sender_for,
+    settle,
+    twilio_env,
+)
+
+from bot.store.models import utcnow
+
+TEMPLATE = "HX" + "5" * 32
+
+
+def send(factory, fake_twilio, row_id):
+    async def scenario():
+        async with sender_for(factory, twilio_env(fake_twilio)) as sender:
+            return await settle(sender, factory, [row_id])
+
+    return asyncio.run(scenario())[row_id]
+
+
+def test_free_form_within_the_window(factory, fake_twilio):
+    alice = remember(factory, "twilio_whatsapp", "whatsapp:" + RESIDENT)
+    inbound(factory, alice, "twilio_whatsapp", utcnow() - timedelta(hours=23))
+    row_id = queue(factory, alice, "Thanks \u2014 next question", channel="twilio_whatsapp")
+    assert send(factory, fake_twilio, row_id).status == "sent"
+    params = fake_twilio.accepted[0].request.params
+    assert (params["To"], params["From"]) == ("whatsapp:" + RESIDENT, "whatsapp:" + WHATSAPP_FROM)
+    assert params["Body"] == "Thanks - next question" and "ContentSid" not in params
+
+
+def test_outside_the_window_without_a_template_is_refused(factory, fake_twilio):
+    alice = remember(factory, "twilio_whatsapp", RESIDENT)
+    inbound(factory, alice, "twilio_whatsapp", utcnow() - timedelta(hours=25))
+    inbound(factory, alice, "twilio_sms", utcnow())  # another channel does not open WhatsApp's
+    row_id = queue(factory, alice, "A new campaign", channel="twilio_whatsapp")
+    failed = send(factory, fake_twilio, row_id)
+    assert failed.status == "failed" and "24 hours" in failed.last_error
+    assert "template" in failed.last_error
+    assert fake_twilio.requests == []
+
+
+def test_never_wrote_and_no_template_is_refused(factory, fake_twilio):
+    alice = remember(factory, "twilio_whatsapp", RESIDENT)
+    row_id = queue(factory, alice, "Hello", channel="twilio_whatsapp")
+    assert send(factory, fake_twilio, row_id).status == "failed"
+    assert fake_twilio.requests == []
+
+
+def test_outside_the_window_the_template_is_sent(factory, fake_twilio):
+    alice = remember(factory, "twilio_whatsapp", RESIDENT)
+    row_id = queue(factory, alice, "A new campaign", channel="twilio_whatsapp", template=TEMPLATE)
+    assert send(factory, fake_twilio, row_id).status == "sent"
+    params = fake_twilio.accepted[0].request.params
+    assert params["ContentSid"] == TEMPLATE and "Body" not in params
+    assert params["To"] == "whatsapp:" + RESIDENT
