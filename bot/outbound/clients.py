@@ -8,12 +8,14 @@ Retry-After is worth honouring. python-telegram-bot takes `base_url` directly.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from requests.adapters import HTTPAdapter
 from telegram import Bot
 from telegram.request import HTTPXRequest
 from twilio.http.http_client import TwilioHttpClient
@@ -23,6 +25,7 @@ from twilio.rest import Client
 TWILIO_API_BASE = "https://api.twilio.com"
 TELEGRAM_API_BASE = "https://api.telegram.org"
 DEFAULT_TIMEOUT = 10.0  # seconds: long enough for a slow provider, short enough to retry soon
+POOL_SIZE = 32  # connections kept per provider host: the sender serves 16 residents at once
 
 
 def send_timeout(env: Mapping[str, str] | None = None) -> float:
@@ -37,6 +40,8 @@ class RebasedTwilioHttpClient(TwilioHttpClient):
 
     def __init__(self, base: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         super().__init__(timeout=timeout)
+        for scheme in ("https://", "http://"):
+            self.session.mount(scheme, HTTPAdapter(pool_maxsize=POOL_SIZE))
         self.base = base.rstrip("/") if base else None
         self._local = threading.local()
 
@@ -81,6 +86,15 @@ def telegram_bot(env: Mapping[str, str] | None = None) -> Bot:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base = (env.get("ENGAGE_TELEGRAM_API_BASE") or TELEGRAM_API_BASE).rstrip("/")
     timeout = send_timeout(env)
-    request = HTTPXRequest(connection_pool_size=32, read_timeout=timeout, write_timeout=timeout,
+    _quiet_httpx()
+    request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=timeout, write_timeout=timeout,
                            connect_timeout=min(timeout, 5.0), pool_timeout=timeout)
     return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
+
+
+def _quiet_httpx() -> None:
+    """httpx logs every request URL at INFO, and a Bot API URL contains the bot token. Unless
+    someone chose a level for it, keep httpx to warnings."""
+    httpx_logger = logging.getLogger("httpx")
+    if httpx_logger.level == logging.NOTSET:
+        httpx_logger.setLevel(logging.WARNING)

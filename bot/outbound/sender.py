@@ -115,9 +115,10 @@ class OutboxSender:
                  env: Mapping[str, str] | None = None) -> OutboxSender:
         """The sender `engage run` starts: providers for every configured channel."""
         settings = config.load()
+        providers = build_providers(env)
+        logger.info("Outbound sender for: %s", ", ".join(sorted(providers)) or "no channel")
         return cls(factory or session_factory(settings.database_url),
-                   secret or settings.require_secret(), build_providers(env),
-                   SenderSettings.from_env(env))
+                   secret or settings.require_secret(), providers, SenderSettings.from_env(env))
 
     # Running
 
@@ -177,9 +178,14 @@ class OutboxSender:
         self.wake()
 
     async def close(self) -> None:
+        """Stop the loop, let a pass under way finish, then close the provider clients."""
         self.stop()
-        for provider in self.providers.values():
-            await provider.close()
+        pending = self._queued_pass
+        if pending is not None:
+            await asyncio.gather(pending, return_exceptions=True)
+        async with self._pass_lock:
+            for provider in self.providers.values():
+                await provider.close()
 
     # One pass
 
