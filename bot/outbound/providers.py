@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBDeprecationWarning
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -190,7 +192,7 @@ class TelegramSender:
                                                reply_markup=rendered.reply_markup)
         except RetryAfter as error:
             raise RetryableError(f"Telegram: {error.message}",
-                                 retry_after=seconds(error.retry_after)) from None
+                                 retry_after=retry_after_seconds(error)) from None
         except TimedOut:
             raise RetryableError("Telegram did not answer in time") from None
         except Forbidden as error:  # blocked by the user, or the account is gone
@@ -220,7 +222,11 @@ def window_open(last_inbound_at: datetime | None, now: datetime | None) -> bool:
     return now - last_inbound_at < WHATSAPP_WINDOW
 
 
-def seconds(value: float | timedelta) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
+    """PTB 22 gives seconds or a timedelta (and warns that it will be a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

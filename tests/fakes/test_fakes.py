@@ -11,7 +11,14 @@ import pytest
 import requests
 from aiohttp import web
 from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -285,9 +292,10 @@ def test_telegram_blocked_chat_and_bad_token(telegram: FakeTelegram):
         with pytest.raises(Forbidden) as blocked:
             await bot.send_message(42, "hi")
         wrong = Bot("999:wrong", base_url=telegram.base_url)
-        with pytest.raises(Exception) as unauthorised:
+        with pytest.raises(InvalidToken) as unauthorised:
             await wrong.send_message(7, "hi")
-        await bot.shutdown()
+        for used in (bot, wrong):  # never initialized, so shutdown() would skip the client
+            await used.request.shutdown()
         return blocked.value, unauthorised.value
 
     blocked, unauthorised = asyncio.run(scenario())
@@ -300,7 +308,8 @@ def test_telegram_deliver_posts_to_the_registered_webhook(telegram: FakeTelegram
         url = f"{bot.url}/webhooks/telegram/webhook"
 
         async def register() -> None:
-            await bot_at(telegram).set_webhook(url, secret_token="tok_123")
+            async with bot_at(telegram) as telegram_bot:
+                await telegram_bot.set_webhook(url, secret_token="tok_123")
 
         asyncio.run(register())
         update = telegram_text_update(42, "hello")
