@@ -46,6 +46,7 @@ REPLAY_LABEL = b"engage/inbox-replay/v1"
 # Not text (a photo, an empty or unreadable message...): no NLU guess, straight to the engine
 # (every intent's rule runs action_engage), which reads `kind` and answers kindly.
 NOT_TEXT_INTENT = "inform"
+NEW, DUE, ALL = "new", "due", "all"  # when process() may start: see there
 
 
 def replay_token(secret: str) -> str:
@@ -173,24 +174,29 @@ class InboxProcessor:
 
     async def process_due(self) -> Counts:
         due = await asyncio.to_thread(self._due)
-        return await self._process_all(due, due_only=True)
+        return await self._process_all(due, DUE)
 
     async def replay(self, include_failed: bool = False) -> dict[str, int]:
         """Every pending message now, due or not (and abandoned ones too if asked)."""
         revived, everyone = await asyncio.to_thread(self._everyone, include_failed)
         counts = Counts()
         for start in range(0, len(everyone), BATCH):
-            counts += await self._process_all(everyone[start:start + BATCH], due_only=False)
+            counts += await self._process_all(everyone[start:start + BATCH], ALL)
         left, failed = await asyncio.to_thread(self._totals)
         return {"residents": len(everyone), **asdict(counts), "revived": revived,
                 "pending": left, "failed": failed}
 
-    async def _process_all(self, pseudonyms: list[str], due_only: bool) -> Counts:
-        results = await asyncio.gather(*(self.process(p, due_only) for p in pseudonyms))
+    async def _process_all(self, pseudonyms: list[str], mode: str) -> Counts:
+        results = await asyncio.gather(*(self.process(p, mode) for p in pseudonyms))
         return sum(results, Counts())
 
-    async def process(self, pseudonym: str, due_only: bool = False) -> Counts:
-        """This resident's pending messages in order, until one is not applied."""
+    async def process(self, pseudonym: str, mode: str = NEW) -> Counts:
+        """This resident's pending messages in order, until one is not applied.
+
+        When to start (`mode`): NEW (a message just arrived: go unless the oldest is backing
+        off after a failure), DUE (the retry loop: only if the oldest's time has come, which
+        for a new message is after CLAIM, so it never races its receiving process), ALL (a
+        replay: now). Once started, the later messages follow at once."""
         counts = Counts()
         lock = self._locks.get(pseudonym)
         if lock is None:
@@ -198,7 +204,7 @@ class InboxProcessor:
         async with lock:
             first = True
             while (row := await asyncio.to_thread(self._next, pseudonym,
-                                                  due_only and first)) is not None:
+                                                  mode if first else ALL)) is not None:
                 first = False
                 error = await self._hand_to_rasa(row)
                 if await asyncio.to_thread(self._done, row.id):
@@ -231,10 +237,16 @@ class InboxProcessor:
             inbox = InboxRepository(session)
             return inbox.count(PENDING), inbox.count(FAILED)
 
-    def _next(self, pseudonym: str, due_only: bool) -> _Row | None:
+    def _next(self, pseudonym: str, mode: str) -> _Row | None:
+        now = utcnow()
         with transaction(self.factory) as session:
-            rows = InboxRepository(session).pending_for(pseudonym, utcnow() if due_only else None)
-            return _Row.of(rows[0]) if rows else None
+            rows = InboxRepository(session).pending_for(pseudonym, now if mode == DUE else None)
+            if not rows:
+                return None
+            head = rows[0]
+            if mode == NEW and head.attempts and head.next_attempt_at > now:
+                return None  # a new message does not cut the oldest's backoff short
+            return _Row.of(head)
 
     def _done(self, row_id: int) -> bool:
         with transaction(self.factory) as session:

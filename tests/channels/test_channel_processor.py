@@ -9,7 +9,7 @@ import pytest
 from channel_helpers import FakeRasa, inbox_rows
 
 from bot.channels.outbox_output import OutboxOutputChannel
-from bot.inbox import InboxProcessor, backoff, replay_token
+from bot.inbox import ALL, InboxProcessor, backoff, replay_token
 from bot.store.db import transaction
 from bot.store.inbox import InboxRepository
 from bot.store.models import InboxMessage, utcnow
@@ -93,6 +93,21 @@ def test_a_message_not_applied_waits_with_backoff_and_blocks_later_ones(factory)
     assert [m.metadata["inbox_id"] for m in rasa.messages][-1] == other
 
 
+def test_a_new_message_does_not_cut_the_backoff_short(factory):
+    rasa = FakeRasa(factory, apply=False)
+    first = add(factory, "p_a", "one")
+    processor = processor_for(factory, rasa)
+    asyncio.run(processor.process("p_a"))
+    add(factory, "p_a", "two")
+    asyncio.run(processor.process("p_a"))  # the kick of "two"
+    assert [m.text for m in rasa.messages] == ["one"]
+    with transaction(factory) as session:
+        assert session.get(InboxMessage, first).attempts == 1
+    rasa.apply = True
+    assert asyncio.run(processor.process("p_a", ALL)).processed == 2  # a replay does not wait
+    assert [m.text for m in rasa.messages] == ["one", "one", "two"]
+
+
 def test_an_exception_in_rasa_is_recorded_and_retried(factory):
     async def boom(_message) -> None:
         raise ConnectionError("action server unreachable")
@@ -120,7 +135,7 @@ def test_after_max_attempts_the_message_is_abandoned_and_the_next_goes_on(factor
     rasa.before = refuse_poison
     processor = processor_for(factory, rasa, max_attempts=2)
     assert asyncio.run(processor.process("p_a")).retrying == 1
-    counts = asyncio.run(processor.process("p_a"))
+    counts = asyncio.run(processor.process("p_a", ALL))
     assert (counts.abandoned, counts.processed) == (1, 1)
     with transaction(factory) as session:
         row = session.get(InboxMessage, stuck)
