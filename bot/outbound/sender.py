@@ -113,7 +113,7 @@ class OutboxSender:
     @classmethod
     def from_env(cls, factory: sessionmaker | None = None, secret: str | None = None,
                  env: Mapping[str, str] | None = None) -> OutboxSender:
-        """The sender `engage run` starts: providers for every configured channel."""
+        """The sender for the Rasa process: a provider for every configured channel."""
         settings = config.load()
         providers = build_providers(env)
         logger.info("Outbound sender for: %s", ", ".join(sorted(providers)) or "no channel")
