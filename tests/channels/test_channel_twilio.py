@@ -198,6 +198,18 @@ def test_skipping_signatures_needs_the_flag_and_warns_every_time(harness, monkey
     assert harness.served.post(SMS_PATH, body, {"Content-Type": FORM}).status == 403
 
 
+def test_skipping_signatures_is_announced_at_start_up(monkeypatch, caplog):
+    from bot.channels.telegram import TelegramInput
+    from bot.channels.twilio_sms import TwilioSmsInput
+
+    monkeypatch.setenv("ENGAGE_INSECURE_SKIP_SIGNATURES", "1")
+    with caplog.at_level(logging.WARNING):
+        TwilioSmsInput(TEST_AUTH_TOKEN, PUBLIC_URL)
+        TelegramInput("secret")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert {r.getMessage().split(":")[0] for r in warnings} == {"twilio_sms", "telegram"}
+
+
 def signed_raw(body: bytes, params: dict[str, str], content_type: str = FORM,
                path: str = SMS_PATH) -> tuple[bytes, dict[str, str]]:
     """A raw body with the signature of `params` (what the bot should decode it to)."""
