@@ -7,7 +7,6 @@ applied by the action server a moment ago must not leave a message whose reply h
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,11 +22,8 @@ from bot.store.db import transaction
 from bot.store.inbox import InboxRepository
 from bot.store.vault import ContactVault
 
-logger = logging.getLogger(__name__)
-
 MAX_BODY = 5000
 MAX_ADDRESS = 128
-MAX_PROVIDER_ID = 128
 # C0 and C1 controls and DEL, but not tab, newline and carriage return.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
