@@ -30,6 +30,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import config
 from bot.channels.outbox_output import kick_sender
+from bot.outbound import sender
 from bot.store.db import session_factory, transaction
 from bot.store.inbox import FAILED, PENDING, InboxRepository
 from bot.store.models import InboxMessage, utcnow
@@ -302,10 +303,12 @@ def attach(blueprint: Blueprint, processor: InboxProcessor) -> None:
     @blueprint.listener("after_server_start")
     async def _start(*_: Any) -> None:
         processor.start()
+        sender.start_in_background()
 
     @blueprint.listener("before_server_stop")
     async def _stop(*_: Any) -> None:
         await processor.stop()
+        await sender.stop_background()
 
 
 # --- the replay endpoint --------------------------------------------------------------------

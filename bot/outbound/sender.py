@@ -322,3 +322,20 @@ def scrub(reason: str, address: str | None) -> str:
         if len(form) >= 4:
             reason = reason.replace(form, "<address>")
     return reason
+
+
+_background: asyncio.Task | None = None
+
+
+def start_in_background() -> None:
+    """Start this process's sender loop once (the Rasa process, when its channels start)."""
+    global _background
+    if _background is None or _background.done():
+        _background = asyncio.get_running_loop().create_task(OutboxSender.from_env().run())
+
+
+async def stop_background() -> None:
+    global _background
+    if _background is not None and _running is not None:
+        await _running.close()
+    _background = None
