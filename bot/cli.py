@@ -253,6 +253,9 @@ def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
         async with bot:
             done = await bot.set_webhook(url=url, secret_token=secret,
                                          allowed_updates=["message", "edited_message"])
+            # The menu Telegram shows beside the text box; both also work typed.
+            await bot.set_my_commands([("help", "What this is and how to answer"),
+                                       ("stop", "Stop all messages")])
             return done, await bot.get_webhook_info()
 
     try:

@@ -28,6 +28,7 @@ def test_set_webhook_registers_the_public_url_with_the_secret():
         assert call.params["url"] == "https://bot.example.org/webhooks/telegram/webhook"
         assert call.params["secret_token"] == "s3cret-for-tests"
         assert "s3cret-for-tests" not in result.stdout + result.stderr
+        assert [c["command"] for c in telegram.commands] == ["help", "stop"]
 
 
 def test_set_webhook_without_settings_says_what_is_missing():

@@ -44,6 +44,7 @@ class FakeTelegram(ThreadedServer):
         self.sent: list[dict[str, Any]] = []  # the Message results of accepted sendMessage calls
         self.blocked: set[str] = set()
         self.webhook: dict[str, Any] = {}
+        self.commands: list[dict[str, Any]] = []
         self.deliveries: list[tuple[int, int, str]] = []  # (update_id, status, body)
         self._message_ids = itertools.count(1)
         self._deliver_lock = threading.Lock()
@@ -110,7 +111,8 @@ class FakeTelegram(ThreadedServer):
             return self._error(401, "Unauthorized")
         handler = {"sendMessage": self._send_message, "getMe": self._get_me,
                    "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
-                   "getWebhookInfo": self._webhook_info}.get(method)
+                   "getWebhookInfo": self._webhook_info,
+                   "setMyCommands": self._set_my_commands}.get(method)
         if handler is None:
             return self._error(404, "Not Found")
         failure = self.failures.take()
@@ -152,6 +154,11 @@ class FakeTelegram(ThreadedServer):
             return self._error(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
         self.webhook = dict(params)
         return self._ok(True, description="Webhook was set")
+
+    def _set_my_commands(self, params: dict[str, Any]) -> web.Response:
+        commands = params.get("commands")
+        self.commands = json.loads(commands) if isinstance(commands, str) else commands
+        return self._ok(True)
 
     def _delete_webhook(self, _params: dict[str, Any]) -> web.Response:
         self.webhook = {}
