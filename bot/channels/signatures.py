@@ -52,6 +52,10 @@ class TwilioVerifier:
         if skipping():
             _warn_skipping(self.channel)
             return
+        if not self.auth_token and not self.base_url:  # not set up: normal for local use
+            logger.info("%s: not configured (docs/channels.md); its webhooks answer 403.",
+                        self.channel)
+            return
         if not self.auth_token:
             logger.error("%s: no Twilio auth token (TWILIO_AUTH_TOKEN): every webhook will be "
                          "refused with 403.", self.channel)
@@ -88,6 +92,9 @@ class TelegramVerifier:
     def announce(self) -> None:
         if skipping():
             _warn_skipping(self.channel)
+        elif not self.secret_token and not os.environ.get("TELEGRAM_BOT_TOKEN"):
+            logger.info("%s: not configured (docs/channels.md); its webhooks answer 403.",
+                        self.channel)
         elif not self.secret_token:
             logger.error("%s: no webhook secret (TELEGRAM_WEBHOOK_SECRET): every webhook will "
                          "be refused with 403.", self.channel)
