@@ -12,6 +12,8 @@ from typing import Any
 Text = dict[str, str]  # language code -> text
 
 STEP_TYPES = ("info", "choice", "scale", "rank", "text", "reflect", "revisit")
+WHATSAPP_TYPES = ("quick-reply", "list")
+WHATSAPP_MAX_OPTIONS = {"quick-reply": 3, "list": 10}
 ANSWERED_TYPES = ("choice", "scale", "rank", "text", "reflect", "revisit")
 
 
@@ -32,6 +34,23 @@ class Option:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Option:
         return cls(id=str(data["id"]), text=_text(data["text"]))
+
+
+@dataclass(frozen=True)
+class WhatsAppButtons:
+    """A choice step shown on WhatsApp as an approved Twilio Content template: quick-reply
+    buttons or a list. `content_sid` is the template (HX...) per language; its variables are
+    {{1}} the question and {{2}}.. the option labels in order."""
+
+    type: str
+    content_sid: Text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "content_sid": dict(self.content_sid)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WhatsAppButtons:
+        return cls(type=str(data["type"]), content_sid=_text(data["content_sid"]))
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,7 @@ class Step:
     labels: dict[int, Text] = field(default_factory=dict)
     of: str | None = None
     when: Condition | None = None
+    whatsapp: WhatsAppButtons | None = None
 
     def option(self, option_id: str) -> Option:
         for option in self.options:
@@ -118,6 +138,8 @@ class Step:
             data["of"] = self.of
         if self.when is not None:
             data["when"] = self.when.to_dict()
+        if self.whatsapp is not None:
+            data["whatsapp"] = self.whatsapp.to_dict()
         return data
 
     @classmethod
@@ -134,6 +156,8 @@ class Step:
             labels={int(k): _text(v) for k, v in (data.get("labels") or {}).items()},
             of=None if data.get("of") is None else str(data["of"]),
             when=None if data.get("when") is None else Condition.from_dict(data["when"]),
+            whatsapp=(None if data.get("whatsapp") is None
+                      else WhatsAppButtons.from_dict(data["whatsapp"])),
         )
 
 
@@ -161,6 +185,16 @@ class Campaign:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def whatsapp_template(self, step_id: str, language: str) -> str | None:
+        """The WhatsApp Content template (HX...) that asks this step in this language, if the
+        campaign has one; a revisit of a choice uses that choice's template."""
+        step = self.step(step_id)
+        if step.type == "revisit" and step.of is not None:
+            step = self.step(step.of)
+        if step.type != "choice" or step.whatsapp is None:
+            return None
+        return step.whatsapp.content_sid.get(language)
 
     def index(self, step_id: str) -> int:
         for number, step in enumerate(self.steps):

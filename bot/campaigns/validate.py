@@ -9,7 +9,7 @@ import difflib
 import re
 from typing import Any, Literal
 
-from bot.campaigns.model import STEP_TYPES
+from bot.campaigns.model import STEP_TYPES, WHATSAPP_MAX_OPTIONS, WHATSAPP_TYPES
 from bot.campaigns.problems import Problem
 from bot.campaigns.yamlnodes import Parsed, join
 from bot.engine.vocabulary import OPT_OUT, command_words, folded
@@ -19,6 +19,7 @@ from bot.text import fold
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 KEYWORD = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{2,20}$")
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 TOP_FIELDS = ("id", "title", "organisation", "languages", "keywords", "retention_days",
               "consent", "thanks", "steps")
@@ -33,7 +34,8 @@ TOP_HINTS = {
     "thanks": "the last message, in every language",
     "steps": "the list of questions",
 }
-COMMON_STEP_FIELDS = ("id", "type", "text", "when")
+COMMON_STEP_FIELDS = ("id", "type", "text", "when", "whatsapp")  # whatsapp: choice only
+WHATSAPP_FIELDS = ("type", "content_sid")
 TYPE_FIELDS = {
     "info": ("more",), "choice": ("options", "why"), "scale": ("min", "max", "labels"),
     "rank": ("options",), "text": (), "reflect": ("of",), "revisit": ("of",),
@@ -280,6 +282,63 @@ class Validator:
             self.check_of(path, step, kind, subject)
         if "when" in step:
             self.check_condition(join(path, "when"), step["when"], subject)
+        if "whatsapp" in step and kind in TYPE_FIELDS:
+            self.check_whatsapp(join(path, "whatsapp"), step, kind, subject)
+
+    def check_whatsapp(self, where: str, step: dict[str, Any], kind: str, subject: str) -> None:
+        if kind != "choice":
+            hint = (" (a revisit of a choice uses that choice's buttons)"
+                    if kind == "revisit" else "")
+            self.error(where, f"WhatsApp buttons only work on choice steps; this is a {kind} "
+                              f"step{hint}", subject)
+            return
+        block = step["whatsapp"]
+        if not isinstance(block, dict):
+            self.error(where, 'whatsapp should have a "type" (quick-reply or list) and a '
+                              '"content_sid" for each language', subject)
+            return
+        self.unknown_fields(where, block, WHATSAPP_FIELDS, "whatsapp", subject)
+        kind_of = block.get("type")
+        if kind_of is None:
+            self.error(where, 'whatsapp needs a "type": quick-reply or list', subject)
+        elif kind_of not in WHATSAPP_TYPES:
+            self.error(join(where, "type"), f'"{kind_of}" is not a WhatsApp button type'
+                       f"{_suggest(str(kind_of), WHATSAPP_TYPES)}; use quick-reply (up to 3 "
+                       "options) or list (up to 10)", subject)
+        else:
+            options = step.get("options")
+            count = len(options) if isinstance(options, list) else 0
+            most = WHATSAPP_MAX_OPTIONS[kind_of]
+            if count > most:
+                what = ("WhatsApp quick-reply buttons allow" if kind_of == "quick-reply"
+                        else "a WhatsApp list allows")
+                self.error(join(where, "type"), f"{what} up to {most} options; this step has "
+                           f"{count}"
+                           + ("; use list instead (up to 10)" if kind_of == "quick-reply"
+                              and count <= WHATSAPP_MAX_OPTIONS["list"] else ""), subject)
+        sids = block.get("content_sid")
+        if sids is None:
+            self.error(where, 'whatsapp needs a "content_sid" (the HX... template id from '
+                              "Twilio) for each language", subject)
+            return
+        if not isinstance(sids, dict):
+            example = self.languages[0] if self.languages else "en"
+            self.error(join(where, "content_sid"), "content_sid should have one template id per "
+                       f'language, like "{example}: HX..." on its own line', subject)
+            return
+        for code in self.languages:
+            if code not in sids:
+                self.error(join(where, "content_sid"), f'content_sid is missing the "{code}" '
+                           "template; every language of the campaign needs its own", subject)
+        for code, sid in sids.items():
+            here = join(where, f"content_sid.{code}")
+            if code not in self.languages:
+                self.warning(here, f'content_sid has a "{code}" template, but "{code}" is not in '
+                                   "languages, so it will not be used", subject)
+            if not isinstance(sid, str) or not CONTENT_SID.match(sid):
+                self.error(here, f'the "{code}" content_sid "{sid}" is not a Twilio template '
+                           'id; it starts with HX followed by 32 letters and digits (0-9, a-f), '
+                           "copied from Twilio's Content Template Builder", subject)
 
     def check_options(self, path: str, step: dict[str, Any], kind: str, subject: str) -> None:
         where = join(path, "options")

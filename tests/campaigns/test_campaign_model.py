@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.campaigns import Campaign, Condition, Option, Step, load_campaign
+from bot.campaigns.model import WhatsAppButtons
 
 ALL_STEPS = Path(__file__).resolve().parent.parent / "fixtures" / "campaign_all_steps.yml"
 
@@ -98,3 +99,51 @@ def test_step_and_option_round_trip():
     assert Step.from_dict(json.loads(json.dumps(step.to_dict()))) == step
     option = Option("a", {"en": "A", "cy": "A"})
     assert Option.from_dict(option.to_dict()) == option
+
+
+WITH_WHATSAPP = """\
+id: wa
+title: {en: Buses, cy: Bysiau}
+organisation: {en: Council, cy: Cyngor}
+languages: [en, cy]
+keywords: [WABUS]
+retention_days: 30
+consent: {version: "1", text: {en: "We ask.", cy: "Rydym yn holi."}}
+thanks: {en: Thanks, cy: Diolch}
+steps:
+  - id: travel
+    type: choice
+    text: {en: "How do you travel?", cy: "Sut rydych chi'n teithio?"}
+    options: [{id: bus, text: {en: Bus, cy: Bws}}, {id: walk, text: {en: Walk, cy: Cerdded}}]
+    whatsapp:
+      type: quick-reply
+      content_sid: {en: HX0123456789abcdef0123456789abcdef, cy: HXfedcba9876543210fedcba9876543210}
+  - id: ideas
+    type: text
+    text: {en: "What would help?", cy: "Beth fyddai'n helpu?"}
+  - id: travel_again
+    type: revisit
+    of: travel
+    text: {en: "Once more.", cy: "Unwaith eto."}
+"""
+
+
+def test_whatsapp_buttons_load_and_round_trip_through_json():
+    campaign = load_campaign(WITH_WHATSAPP)
+    buttons = campaign.step("travel").whatsapp
+    assert buttons == WhatsAppButtons("quick-reply", {
+        "en": "HX0123456789abcdef0123456789abcdef", "cy": "HXfedcba9876543210fedcba9876543210"})
+    data = campaign.to_dict()
+    assert data["steps"][0]["whatsapp"] == {"type": "quick-reply", "content_sid": dict(
+        buttons.content_sid)}
+    assert "whatsapp" not in data["steps"][1]
+    assert Campaign.from_dict(json.loads(json.dumps(data))) == campaign
+
+
+def test_the_whatsapp_template_for_a_step_and_its_revisit():
+    campaign = load_campaign(WITH_WHATSAPP)
+    assert campaign.whatsapp_template("travel", "cy") == "HXfedcba9876543210fedcba9876543210"
+    assert campaign.whatsapp_template("travel_again", "en") == \
+        "HX0123456789abcdef0123456789abcdef"
+    assert campaign.whatsapp_template("ideas", "en") is None
+    assert campaign.whatsapp_template("travel", "pl") is None
