@@ -35,6 +35,7 @@ TALLY_TTL_SECONDS = 10.0
 
 
 REPLY_OVER_HTTP = {"rest"}  # every other channel replies through the outbox
+WHATSAPP = "twilio_whatsapp"
 
 
 @dataclass
@@ -44,6 +45,7 @@ class TurnResult:
     events: list[Event] = field(default_factory=list)
     buttons: list[str] | None = None
     queued: bool = False  # the messages went to the outbox, not back through Rasa
+    template: str | None = None  # WhatsApp Content template (HX...) for the last message
 
 
 class ConversationService:
@@ -82,6 +84,7 @@ class ConversationService:
             session.add(OutboxMessage(
                 channel=channel, pseudonym=pseudonym, body=body, inbox_id=inbox_id,
                 buttons=result.buttons if number == last else None,
+                template=result.template if number == last else None,
                 dedupe_key=f"inbox:{inbox_id}:{number}" if inbox_id is not None else None,
                 forget_contact_after=result.erased and number == last,
             ))
@@ -201,7 +204,19 @@ class ConversationService:
                                    answer.language, answer.skipped)
             else:
                 logger.warning("Dropped %d answer(s) given without consent", len(outcome.answers))
-        return TurnResult(outcome.messages, events=outcome.events, buttons=outcome.buttons)
+        return TurnResult(outcome.messages, events=outcome.events, buttons=outcome.buttons,
+                          template=self._template(campaign, state, channel, outcome))
+
+    @staticmethod
+    def _template(campaign: Campaign, state: engine.ParticipantState, channel: str,
+                  outcome: Outcome) -> str | None:
+        """The campaign's WhatsApp buttons, when the turn's last message asks the current
+        step (it carries buttons only then) and that step has a template in this language."""
+        if channel != WHATSAPP or not outcome.buttons or not outcome.messages:
+            return None
+        if state.phase is not Phase.IN_STEP or state.step_id is None:
+            return None
+        return campaign.whatsapp_template(state.step_id, state.language)
 
 
 _service: ConversationService | None = None
