@@ -8,6 +8,7 @@ whether the resident has opted out at the provider (Twilio 21610, a blocked Tele
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -34,7 +35,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from bot.outbound.clients import RebasedTwilioHttpClient, telegram_bot, twilio_client
-from bot.outbound.render import render_telegram, render_text
+from bot.outbound.render import button_label, render_telegram, render_text
 
 UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -152,8 +153,9 @@ class SmsSender(TwilioSender):
 
 
 class WhatsAppSender(TwilioSender):
-    """Free-form text only within 24 hours of the resident's last message (WhatsApp's rule);
-    outside it only an approved template (ContentSid) may open the conversation again."""
+    """Free-form text only within 24 hours of the resident's last message (WhatsApp's rule).
+    A row with a template (an approved Twilio Content template, ContentSid) is always sent as
+    that template, inside the window or out: {{1}} is the question, {{2}}.. the button labels."""
 
     channel = "twilio_whatsapp"
 
@@ -164,15 +166,32 @@ class WhatsAppSender(TwilioSender):
     def arguments(self, message: Outgoing) -> dict[str, Any]:
         arguments: dict[str, Any] = {"to": whatsapp_address(message.address),
                                      "from_": self.from_}
-        if window_open(message.last_inbound_at, message.now):
-            arguments["body"] = render_text(message.body)
-        elif message.template:
+        if message.template:
             arguments["content_sid"] = message.template
+            arguments["content_variables"] = json.dumps(
+                content_variables(message.body, message.buttons), ensure_ascii=False)
+        elif window_open(message.last_inbound_at, message.now):
+            arguments["body"] = render_text(message.body)
         else:
             raise PermanentError(
                 "WhatsApp allows free-form messages only within 24 hours of the resident's "
                 "last message, and this one has no approved template (ContentSid)")
         return arguments
+
+
+def content_variables(body: str, buttons: Sequence[Any] | None) -> dict[str, str]:
+    """{"1": the question, "2": first label, ...}: the question is the body without the
+    numbered option lines at its end (the buttons show them), on one line."""
+    labels = [button_label(button) for button in buttons or []]
+    lines = render_text(body).split("\n")
+    same = [" ".join(render_text(text).split()) for text in labels]
+    if labels and len(lines) > len(labels) and \
+            [" ".join(line.split()) for line in lines[-len(labels):]] == same:
+        lines = lines[:-len(labels)]
+    # WhatsApp refuses a template variable with a line break or a tab in it
+    variables = {"1": " ".join(" ".join(line.split()) for line in lines if line.strip())}
+    variables.update({str(number): label for number, label in enumerate(labels, start=2)})
+    return variables
 
 
 class TelegramSender:

@@ -50,7 +50,7 @@ def render_telegram(body: str, buttons: Sequence[Any] | None = None) -> Telegram
     """Text plus one keyboard button per option (a row each); no options removes the keyboard
     left by an earlier question."""
     text = shorten(body, TELEGRAM_MAX_CHARACTERS)
-    labels = [label for label in map(_label, buttons or []) if label.strip()]
+    labels = [label for label in map(button_label, buttons or []) if label.strip()]
     if not labels:
         return TelegramMessage(text, ReplyKeyboardRemove())
     keyboard = [[KeyboardButton(label)] for label in labels]
@@ -58,7 +58,7 @@ def render_telegram(body: str, buttons: Sequence[Any] | None = None) -> Telegram
                                                      one_time_keyboard=True))
 
 
-def _label(button: Any) -> str:
+def button_label(button: Any) -> str:
     """Engine labels are strings; a Rasa-style {"title": ...} button is accepted too."""
     if isinstance(button, dict):
         return str(button.get("title") or "")
