@@ -14,16 +14,16 @@ import logging
 import os
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel
+from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Message, Update
 
 from bot.channels.common import Inbound, bad_request, classify_text, clean_caption, forbidden, store
-from bot.channels.outbox_output import OutboxOutputChannel
+from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import TelegramVerifier
-from bot.inbox import InboxProcessor, OnNewMessage, attach, inbox_processor
+from bot.inbox import InboxProcessor, OnNewMessage
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def parse_update(data: Any) -> Inbound | None | str:
     return Inbound(PROVIDER, str(update.update_id), str(message.chat.id), kind, body)
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(InboxChannel):
     """Credentials (credentials.yml, falling back to the environment): `webhook_secret`
     (TELEGRAM_WEBHOOK_SECRET), the secret `engage telegram set-webhook` gives Telegram."""
 
@@ -89,22 +89,8 @@ class TelegramInput(InputChannel):
         return cls(webhook_secret=credentials.get("webhook_secret")
                    or os.environ.get("TELEGRAM_WEBHOOK_SECRET"))
 
-    @property
-    def processor(self) -> InboxProcessor:
-        return self._processor or inbox_processor()
-
-    def get_output_channel(self) -> OutputChannel:
-        return OutboxOutputChannel(self.name())
-
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        processor = self.processor
-        processor.register(self.name(), on_new_message, self.get_output_channel())
-        hook = Blueprint(f"engage_{self.name()}_webhook", __name__)
-        attach(hook, processor)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook, processor = self.inbox_blueprint(on_new_message)
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

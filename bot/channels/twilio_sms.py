@@ -14,8 +14,8 @@ import os
 import re
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel
-from sanic import Blueprint, response
+from rasa.core.channels.channel import InputChannel
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -30,9 +30,9 @@ from bot.channels.common import (
     store,
     twiml_ack,
 )
-from bot.channels.outbox_output import OutboxOutputChannel
+from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import PUBLIC_URL_ENV, TwilioVerifier
-from bot.inbox import InboxProcessor, OnNewMessage, attach, inbox_processor
+from bot.inbox import InboxProcessor, OnNewMessage
 from bot.outbound.status import apply_status
 from bot.store.db import transaction
 
@@ -102,7 +102,7 @@ def parse_message(form: Form, garbled: bool, whatsapp: bool) -> Inbound | str:
     return Inbound(PROVIDER, sid, address, kind, body)
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(InboxChannel):
     """Credentials (credentials.yml, each falling back to the environment):
     `auth_token` (TWILIO_AUTH_TOKEN) and `public_url` (ENGAGE_PUBLIC_URL)."""
 
@@ -124,22 +124,8 @@ class TwilioSmsInput(InputChannel):
         return cls(auth_token=credentials.get("auth_token") or os.environ.get("TWILIO_AUTH_TOKEN"),
                    public_url=credentials.get("public_url") or os.environ.get(PUBLIC_URL_ENV))
 
-    @property
-    def processor(self) -> InboxProcessor:
-        return self._processor or inbox_processor()
-
-    def get_output_channel(self) -> OutputChannel:
-        return OutboxOutputChannel(self.name())
-
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        processor = self.processor
-        processor.register(self.name(), on_new_message, self.get_output_channel())
-        hook = Blueprint(f"engage_{self.name()}_webhook", __name__)
-        attach(hook, processor)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook, processor = self.inbox_blueprint(on_new_message)
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
