@@ -203,9 +203,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import UnknownCampaign, to_csv, to_jsonl
     from bot.store.db import transaction
 
+    from bot import audit
+
     try:
         with transaction(_factory()) as session:
             text = (to_jsonl if args.format == "jsonl" else to_csv)(session, args.campaign)
+            audit.record(session, "export", args.campaign,
+                         {"format": args.format, "to": args.output or "stdout"})
     except UnknownCampaign as error:
         return _fail(str(error))
     if args.output in (None, "-"):
@@ -229,8 +233,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
         if not secret:
             return _fail("erasing by address needs the secret key (ENGAGE_SECRET_KEY).")
         name = pseudonym(secret, args.channel, args.address)
+    from bot import audit
+
     with transaction(_factory()) as session:
         held = erase_pseudonym(session, name, requested_by="staff")
+        audit.record(session, "erase", None, {"found": held})
     print(f"Erased everything held about {name}." if held else f"Nothing was held about {name}.")
     return EXIT_OK
 
@@ -355,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
                       "Process now every inbound message still waiting (in order per resident).",
                       "engage inbox replay")
     replay.add_argument("--url", default=config.load().rasa_url)
+
+    from bot.commands import register_all
+
+    register_all(sub)
 
     erase = _command(sub, "erase", cmd_erase,
                      "Erase everything held about one resident, in every store.",

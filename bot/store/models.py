@@ -171,3 +171,58 @@ class OutboxMessage(Base):
     next_attempt_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     sent_at = sa.Column(sa.DateTime)
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ContactSource(Base):
+    """Where the consent to be contacted came from: one row per import that named a contact."""
+
+    __tablename__ = "contact_sources"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    pseudonym = sa.Column(sa.String(64), nullable=False, index=True)
+    source = sa.Column(sa.Text, nullable=False)
+    imported_by = sa.Column(sa.String(128), nullable=False)
+    imported_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class ContactGroupMember(Base):
+    """Audiences: a named group of contacts (by pseudonym) to launch a campaign to."""
+
+    __tablename__ = "contact_group_members"
+    __table_args__ = (sa.UniqueConstraint("group_name", "pseudonym", name="uq_group_member"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    group_name = sa.Column(sa.String(128), nullable=False, index=True)
+    pseudonym = sa.Column(sa.String(64), nullable=False)
+    added_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class Invitation(Base):
+    """One invitation per (campaign version, contact), whatever happens to launches and workers."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "pseudonym", name="uq_invitation"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaign_versions.id"), nullable=False)
+    pseudonym = sa.Column(sa.String(64), nullable=False, index=True)
+    channel = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default="queued")  # queued/sent/failed
+    reason = sa.Column(sa.Text)
+    due_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    queued_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    sent_at = sa.Column(sa.DateTime)
+    reminded_at = sa.Column(sa.DateTime)
+
+
+class AuditEntry(Base):
+    """Who did what, when: launches, closes, exports, erasures, imports, purges."""
+
+    __tablename__ = "audit_log"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+    actor = sa.Column(sa.String(128), nullable=False)
+    action = sa.Column(sa.String(32), nullable=False)
+    subject = sa.Column(sa.String(128))
+    details = sa.Column(sa.JSON)
