@@ -200,10 +200,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 # --- export and erase -----------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from bot import audit
     from bot.export import UnknownCampaign, to_csv, to_jsonl
     from bot.store.db import transaction
-
-    from bot import audit
 
     try:
         with transaction(_factory()) as session:
