@@ -1,0 +1,169 @@
+"""`engage results`: figures agree with the conversations residents actually had."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main, publish_files
+from bot.conversation import ConversationService
+from bot.results import collect
+from bot.store.db import session_factory, transaction
+from bot.store.migrate import upgrade
+from bot.store.models import AuditEntry
+
+FIXTURE = str(Path(__file__).resolve().parent.parent / "fixtures" / "campaign_all_steps.yml")
+SLUG = "test-all-steps"
+
+# name: (channel, language menu number, travel mode, why, fare scale or None, rank, idea,
+#        reflect 1 yes / 2 no, travel mode again)
+RESIDENTS = {
+    "p1": ("rest", "1", "bus", "cheap", "4", "312", "idea one", "2", "walk"),
+    "p2": ("rest", "1", "bus", "no car", "5", "123", "idea two", "1", "bus"),
+    "p3": ("rest", "1", "bus", "near", "2", "132", "idea three", "2", "bus"),
+    "p4": ("rest", "1", "walk", "close", None, "213", "idea four", "2", "walk"),
+    "p5": ("telegram", "1", "car", "fast", None, "321", "idea five", "1", "bus"),
+    "p6": ("telegram", "1", "bus", "w", "4", "123", "idea six", "2", "car"),
+    "p7": ("rest", "2", "1", "rhad", "3", "231", "idea seven", "1", "1"),
+}
+
+
+def take_part(service: ConversationService, name: str, answers: tuple) -> None:
+    channel, language, mode, why, scale, rank, idea, reflect, again = answers
+    script = ["TESTALL", language, "YES", "ok", mode, why]
+    script += [scale] if scale is not None else []
+    script += [rank, idea, reflect, again]
+    for text in script:
+        service.handle(name, channel, text)
+
+
+def build(url: str) -> ConversationService:
+    """Seven residents who finish, one who stops half-way, one who declines, one who is mid-way."""
+    upgrade(url)
+    publish_files([FIXTURE], url)
+    service = ConversationService(session_factory(url))
+    for name, answers in RESIDENTS.items():
+        take_part(service, name, answers)
+    for text in ["TESTALL", "1", "YES", "ok", "walk", "STOP"]:
+        service.handle("stopper", "rest", text)
+    for text in ["TESTALL", "1", "NO"]:
+        service.handle("decliner", "rest", text)
+    for text in ["TESTALL", "1", "YES", "ok", "car", "because"]:
+        service.handle("midway", "rest", text)
+    return service
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'engage.db'}"
+    build(url)
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
+    return url
+
+
+def results_by_step(url: str):
+    with transaction(session_factory(url)) as session:
+        results = collect(session, SLUG)
+    return results, {step.step_id: step for step in results.steps}
+
+
+def test_choice_counts_and_shares_count_consented_answers_only(db):
+    results, steps = results_by_step(db)
+    # p1..p7 and "midway" gave consent; the resident who said STOP withdrew it
+    assert results.participants == 8
+    choice = steps["travel_mode"]
+    assert choice.answered == 8
+    assert [(b.label, b.count) for b in choice.bars] == [("Bus", 5), ("Walk", 1), ("Car", 2)]
+    assert round(choice.bars[0].share, 3) == 0.625
+
+
+def test_scale_distribution_and_median(db):
+    _, steps = results_by_step(db)
+    scale = steps["fare_cost"]
+    assert scale.answered == 5
+    assert [b.count for b in scale.bars] == [0, 1, 1, 2, 1]
+    assert scale.bars[0].label == "1 (Strongly disagree)"
+    assert scale.median == 4
+
+
+def test_rank_borda_scores_and_order(db):
+    _, steps = results_by_step(db)
+    rank = steps["priorities"]
+    assert [(b.label, b.count) for b in rank.bars] == [("Cost", 8), ("Time", 7), ("Safety", 6)]
+    assert rank.order == ["Cost", "Time", "Safety"]
+
+
+def test_revisit_pairs_each_resident_with_their_first_answer(db):
+    _, steps = results_by_step(db)
+    revisit = steps["travel_mode_again"]
+    assert (revisit.stayed, revisit.moved) == (4, 3)
+    assert sorted(revisit.changes) == [("Bus", "Car", 1), ("Bus", "Walk", 1), ("Car", "Bus", 1)]
+
+
+def test_reflect_yes_no_and_text_samples_most_recent_first(db):
+    _, steps = results_by_step(db)
+    assert [(b.label, b.count) for b in steps["others_mode"].bars] == [("Yes", 3), ("No", 4)]
+    ideas = steps["ideas"]
+    assert ideas.answered == 7
+    assert ideas.samples == ["idea seven", "idea six", "idea five", "idea four", "idea three"]
+    why = steps["travel_mode.why"]
+    assert why.answered == 8 and why.samples[0] == "because"
+
+
+def test_small_numbers_are_not_shown(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    upgrade(url)
+    publish_files([FIXTURE], url)
+    service = ConversationService(session_factory(url))
+    for name in ("p1", "p2"):
+        take_part(service, name, RESIDENTS[name])
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
+    _, steps = results_by_step(url)
+    assert all(step.suppressed and not step.bars and not step.samples for step in steps.values())
+    assert main(["results", SLUG]) == 0
+    out = capsys.readouterr().out
+    assert "fewer than 5 answers" in out
+    assert "%" not in out and "idea one" not in out
+
+
+def test_terminal_output_is_readable(db, capsys):
+    assert main(["results", SLUG]) == 0
+    out = capsys.readouterr().out
+    assert "Bus" in out and "62%" in out
+    assert "Median: 4" in out
+    assert "4 stayed, 3 changed" in out
+
+
+def test_html_report_is_self_contained_and_has_the_figures(db, tmp_path, capsys):
+    report = tmp_path / "results.html"
+    assert main(["results", SLUG, "--report", str(report)]) == 0
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
+    assert "<script" not in html and "<link" not in html
+    assert html.count("<svg") >= 5 and 'role="img"' in html and "<title id=" in html
+    assert "<h1>" in html and "<h2" in html and "<caption>" in html and "@media print" in html
+    assert "Bus: 5 people" in html and ">62%<" in html
+    assert "<strong>4</strong>" in html  # the median
+    assert "idea seven" in html
+    with transaction(session_factory(db)) as session:
+        entry = session.query(AuditEntry).filter_by(action="export").one()
+        assert entry.subject == SLUG and entry.details["format"] == "html"
+
+
+def test_mistakes_get_a_plain_message_and_change_nothing(db, tmp_path, capsys):
+    assert main(["results", "no-such-campaign"]) == 1
+    assert "Error: No campaign called 'no-such-campaign'" in capsys.readouterr().err
+    missing = tmp_path / "nowhere" / "r.html"
+    assert main(["results", SLUG, "--report", str(missing)]) == 1
+    assert capsys.readouterr().err.startswith("Error:")
+    assert not missing.exists()
+    with transaction(session_factory(db)) as session:
+        assert session.query(AuditEntry).count() == 0
+
+
+def test_help_has_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["results", "--help"])
+    assert "example:" in capsys.readouterr().out
