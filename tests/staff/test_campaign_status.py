@@ -1,0 +1,80 @@
+"""`engage campaign status`: the funnel agrees with the conversations and invitations."""
+
+from __future__ import annotations
+
+import pytest
+from test_results import FIXTURE, SLUG, build
+
+from bot.cli import main, publish_files
+from bot.conversation import ConversationService
+from bot.funnel import collect
+from bot.store.db import session_factory, transaction
+from bot.store.migrate import upgrade
+from bot.store.models import CampaignVersion, Invitation
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'engage.db'}"
+    build(url)
+    service_factory = session_factory(url)
+    with transaction(service_factory) as session:
+        version = session.query(CampaignVersion).filter_by(slug=SLUG).one()
+        rows = [("sent", None)] * 6 + [("failed", "number not in service")] * 2 + \
+            [("failed", "blocked by carrier"), ("queued", None)]
+        for number, (status, reason) in enumerate(rows):
+            session.add(Invitation(campaign_id=version.id, pseudonym=f"inv{number}",
+                                   channel="sms", status=status, reason=reason))
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
+    return url
+
+
+def test_funnel_numbers(db):
+    with transaction(session_factory(db)) as session:
+        funnel = collect(session, SLUG)
+    assert (funnel.invited, funnel.sent, funnel.failed, funnel.queued) == (10, 6, 3, 1)
+    assert funnel.failed_reasons == {"number not in service": 2, "blocked by carrier": 1}
+    # p1..p7 finish; "stopper" agreed then stopped; "decliner" said no; "midway" is answering
+    assert dict(funnel.totals) == {"started": 10, "consented": 9, "completed": 7,
+                                   "opted_out": 1, "declined": 1, "in_progress": 1}
+    assert funnel.by_channel["telegram"]["completed"] == 2
+    assert funnel.by_channel["rest"]["started"] == 8
+    assert funnel.by_language["cy"]["completed"] == 1
+    assert funnel.by_language["en"]["started"] == 9
+    # "midway" chose car and gave a reason: next is the rank step
+    assert funnel.waiting_at == [("priorities", 1)]
+
+
+def test_drop_off_lists_each_place_in_campaign_order(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'drop.db'}"
+    upgrade(url)
+    publish_files([FIXTURE], url)
+    service = ConversationService(session_factory(url))
+    for name, script in {"a": ["TESTALL"], "b": ["TESTALL", "1"],
+                         "c": ["TESTALL", "1", "YES", "ok", "walk"],
+                         "d": ["TESTALL", "1", "YES", "ok", "bus", "why"],
+                         "e": ["TESTALL", "1", "YES"]}.items():
+        for text in script:
+            service.handle(name, "rest", text)
+    with transaction(session_factory(url)) as session:
+        funnel = collect(session, SLUG)
+    assert funnel.waiting_at == [("choosing a language", 1), ("deciding on consent", 1),
+                                 ("intro", 1), ("travel_mode.why", 1), ("fare_cost", 1)]
+
+
+def test_command_prints_the_funnel(db, capsys):
+    assert main(["campaign", "status", SLUG]) == 0
+    out = capsys.readouterr().out
+    assert "invited:   10" in out and "delivered: 6" in out
+    assert "2  number not in service" in out
+    assert "7  answered to the end" in out
+    assert "telegram" in out and "cy" in out
+    assert "1  priorities" in out
+
+
+def test_mistakes_and_help(db, capsys):
+    assert main(["campaign", "status", "nope"]) == 1
+    assert capsys.readouterr().err.startswith("Error: No campaign called 'nope'")
+    with pytest.raises(SystemExit):
+        main(["campaign", "status", "--help"])
+    assert "example:\n  engage campaign status" in capsys.readouterr().out
