@@ -1,0 +1,35 @@
+"""`engage purge`: delete now what is past each campaign's retention period."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+HELP = ("Delete now everything past its campaign's retention period: answers, participations,\n"
+        "consent records, conversations, messages and contacts no longer needed.\n"
+        "The worker will run this daily in a later release; until then run it yourself\n"
+        "(or from cron). Each run is recorded in the audit log.")
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.cli import EXIT_OK, _factory
+    from bot.retention import purge
+    from bot.store.db import transaction
+
+    with transaction(_factory()) as session:
+        report = purge(session, dry_run=args.dry_run)
+    if report.total == 0:
+        print("Nothing is past retention; nothing was deleted.")
+        return EXIT_OK
+    print("Would delete (dry run, nothing changed):" if args.dry_run else "Deleted:")
+    for table, count in report.counts().items():
+        print(f"  {table}: {count}")
+    return EXIT_OK
+
+
+def register(subparsers: Any) -> None:
+    from bot.cli import _command
+
+    parser = _command(subparsers, "purge", cmd_purge, HELP, "engage purge --dry-run")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="show what would be deleted, without deleting anything")
