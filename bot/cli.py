@@ -204,6 +204,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import UnknownCampaign, to_csv, to_jsonl
     from bot.store.db import transaction
 
+    if args.format == "xlsx":
+        from bot.commands.export_xlsx import cmd_export_xlsx
+
+        return cmd_export_xlsx(args)
     try:
         with transaction(_factory()) as session:
             text = (to_jsonl if args.format == "jsonl" else to_csv)(session, args.campaign)
@@ -346,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "Export a campaign's answers (pseudonyms only).",
                       "engage export buses-2026 --format csv -o buses.csv")
     export.add_argument("campaign")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--format", choices=["jsonl", "csv", "xlsx"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     telegram = sub.add_parser("telegram", help="Telegram set-up.")

@@ -1,0 +1,110 @@
+"""The export as an Excel workbook: "Answers" (the same rows and columns as the CSV export) and
+"Data dictionary" (what each column means, option codes and labels in every language)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
+
+from bot.campaigns.model import Campaign
+from bot.export import UnknownCampaign, _cell, answer_columns, records
+from bot.store.repository import CampaignRepository
+
+FIXED = ["participant", "campaign_version", "channel", "language", "consent", "status",
+         "started_at"]
+FIXED_MEANING = {
+    "participant": "pseudonym of the resident (never a phone number or chat id)",
+    "campaign_version": "the version of the campaign the resident answered",
+    "channel": "how the resident took part (sms, whatsapp, telegram, rest)",
+    "language": "the language the resident chose",
+    "consent": "given, declined, withdrawn (said STOP) or none",
+    "status": "completed, in_progress or opted_out",
+    "started_at": "when the resident started (UTC)",
+}
+
+
+def _put(sheet: Worksheet, row: list[Any]) -> None:
+    """Append a row; text is always text, so an answer such as '=1+1' never becomes a formula."""
+    sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.data_type == "f":
+            cell.data_type = "s"
+
+
+def _header(sheet: Worksheet, names: list[str]) -> None:
+    _put(sheet, names)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+
+
+def _value(answers: dict[str, Any], step_id: str) -> Any:
+    value = answers.get(step_id)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _cell(answers, step_id)
+
+
+def dictionary_rows(campaign: Campaign) -> list[list[Any]]:
+    languages = list(campaign.languages)
+
+    def texts(text: dict[str, str]) -> list[str]:
+        return [text.get(language, "") for language in languages]
+
+    rows: list[list[Any]] = [[name, "", "column", "", meaning] + [""] * (len(languages) - 1)
+                             for name, meaning in FIXED_MEANING.items()]
+    for step in campaign.steps:
+        if step.type == "info":
+            continue
+        rows.append([step.id, step.type, "question", "", *texts(step.text)])
+        if step.type in ("reflect", "revisit") and step.of:
+            rows.append([step.id, step.type, "about step", step.of] + [""] * len(languages))
+        for option in step.options:
+            rows.append([step.id, step.type, "option", option.id, *texts(option.text)])
+        if step.type == "scale":
+            rows.append([step.id, step.type, "scale", f"{step.min} to {step.max}"]
+                        + [""] * len(languages))
+            for point, words in sorted(step.labels.items()):
+                rows.append([step.id, step.type, "scale label", point, *texts(words)])
+        if step.type == "rank":
+            rows.append([step.id, step.type, "answer", "codes most important first, joined by >"]
+                        + [""] * len(languages))
+        if step.type == "reflect":
+            rows.append([step.id, step.type, "answer", "yes or no"] + [""] * len(languages))
+        if step.type == "choice" and step.why:
+            rows.append([f"{step.id}.why", "text", "question", "", *texts(step.why)])
+    return rows
+
+
+def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
+    """The workbook's bytes and how many participants it holds."""
+    latest = CampaignRepository(session).latest(slug)
+    if latest is None:
+        raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
+    campaign = Campaign.from_dict(latest.definition)
+    steps = answer_columns(campaign)
+    book = Workbook()
+    answers = book.active
+    answers.title = "Answers"
+    _header(answers, FIXED + steps)
+    count = 0
+    for row in records(session, slug):
+        _put(answers, [row[name] for name in FIXED] + [_value(row["answers"], s) for s in steps])
+        count += 1
+    dictionary = book.create_sheet("Data dictionary")
+    _header(dictionary, ["column or step", "type", "what", "code"]
+            + [f"text ({language})" for language in campaign.languages])
+    for row in dictionary_rows(campaign):
+        _put(dictionary, row)
+    for sheet in (answers, dictionary):
+        for column in sheet.columns:
+            width = max(len(str(cell.value or "")) for cell in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue(), count
