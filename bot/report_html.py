@@ -16,10 +16,12 @@ table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #767676; padding: 0.25rem 0.6rem; text-align: left; }
 td.num { text-align: right; }
 .note { color: #333; font-style: italic; }
+svg { max-width: 100%; height: auto; }
 svg text { font-size: 14px; fill: #1a1a1a; }
 svg rect.bar { fill: #1f4e8c; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
+  svg rect.bar { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   section { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
@@ -31,7 +33,7 @@ def _chart(step: StepResult, bars: list[Bar], unit: str) -> str:
     height = row * len(bars) + 8
     most = max((bar.count for bar in bars), default=0) or 1
     title_id, desc_id = f"t-{step.step_id}", f"d-{step.step_id}"
-    summary = "; ".join(f"{bar.label}: {bar.count} {unit}" for bar in bars)
+    summary = "; ".join(f"{bar.label}: {bar.count} {_unit(unit, bar.count)}" for bar in bars)
     parts = [f'<svg role="img" aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
              f'width="{label_width + bar_width + 90}" height="{height}" '
              f'viewBox="0 0 {label_width + bar_width + 90} {height}" '
@@ -48,6 +50,10 @@ def _chart(step: StepResult, bars: list[Bar], unit: str) -> str:
         parts.append(f'<text x="{label_width + length + 6}" y="{y + 18}">{bar.count}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _unit(unit: str, count: int) -> str:
+    return {"people": "person", "points": "point"}.get(unit, unit) if count == 1 else unit
 
 
 def _table(caption: str, headers: list[str], rows: list[list[str]]) -> str:

@@ -155,6 +155,8 @@ def _step_result(step: Step, rows: list[tuple[Response, int]], by_id: dict[str, 
                  per_step: dict[str, list[tuple[Response, int]]], language: str) -> StepResult:
     question = step.text.get(language) or next(iter(step.text.values()))
     earlier = by_id.get(step.of or "")
+    if step.type == "reflect":
+        question = f"{question} Does this change your view?"
     if step.type == "revisit" and earlier is not None:
         question = f"{question} {earlier.text.get(language) or next(iter(earlier.text.values()))}"
     result = StepResult(step.id, step.type, question, of=step.of)
