@@ -107,6 +107,10 @@ class ConversationService:
                 return self._apply(session, current, campaign, outcome, channel)
             participant = self._enrol(session, pseudonym, channel, row, campaign)
             return self._apply(session, participant, campaign, engine.start(campaign), channel)
+        closed = self.catalogue.closed_for_keyword(session, text) \
+            if started is None and reply.kind == "text" else None
+        if closed is not None:
+            return self._closed(session, current, closed, channel)
         if current is None:
             return self._stranger(session, pseudonym, reply, channel)
         _, campaign = self.catalogue.version(session, current.campaign_id)
@@ -121,6 +125,25 @@ class ConversationService:
             current = self._enrol(session, pseudonym, channel, row, newest)
             campaign = newest
         return self._apply(session, current, campaign, outcome, channel)
+
+    def _closed(self, session: Session, current: Participant | None,
+                closed: tuple[CampaignVersion, Campaign], channel: str) -> TurnResult:
+        """The keyword of a closed campaign: someone part-way through may finish; anyone else
+        is told kindly that it has closed and what happens with the results."""
+        row, campaign = closed
+        if current is not None and self._same_campaign(current, row) and \
+                current.status == "in_progress" and Phase(current.phase) not in RESTARTABLE:
+            _, campaign = self.catalogue.version(session, current.campaign_id)
+            state = engine.ParticipantState.from_dict(current.state)
+            outcome = engine.resume(campaign, state, self._context(session, campaign, state))
+            return self._apply(session, current, campaign, outcome, channel)
+        language = campaign.default_language
+        if current is not None and self._same_campaign(current, row) and \
+                current.language in campaign.languages:
+            language = current.language
+        title = campaign.title.get(language) or campaign.title[campaign.default_language]
+        thanks = campaign.thanks.get(language) or campaign.thanks[campaign.default_language]
+        return TurnResult([engine.phrase("campaign_closed", language, title=title), thanks])
 
     @staticmethod
     def _same_campaign(participant: Participant, row: CampaignVersion) -> bool:

@@ -1,0 +1,57 @@
+"""`engage contacts import`: residents who agreed to be contacted, from a CSV file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot import config
+from bot.cli import EXIT_OK, _command, _factory, _fail
+
+
+def cmd_contacts_import(args: argparse.Namespace) -> int:
+    from bot.contacts_import import ImportProblem, default_region, import_contacts
+    from bot.store.db import transaction
+
+    secret = config.read_secret()
+    if not secret:
+        return _fail("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
+                     "(or run `engage run` once to create a local one).")
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"no such file: {path}")
+
+    def progress(done: int, total: int) -> None:
+        if done % 500 == 0 or done == total:
+            print(f"  checked {done} of {total} contact(s)...", file=sys.stderr)
+
+    try:
+        with transaction(_factory()) as session:  # one transaction: all or nothing
+            report = import_contacts(session, secret, path, args.channel, args.source,
+                                     group=args.group, region=args.region or default_region(),
+                                     progress=progress)
+    except ImportProblem as problem:
+        return _fail(f"{problem} Nothing was imported.")
+    print(report.summary())
+    return EXIT_OK
+
+
+def register(subparsers) -> None:
+    contacts = subparsers.add_parser("contacts", help="Residents who agreed to be contacted.")
+    sub = contacts.add_subparsers(dest="contacts_command", required=True)
+    imp = _command(
+        sub, "import", cmd_contacts_import,
+        "Import residents' numbers (or Telegram chat ids) from a CSV file with a header row.\n"
+        "The number column is called phone, number or mobile; a name column is ignored.\n"
+        "Bad rows are listed with their line numbers; residents who opted out stay opted out.",
+        'engage contacts import residents.csv --channel sms '
+        '--source "Library drop-in sign-up sheet, Nov 2026"')
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument("--channel", required=True, choices=["sms", "whatsapp", "telegram"],
+                     help="how these residents will be contacted")
+    imp.add_argument("--source", required=True,
+                     help="where their consent to be contacted came from")
+    imp.add_argument("--group", help="the group to add them to (default: the file's name)")
+    imp.add_argument("--region", help="country for numbers without +code, e.g. GB "
+                                      "(default: ENGAGE_DEFAULT_REGION, else GB)")

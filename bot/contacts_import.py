@@ -1,0 +1,206 @@
+"""Importing residents who agreed to be contacted, from a CSV file, into the contact vault.
+
+Numbers are checked and written one way (E.164, with the `phonenumbers` library); names are never
+read into the database. Every imported contact keeps where the consent came from (a
+ContactSource row) and joins a group to launch campaigns to. A resident who ever opted out stays
+opted out: an import never makes them contactable again.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import phonenumbers
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.store.models import Contact, ContactGroupMember, ContactSource
+from bot.store.vault import ContactVault
+
+# What staff type -> the channel name the connectors use (and pseudonyms are keyed on).
+CHANNELS = {"sms": "twilio_sms", "whatsapp": "twilio_whatsapp", "telegram": "telegram"}
+ADDRESS_COLUMNS = ("phone", "number", "mobile")
+TELEGRAM_COLUMNS = ("chat_id", "chat", "telegram", *ADDRESS_COLUMNS)
+DEFAULT_REGION = "GB"
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_CHAT_ID = re.compile(r"-?\d{1,20}")
+# Ofcom keeps 07700 900000-900999 for TV, drama and testing; phonenumbers calls them invalid.
+_OFCOM_DRAMA = re.compile(r"\+447700900\d{3}")
+_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too short to be a phone number",
+    phonenumbers.ValidationResult.TOO_LONG: "too long to be a phone number",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "the country code is not right",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong number of digits",
+}
+
+
+class ImportProblem(ValueError):
+    """A mistake that stops the whole import (nothing is stored); the message is for staff."""
+
+
+def default_region() -> str:
+    return (os.environ.get("ENGAGE_DEFAULT_REGION") or DEFAULT_REGION).upper()
+
+
+def check_region(region: str) -> str:
+    region = region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ImportProblem(f"'{region}' is not a country code phonenumbers knows "
+                            "(use two letters, e.g. GB, IE, PL).")
+    return region
+
+
+def normalise_phone(raw: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164 number, None) or (None, the reason it is not a phone number)."""
+    text = raw.strip()
+    if not text:
+        return None, "no number"
+    if _LETTERS.search(text):
+        return None, "has letters in it"
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, "not a phone number"
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_number(number) or _OFCOM_DRAMA.fullmatch(e164):
+        return e164, None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason in (phonenumbers.ValidationResult.IS_POSSIBLE,
+                  phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
+        # Possible as some local number, but is it long enough to reach a phone?
+        reason = phonenumbers.is_possible_number_for_type_with_reason(
+            number, phonenumbers.PhoneNumberType.MOBILE)
+    return None, _REASONS.get(reason, "not a real phone number")
+
+
+def normalise_chat_id(raw: str) -> tuple[str | None, str | None]:
+    text = raw.strip()
+    if not text:
+        return None, "no chat id"
+    if not _CHAT_ID.fullmatch(text) or int(text) == 0:
+        return None, "a Telegram chat id is a number, like 123456789"
+    return str(int(text)), None
+
+
+@dataclass
+class Invalid:
+    line: int
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    source: str
+    group: str
+    channel: str
+    rows: int = 0
+    imported: int = 0
+    merged: int = 0
+    kept_opted_out: int = 0
+    invalid: list[Invalid] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"rows": self.rows, "imported": self.imported, "merged": self.merged,
+                "kept_opted_out": self.kept_opted_out, "invalid": len(self.invalid)}
+
+    def summary(self) -> str:
+        lines = [f"Read {self.rows} row(s) from the file.",
+                 f"  imported (new):    {self.imported}",
+                 f"  merged:            {self.merged}  (already known, or listed twice)",
+                 f"  kept opted out:    {self.kept_opted_out}  (they said STOP; not added)",
+                 f"  invalid:           {len(self.invalid)}  (not imported)"]
+        for bad in self.invalid:
+            lines.append(f"    line {bad.line}: {bad.value!r}: {bad.reason}")
+        lines.append(f"Group: {self.group}.  Source: {self.source}")
+        return "\n".join(lines)
+
+
+def read_rows(path: Path, channel: str, region: str) -> tuple[list[tuple[int, str]], list[Invalid]]:
+    """The file's addresses, normalised, with their line numbers; and the rows that are not."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportProblem(f"no such file: {path}") from None
+    except UnicodeDecodeError:
+        raise ImportProblem(f"{path} is not a text (UTF-8) CSV file. Save it as "
+                            "'CSV UTF-8' and try again.") from None
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if not header:
+        raise ImportProblem(f"{path} is empty; it needs a header row, e.g. 'name,phone'.")
+    names = [name.strip().lower() for name in header]
+    wanted = TELEGRAM_COLUMNS if channel == "telegram" else ADDRESS_COLUMNS
+    column = next((names.index(name) for name in wanted if name in names), None)
+    if column is None:
+        raise ImportProblem(f"{path} has no column called {' or '.join(wanted)} "
+                            f"(its header is: {', '.join(header)}).")
+    valid, invalid = [], []
+    for values in reader:
+        line = reader.line_num
+        if not any(value.strip() for value in values):
+            continue  # blank lines are not mistakes
+        raw = values[column] if column < len(values) else ""
+        if channel == "telegram":
+            address, reason = normalise_chat_id(raw)
+        else:
+            address, reason = normalise_phone(raw, region)
+        if address is None:
+            invalid.append(Invalid(line, raw.strip(), reason or "invalid"))
+        else:
+            valid.append((line, address))
+    return valid, invalid
+
+
+def import_contacts(session: Session, secret: str, path: Path, channel: str, source: str,
+                    group: str | None = None, region: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Import in the caller's transaction; raise ImportProblem before storing anything."""
+    if channel not in CHANNELS:
+        raise ImportProblem(f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}.")
+    if not source.strip():
+        raise ImportProblem("--source must say where the consent came from, e.g. "
+                            "\"Library drop-in sign-up sheet, Nov 2026\".")
+    region = check_region(region or default_region())
+    group = (group or path.stem).strip()
+    if not group or len(group) > 128:
+        raise ImportProblem("the group name must be 1 to 128 characters; give one with --group.")
+    valid, invalid = read_rows(path, channel, region)
+    channel_name = CHANNELS[channel]
+    report = ImportReport(source=source.strip(), group=group, channel=channel,
+                          rows=len(valid) + len(invalid), invalid=invalid)
+    vault, importer = ContactVault(session, secret), audit.actor()
+    seen: set[str] = set()
+    for done, (_, address) in enumerate(valid, start=1):
+        if progress is not None:
+            progress(done, len(valid))
+        stored = f"whatsapp:{address}" if channel_name == "twilio_whatsapp" else address
+        name = vault.pseudonym_for(channel_name, stored)
+        if name in seen:
+            report.merged += 1
+            continue
+        seen.add(name)
+        existing = session.query(Contact).filter_by(pseudonym=name).one_or_none()
+        if existing is not None and existing.opted_out_at is not None:
+            report.kept_opted_out += 1
+            continue
+        if existing is None:
+            vault.remember(channel_name, stored)
+            report.imported += 1
+        else:
+            report.merged += 1
+        session.add(ContactSource(pseudonym=name, source=report.source, imported_by=importer))
+        member = session.query(ContactGroupMember.id).filter_by(
+            group_name=group, pseudonym=name).first()
+        if member is None:
+            session.add(ContactGroupMember(group_name=group, pseudonym=name))
+    audit.record(session, "import", report.source,
+                 {**report.counts(), "group": group, "channel": channel, "file": path.name,
+                  "invalid_lines": [bad.line for bad in invalid]})
+    session.flush()
+    return report

@@ -1,0 +1,214 @@
+"""`engage contacts import`: numbers checked and normalised, duplicates merged, opt-outs kept,
+provenance, groups and the audit recorded, all in one transaction (real SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.contacts_import import normalise_chat_id, normalise_phone
+from bot.store.db import session_factory, transaction
+from bot.store.migrate import upgrade
+from bot.store.models import AuditEntry, Contact, ContactGroupMember, ContactSource, utcnow
+from bot.store.vault import ContactVault
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RESIDENTS = FIXTURES / "residents.csv"
+SECRET = "staff-test-secret-key"
+SOURCE = "Library drop-in sign-up sheet, Nov 2026"
+
+
+@pytest.fixture
+def url(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'engage.db'}"
+    upgrade(url)
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", SECRET)
+    monkeypatch.setenv("ENGAGE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENGAGE_SECRET_KEY_FILE", str(tmp_path / "no-such.key"))
+    monkeypatch.setenv("ENGAGE_ACTOR", "sam")
+    monkeypatch.delenv("ENGAGE_DEFAULT_REGION", raising=False)
+    return url
+
+
+def seed(url: str, number: str, opted_out: bool) -> str:
+    with transaction(session_factory(url)) as session:
+        name = ContactVault(session, SECRET).remember("twilio_sms", number)
+        if opted_out:
+            session.query(Contact).filter_by(pseudonym=name).update({"opted_out_at": utcnow()})
+    return name
+
+
+def contacts(url: str) -> dict[str, tuple[str, bool]]:
+    """Address -> (channel, opted out), decrypted from the vault."""
+    with transaction(session_factory(url)) as session:
+        vault = ContactVault(session, SECRET)
+        return {vault.address_of(c.pseudonym): (c.channel, c.opted_out_at is not None)
+                for c in session.query(Contact).all()}
+
+
+def rows(url: str, model) -> list:
+    with transaction(session_factory(url)) as session:
+        found = session.query(model).order_by(model.id).all()
+        session.expunge_all()
+        return found
+
+
+def run(*args: str) -> int:
+    return main(["contacts", "import", *map(str, args)])
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("+44 7700 900123", "+447700900123"), ("07700900123", "+447700900123"),
+    ("0044 7700 900123", "+447700900123"), ("(07700) 900-124", "+447700900124"),
+    ("+1 202 555 0143", "+12025550143"), ("020 7946 0018", "+442079460018"),
+])
+def test_numbers_in_any_usual_format_become_e164(raw, expected):
+    assert normalise_phone(raw, "GB") == (expected, None)
+
+
+@pytest.mark.parametrize("raw,reason", [
+    ("07700 9OO126", "has letters in it"), ("0770090", "too short to be a phone number"),
+    ("", "no number"), ("+44 1234", "too short to be a phone number"),
+    ("077009001234567890", "too long to be a phone number"), ("call me", "has letters in it"),
+])
+def test_what_is_not_a_phone_number_says_why(raw, reason):
+    assert normalise_phone(raw, "GB") == (None, reason)
+
+
+def test_a_region_changes_how_local_numbers_are_read():
+    assert normalise_phone("0612 345 678", "NL") == ("+31612345678", None)
+    assert normalise_chat_id(" 123456789 ") == ("123456789", None)
+    assert normalise_chat_id("+44 7700 900123")[0] is None
+
+
+def test_the_sheet_imports_exactly_the_valid_new_numbers(url, capsys):
+    kept_out = seed(url, "+447700900127", opted_out=True)
+    known = seed(url, "+447700900128", opted_out=False)
+
+    assert run(RESIDENTS, "--channel", "sms", "--source", SOURCE) == 0
+    out = capsys.readouterr().out
+    assert "Read 9 row(s)" in out
+    assert "imported (new):    3" in out and "merged:            2" in out
+    assert "kept opted out:    1" in out and "invalid:           3" in out
+    assert "line 6: '07700 9OO126': has letters in it" in out
+    assert "line 7: '0770090': too short to be a phone number" in out
+    assert "line 10: '': no number" in out
+    assert "Ann" not in out
+
+    assert contacts(url) == {
+        "+447700900123": ("twilio_sms", False), "+447700900124": ("twilio_sms", False),
+        "+447700900125": ("twilio_sms", False), "+447700900127": ("twilio_sms", True),
+        "+447700900128": ("twilio_sms", False)}
+    # Provenance and the group: the four contactable ones, never the one who opted out.
+    sources = rows(url, ContactSource)
+    assert len(sources) == 4 and kept_out not in {s.pseudonym for s in sources}
+    assert {(s.source, s.imported_by) for s in sources} == {(SOURCE, "sam")}
+    assert known in {s.pseudonym for s in sources}
+    members = rows(url, ContactGroupMember)
+    assert {m.group_name for m in members} == {"residents"}
+    assert {m.pseudonym for m in members} == {s.pseudonym for s in sources}
+    # No names anywhere in the database file.
+    assert b"Ann" not in Path(url.removeprefix("sqlite:///")).read_bytes()
+    (entry,) = rows(url, AuditEntry)
+    assert (entry.actor, entry.action, entry.subject) == ("sam", "import", SOURCE)
+    assert entry.details["imported"] == 3 and entry.details["merged"] == 2
+    assert entry.details["kept_opted_out"] == 1 and entry.details["invalid_lines"] == [6, 7, 10]
+    assert entry.details["group"] == "residents" and entry.details["channel"] == "sms"
+
+
+def test_importing_again_merges_and_adds_provenance_and_a_new_group(url, capsys):
+    assert run(RESIDENTS, "--channel", "sms", "--source", SOURCE) == 0
+    assert run(RESIDENTS, "--channel", "sms", "--source", "Festival stall", "--group",
+               "festival") == 0
+    out = capsys.readouterr().out
+    assert "imported (new):    0" in out and "merged:            6" in out
+    assert len(contacts(url)) == 5
+    assert [s.source for s in rows(url, ContactSource)] == [SOURCE] * 5 + ["Festival stall"] * 5
+    groups = [m.group_name for m in rows(url, ContactGroupMember)]
+    assert groups.count("residents") == 5 and groups.count("festival") == 5
+    assert [e.action for e in rows(url, AuditEntry)] == ["import", "import"]
+
+
+def test_an_opt_out_is_never_undone_by_an_import(url, capsys):
+    name = seed(url, "+447700900123", opted_out=True)
+    assert run(RESIDENTS, "--channel", "sms", "--source", SOURCE) == 0
+    assert "kept opted out:    1" in capsys.readouterr().out
+    assert contacts(url)["+447700900123"] == ("twilio_sms", True)
+    assert name not in {m.pseudonym for m in rows(url, ContactGroupMember)}
+
+
+def test_whatsapp_contacts_share_the_pseudonym_the_channel_uses(url, tmp_path):
+    sheet = tmp_path / "whatsapp.csv"
+    sheet.write_text("Mobile,Name\n07700 900123,Ann\n", encoding="utf-8")
+    assert run(sheet, "--channel", "whatsapp", "--source", SOURCE) == 0
+    assert contacts(url) == {"whatsapp:+447700900123": ("twilio_whatsapp", False)}
+    with transaction(session_factory(url)) as session:
+        channel_name = ContactVault(session, SECRET).remember("twilio_whatsapp",
+                                                              "whatsapp:+447700900123")
+    assert [c.pseudonym for c in rows(url, Contact)] == [channel_name]
+
+
+def test_telegram_imports_take_chat_ids(url, tmp_path, capsys):
+    sheet = tmp_path / "telegram.csv"
+    sheet.write_text("number\n123456789\n+44 7700 900123\n123456789\n", encoding="utf-8")
+    assert run(sheet, "--channel", "telegram", "--source", SOURCE, "--group", "tg") == 0
+    out = capsys.readouterr().out
+    assert "imported (new):    1" in out and "merged:            1" in out
+    assert "line 3: '+44 7700 900123': a Telegram chat id is a number" in out
+    assert contacts(url) == {"123456789": ("telegram", False)}
+
+
+def test_the_region_comes_from_the_option_or_the_environment(url, tmp_path, monkeypatch):
+    sheet = tmp_path / "dutch.csv"
+    sheet.write_text("phone\n0612 345 678\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE, "--region", "nl") == 0
+    monkeypatch.setenv("ENGAGE_DEFAULT_REGION", "NL")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    assert contacts(url) == {"+31612345678": ("twilio_sms", False)}
+
+
+@pytest.mark.parametrize("content,args,message", [
+    ("name,email\nAnn,a@example.org\n", [], "no column called phone or number or mobile"),
+    ("", [], "is empty"),
+    ("phone\n07700900123\n", ["--region", "XX"], "'XX' is not a country code"),
+    ("phone\n07700900123\n", ["--source", "  "], "--source must say"),
+])
+def test_mistakes_change_nothing(url, tmp_path, capsys, content, args, message):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(content, encoding="utf-8")
+    arguments = ["--channel", "sms", "--source", SOURCE, *args]
+    assert run(sheet, *arguments) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and message in err and "Nothing was imported" in err
+    assert contacts(url) == {} and rows(url, AuditEntry) == []
+
+
+def test_a_missing_file_or_secret_is_a_plain_error(url, monkeypatch, capsys):
+    assert run("no-such.csv", "--channel", "sms", "--source", SOURCE) == 1
+    assert "Error: no such file: no-such.csv" in capsys.readouterr().err
+    monkeypatch.delenv("ENGAGE_SECRET_KEY")
+    assert run(RESIDENTS, "--channel", "sms", "--source", SOURCE) == 1
+    assert "ENGAGE_SECRET_KEY" in capsys.readouterr().err
+    assert contacts(url) == {} and rows(url, ContactSource) == []
+
+
+def test_a_failure_part_way_stores_nothing(url, monkeypatch, capsys):
+    import bot.contacts_import as module
+
+    def broken(*args, **kwargs):
+        raise module.ImportProblem("the disk is full.")
+
+    monkeypatch.setattr(module.audit, "record", broken)
+    assert run(RESIDENTS, "--channel", "sms", "--source", SOURCE) == 1
+    assert contacts(url) == {} and rows(url, ContactGroupMember) == []
+
+
+def test_help_has_an_example(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["contacts", "import", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "example:" in out and "engage contacts import residents.csv" in out
