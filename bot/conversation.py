@@ -116,6 +116,10 @@ class ConversationService:
         _, campaign = self.catalogue.version(session, current.campaign_id)
         state = engine.ParticipantState.from_dict(current.state)
         outcome = engine.handle(campaign, state, reply, self._context(session, campaign, state))
+        if Event.RESUBSCRIBED in outcome.events and current.campaign.status == "closed" and \
+                self.catalogue.live_for_slug(session, campaign.id) is None:
+            # START after STOP, but the campaign has closed: nothing to join, nothing changes.
+            return self._closed(session, current, (current.campaign, campaign), channel)
         if Event.RESUBSCRIBED in outcome.events:  # START after STOP: fresh consent, newest version
             session.query(Contact).filter_by(pseudonym=pseudonym).update({"opted_out_at": None})
             row, newest = self.catalogue.live_for_slug(session, campaign.id) or (current.campaign, campaign)

@@ -166,3 +166,15 @@ def test_help_has_an_example(command, capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "example:" in out and f"engage {' '.join(command)}" in out
+
+
+def test_start_after_stop_does_not_rejoin_a_closed_campaign(url, service):
+    say(service, "p_stopped", KEYWORD)
+    say(service, "p_stopped", "1")
+    say(service, "p_stopped", "STOP")
+    assert main(["campaign", "close", SLUG]) == 0
+    messages = say(service, "p_stopped", "START")
+    assert messages[0] == phrase("campaign_closed", "en", title="Getting to appointments")
+    with transaction(session_factory(url)) as session:
+        (row,) = session.query(Participant).filter_by(pseudonym="p_stopped").all()
+        assert row.phase == "opted_out"
