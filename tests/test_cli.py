@@ -16,7 +16,8 @@ ENGAGE = str(Path(sys.executable).parent / "engage")
 FIXTURE = ROOT / "tests" / "fixtures" / "campaign_all_steps.yml"
 COMMANDS = [["run"], ["db", "upgrade"], ["campaign", "check"], ["campaign", "publish"],
             ["campaign", "list"], ["chat"], ["export"], ["erase"], ["telegram", "set-webhook"],
-            ["inbox", "replay"]]
+            ["inbox", "replay"], ["contacts", "import"], ["audit"], ["campaign", "close"],
+            ["campaign", "status"], ["results"], ["purge"]]
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ def fields(template: str) -> set[str]:
 
 def test_the_phrase_keys():
     assert KEYS == sorted([
-        "already", "button_more", "button_ok", "can_only_read_text", "choose_language",
+        "already", "button_more", "button_ok", "campaign_closed", "can_only_read_text",
+        "choose_language",
         "consent_needed", "consent_no", "consent_prompt", "consent_reask", "consent_yes",
         "declined", "declined_again", "edited_message", "empty_message", "erased", "finished",
         "help", "how_to_start", "info_more", "info_ok", "language_unavailable", "no",
