@@ -132,6 +132,22 @@ def _delete_events(session: Session, oldest: datetime | None,
     return deleted
 
 
+def _forget_in_state(session: Session, expired: list[tuple[int, str]]) -> None:
+    """The engine's saved state keeps answers for conditions and revisits: an answer past
+    retention goes from there too, not only from the responses table."""
+    steps: dict[int, set[str]] = {}
+    for participant_id, step_id in expired:
+        steps.setdefault(participant_id, set()).add(step_id)
+    for participant in session.query(Participant).filter(Participant.id.in_(list(steps))):
+        state = dict(participant.state or {})
+        answers = {step: value for step, value in (state.get("answers") or {}).items()
+                   if step not in steps[participant.id]}
+        # Not activity: keep updated_at, which decides when the participation itself goes.
+        session.query(Participant).filter_by(id=participant.id).update(
+            {"state": {**state, "answers": answers}, "updated_at": participant.updated_at},
+            synchronize_session=False)
+
+
 def purge(session: Session, now: datetime | None = None, dry_run: bool = False,
           who: str | None = None) -> PurgeReport:
     """Delete everything past retention at `now` (naive UTC; default: the current time).
@@ -146,9 +162,11 @@ def purge(session: Session, now: datetime | None = None, dry_run: bool = False,
     oldest = min(limits.values()) if limits else None  # the longest retention's boundary
 
     for version_id, boundary in limits.items():
-        report.responses += session.query(Response).filter(
-            Response.campaign_id == version_id, Response.answered_at < boundary
-        ).delete(synchronize_session=False)
+        expired = session.query(Response).filter(
+            Response.campaign_id == version_id, Response.answered_at < boundary)
+        _forget_in_state(session, expired.with_entities(Response.participant_id,
+                                                        Response.step_id).all())
+        report.responses += expired.delete(synchronize_session=False)
 
     purged: dict[str, datetime] = {}  # pseudonym -> the latest boundary it may keep events to
     for version_id, boundary in limits.items():

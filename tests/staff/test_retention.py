@@ -317,3 +317,40 @@ def test_engage_purge_command(factory, db_url, monkeypatch, capsys):
     assert out.startswith("Deleted:") or out.startswith("Nothing is past retention")
     assert main(["purge"]) == 0
     assert capsys.readouterr().out.startswith("Nothing is past retention")
+
+
+def test_expired_answers_also_leave_the_saved_conversation_state(tmp_path):
+    from datetime import datetime, timedelta
+
+    from bot.retention import purge
+    from bot.store.db import session_factory, transaction
+    from bot.store.migrate import upgrade
+    from bot.store.models import CampaignVersion, Participant, Response
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    upgrade(url)
+    now = datetime(2027, 6, 1)
+    old, recent = now - timedelta(days=40), now - timedelta(days=1)
+    with transaction(session_factory(url)) as session:
+        version = CampaignVersion(slug="c", version=1, checksum="x",
+                                  definition={"retention_days": 30})
+        session.add(version)
+        session.flush()
+        person = Participant(pseudonym="p_1", campaign_id=version.id, channel="rest",
+                             language="en", phase="in_step", consent="given",
+                             status="in_progress", started_at=old, updated_at=recent,
+                             state={"phase": "in_step", "answers": {"q1": "a", "q2": "b"}})
+        session.add(person)
+        session.flush()
+        session.add_all([
+            Response(participant_id=person.id, campaign_id=version.id, step_id="q1",
+                     raw_text="1", value="a", language="en", answered_at=old),
+            Response(participant_id=person.id, campaign_id=version.id, step_id="q2",
+                     raw_text="2", value="b", language="en", answered_at=recent),
+        ])
+    with transaction(session_factory(url)) as session:
+        assert purge(session, now).responses == 1
+    with transaction(session_factory(url)) as session:
+        person = session.query(Participant).one()
+        assert person.state["answers"] == {"q2": "b"}
+        assert person.updated_at == recent
