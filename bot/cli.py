@@ -232,10 +232,18 @@ def cmd_erase(args: argparse.Namespace) -> int:
     if args.participant:
         name = args.participant
     else:
+        from bot.contacts_import import CHANNELS, default_region, normalise_phone
+
         secret = config.read_secret()
         if not secret:
             return _fail("erasing by address needs the secret key (ENGAGE_SECRET_KEY).")
-        name = pseudonym(secret, args.channel, args.address)
+        channel = CHANNELS.get(args.channel, args.channel)  # "sms" is the twilio_sms channel
+        address = args.address.strip()
+        if channel in ("twilio_sms", "twilio_whatsapp"):  # any way a number is written
+            address, reason = normalise_phone(address.removeprefix("whatsapp:"), default_region())
+            if address is None:
+                return _fail(f"'{args.address}' is {reason}. Nothing was erased.")
+        name = pseudonym(secret, channel, address)
     from bot import audit
 
     with transaction(_factory()) as session:
@@ -376,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     who = erase.add_mutually_exclusive_group(required=True)
     who.add_argument("--participant", help="the pseudonym shown in exports (p_...)")
     who.add_argument("--address", help="phone number or chat id (needs --channel)")
-    erase.add_argument("--channel", default="sms", help="sms, whatsapp, telegram or rest")
+    erase.add_argument("--channel", default="sms", choices=["sms", "whatsapp", "telegram", "rest"],
+                       help="where the resident wrote from (default: sms)")
     return parser
 
 
