@@ -4,14 +4,13 @@ the secret and public URL in the environment, and no pseudonym cache carried bet
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from channel_helpers import PUBLIC_URL, SECRET, TELEGRAM_SECRET, FakeRasa, Reply, Served
+from databases import fresh_postgres_database
 from fakes.signing import (
     TEST_AUTH_TOKEN,
     SignedForm,
@@ -26,7 +25,7 @@ from bot.channels.telegram import TelegramInput
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_whatsapp import TwilioWhatsAppInput
 from bot.inbox import InboxProcessor, InboxReplayInput
-from bot.store.db import engine_for, session_factory
+from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 
 
@@ -43,18 +42,8 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield request.getfixturevalue("sqlite_url")
         return
-    admin_url = request.getfixturevalue("postgres_url")
-    name = f"engage_chan_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    engine_for(url).dispose()
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database(request.getfixturevalue("postgres_url"), "engage_chan") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,19 +7,18 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from databases import fresh_postgres_database
 
 from bot.cli import publish_files
 from bot.privacy import pseudonym
 from bot.stack import Stack, StackConfig, free_port
-from bot.store.db import engine_for, session_factory
+from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,16 +82,6 @@ def bot(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def bot_on_postgres(rasa_model: Path, postgres_url: str,
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     """The same stack with every store, the Rasa tracker store included, on PostgreSQL."""
-    name = f"engage_e2e_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        with running_bot(rasa_model, url, tmp_path_factory.mktemp("pgstack")) as running:
-            yield running
-    finally:
-        engine_for(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(postgres_url, "engage_e2e") as url, \
+            running_bot(rasa_model, url, tmp_path_factory.mktemp("pgstack")) as running:
+        yield running

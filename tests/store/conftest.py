@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
+from databases import fresh_postgres_database
 
-from bot.store.db import make_engine, session_factory
+from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 
 
@@ -19,21 +18,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         upgrade(url)
         yield url
         return
-    admin_url = request.getfixturevalue("postgres_url")
-    name = f"engage_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    make_engine(url).dispose()
-    from bot.store.db import engine_for
-
-    engine_for(url).dispose()
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 @pytest.fixture
