@@ -14,6 +14,8 @@ Text = dict[str, str]  # language code -> text
 STEP_TYPES = ("info", "choice", "scale", "rank", "text", "reflect", "revisit")
 WHATSAPP_TYPES = ("quick-reply", "list")
 WHATSAPP_MAX_OPTIONS = {"quick-reply": 3, "list": 10}
+DEFAULT_TIMEZONE = "Europe/London"
+DEFAULT_QUIET_HOURS = ("21:00", "08:00")
 ANSWERED_TYPES = ("choice", "scale", "rank", "text", "reflect", "revisit")
 
 
@@ -175,6 +177,13 @@ class Campaign:
     consent_text: Text
     thanks: Text
     steps: tuple[Step, ...]
+    # Optional settings (the file may leave them out; to_dict() writes them only when set, so
+    # a campaign published before they existed keeps its checksum).
+    timezone: str = DEFAULT_TIMEZONE  # quiet hours and `--at` times are in this zone
+    quiet_hours: tuple[str, str] = DEFAULT_QUIET_HOURS  # (start, end), "HH:MM", local time
+    reminder_after_hours: int | None = None  # one reminder to consented, unfinished residents
+    invitation_whatsapp: Text | None = None  # approved Content template (HX...) per language
+    population: dict[str, Any] | None = None  # the target population, for `campaign reach`
 
     @property
     def default_language(self) -> str:
@@ -213,7 +222,22 @@ class Campaign:
             "consent": {"version": self.consent_version, "text": dict(self.consent_text)},
             "thanks": dict(self.thanks),
             "steps": [step.to_dict() for step in self.steps],
+            **self._optional_dict(),
         }
+
+    def _optional_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.timezone != DEFAULT_TIMEZONE:
+            data["timezone"] = self.timezone
+        if self.quiet_hours != DEFAULT_QUIET_HOURS:
+            data["quiet_hours"] = {"start": self.quiet_hours[0], "end": self.quiet_hours[1]}
+        if self.reminder_after_hours is not None:
+            data["reminder"] = {"after_hours": self.reminder_after_hours}
+        if self.invitation_whatsapp is not None:
+            data["invitation"] = {"whatsapp": {"content_sid": dict(self.invitation_whatsapp)}}
+        if self.population is not None:
+            data["population"] = self.population
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Campaign:
@@ -229,4 +253,28 @@ class Campaign:
             consent_text=_text(consent["text"]),
             thanks=_text(data["thanks"]),
             steps=tuple(Step.from_dict(step) for step in data["steps"]),
+            timezone=str(data.get("timezone") or DEFAULT_TIMEZONE),
+            quiet_hours=_quiet_hours(data.get("quiet_hours")),
+            reminder_after_hours=_reminder_hours(data.get("reminder")),
+            invitation_whatsapp=_invitation_template(data.get("invitation")),
+            population=None if data.get("population") is None else dict(data["population"]),
         )
+
+
+def _quiet_hours(value: Any) -> tuple[str, str]:
+    if not value:
+        return DEFAULT_QUIET_HOURS
+    return (str(value.get("start", DEFAULT_QUIET_HOURS[0])),
+            str(value.get("end", DEFAULT_QUIET_HOURS[1])))
+
+
+def _reminder_hours(value: Any) -> int | None:
+    if not value or value.get("after_hours") is None:
+        return None
+    return int(value["after_hours"])
+
+
+def _invitation_template(value: Any) -> Text | None:
+    whatsapp = (value or {}).get("whatsapp") or {}
+    sids = whatsapp.get("content_sid")
+    return None if not sids else _text(sids)

@@ -46,6 +46,7 @@ class Participant(Base):
     started_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     completed_at = sa.Column(sa.DateTime)
+    reminded_at = sa.Column(sa.DateTime)  # the one reminder, when it was queued
 
     campaign = relationship("CampaignVersion", lazy="joined")
 
@@ -101,6 +102,10 @@ class Contact(Base):
     address_encrypted = sa.Column(sa.LargeBinary, nullable=False)
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     opted_out_at = sa.Column(sa.DateTime)
+    # The language the resident asked for when they agreed to be contacted (import), if known.
+    language = sa.Column(sa.String(8))
+    # Keyed HMAC of a Telegram @username, so staff can erase by username; never the name itself.
+    handle_digest = sa.Column(sa.String(64), index=True)
 
 
 class Erasure(Base):
@@ -161,6 +166,9 @@ class OutboxMessage(Base):
     template = sa.Column(sa.String(64))
     # The erasure confirmation: once it is sent (or finally fails), the vault entry goes too.
     forget_contact_after = sa.Column(sa.Boolean, nullable=False, default=False)
+    # A campaign-initiated message (invitation, reminder): held during the quiet hours of this
+    # time zone. Replies to a resident's own message have none and are never held.
+    quiet_tz = sa.Column(sa.String(64))
     dedupe_key = sa.Column(sa.String(128), unique=True)
     inbox_id = sa.Column(sa.Integer, sa.ForeignKey("inbox.id", ondelete="SET NULL"))
     status = sa.Column(sa.String(16), nullable=False, default="queued")
@@ -197,6 +205,31 @@ class ContactGroupMember(Base):
     added_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
 
+class Launch(Base):
+    """One `engage campaign launch`: who launched what, to which audience, how fast, from when."""
+
+    __tablename__ = "launches"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaign_versions.id"), nullable=False)
+    audience = sa.Column(sa.String(256), nullable=False)
+    channel = sa.Column(sa.String(32))  # None: every channel in the audience
+    rate_per_second = sa.Column(sa.Float)  # None: the channel's own rate
+    due_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    created_by = sa.Column(sa.String(128), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class RatePacing(Base):
+    """Shared pacing for a channel (GCRA): the earliest time, in epoch seconds, of the next
+    free slot. Every worker reserves its slot here, so the rate holds across workers."""
+
+    __tablename__ = "rate_pacing"
+
+    key = sa.Column(sa.String(96), primary_key=True)
+    next_free = sa.Column(sa.Float, nullable=False, default=0.0)
+
+
 class Invitation(Base):
     """One invitation per (campaign version, contact), whatever happens to launches and workers."""
 
@@ -213,6 +246,13 @@ class Invitation(Base):
     queued_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     sent_at = sa.Column(sa.DateTime)
     reminded_at = sa.Column(sa.DateTime)
+    launch_id = sa.Column(sa.Integer, sa.ForeignKey("launches.id"))
+    attempts = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    # A worker holds the invitation until then; after it, another worker may take it again.
+    claimed_until = sa.Column(sa.DateTime)
+
+
+sa.Index("ix_invitations_status_due", Invitation.status, Invitation.due_at)
 
 
 class AuditEntry(Base):
