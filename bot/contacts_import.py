@@ -19,6 +19,7 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.language import LANGUAGES, SUPPORTED, requested_language
 from bot.store.models import Contact, ContactGroupMember, ContactSource
 from bot.store.vault import ContactVault
 
@@ -26,6 +27,7 @@ from bot.store.vault import ContactVault
 CHANNELS = {"sms": "twilio_sms", "whatsapp": "twilio_whatsapp", "telegram": "telegram"}
 ADDRESS_COLUMNS = ("phone", "number", "mobile")
 TELEGRAM_COLUMNS = ("chat_id", "chat", "telegram", *ADDRESS_COLUMNS)
+LANGUAGE_COLUMNS = ("language", "lang")
 DEFAULT_REGION = "GB"
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _CHAT_ID = re.compile(r"-?\d{1,20}")
@@ -87,11 +89,29 @@ def normalise_chat_id(raw: str) -> tuple[str | None, str | None]:
     return str(int(text)), None
 
 
+def read_language(raw: str) -> str | None:
+    """The language code a sheet gives ("cy", "CY", "en-GB", "Welsh", "Cymraeg"), or None."""
+    text = raw.strip()
+    code = re.split(r"[-_]", text.lower(), maxsplit=1)[0]
+    if code in LANGUAGES:
+        return code
+    return requested_language(text) if text else None
+
+
 @dataclass
 class Invalid:
     line: int
     value: str
     reason: str
+
+
+@dataclass
+class Row:
+    """One valid row: its line, the address as the channel writes it, and its language."""
+
+    line: int
+    address: str
+    language: str | None = None
 
 
 @dataclass
@@ -104,10 +124,13 @@ class ImportReport:
     merged: int = 0
     kept_opted_out: int = 0
     invalid: list[Invalid] = field(default_factory=list)
+    unknown_language: list[Invalid] = field(default_factory=list)  # imported, without language
+    languages: dict[str, int] = field(default_factory=dict)  # contacts given each language
 
     def counts(self) -> dict[str, int]:
         return {"rows": self.rows, "imported": self.imported, "merged": self.merged,
-                "kept_opted_out": self.kept_opted_out, "invalid": len(self.invalid)}
+                "kept_opted_out": self.kept_opted_out, "invalid": len(self.invalid),
+                "unknown_language": len(self.unknown_language)}
 
     def summary(self) -> str:
         lines = [f"Read {self.rows} row(s) from the file.",
@@ -117,12 +140,21 @@ class ImportReport:
                  f"  invalid:           {len(self.invalid)}  (not imported)"]
         for bad in self.invalid:
             lines.append(f"    line {bad.line}: {bad.value!r}: {bad.reason}")
+        if self.languages:
+            lines.append("Languages: " + ", ".join(f"{code} {count}" for code, count
+                                                   in sorted(self.languages.items())))
+        if self.unknown_language:
+            lines.append(f"  unknown language:  {len(self.unknown_language)}  (imported "
+                         "without a language; they choose one when they first reply)")
+            for odd in self.unknown_language:
+                lines.append(f"    line {odd.line}: {odd.value!r}: {odd.reason}")
         lines.append(f"Group: {self.group}.  Source: {self.source}")
         return "\n".join(lines)
 
 
-def read_rows(path: Path, channel: str, region: str) -> tuple[list[tuple[int, str]], list[Invalid]]:
-    """The file's addresses, normalised, with their line numbers; and the rows that are not."""
+def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[Invalid], list[Invalid]]:
+    """The file's addresses, normalised, with their line numbers and languages; the rows that
+    are not addresses; and the rows whose language is not one the bot speaks."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -140,7 +172,11 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[tuple[int, st
     if column is None:
         raise ImportProblem(f"{path} has no column called {' or '.join(wanted)} "
                             f"(its header is: {', '.join(header)}).")
-    valid, invalid = [], []
+    language_column = next((names.index(name) for name in LANGUAGE_COLUMNS if name in names),
+                           None)
+    valid: list[Row] = []
+    invalid: list[Invalid] = []
+    unknown: list[Invalid] = []
     for values in reader:
         line = reader.line_num
         if not any(value.strip() for value in values):
@@ -152,9 +188,15 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[tuple[int, st
             address, reason = normalise_phone(raw, region)
         if address is None:
             invalid.append(Invalid(line, raw.strip(), reason or "invalid"))
-        else:
-            valid.append((line, address))
-    return valid, invalid
+            continue
+        spoken = (values[language_column].strip()
+                  if language_column is not None and language_column < len(values) else "")
+        language = read_language(spoken)
+        if spoken and language is None:
+            unknown.append(Invalid(line, spoken, "not a language the bot speaks "
+                                                 f"({', '.join(SUPPORTED)})"))
+        valid.append(Row(line, address, language))
+    return valid, invalid, unknown
 
 
 def import_contacts(session: Session, secret: str, path: Path, channel: str, source: str,
@@ -170,19 +212,23 @@ def import_contacts(session: Session, secret: str, path: Path, channel: str, sou
     group = (group or path.stem).strip()
     if not group or len(group) > 128:
         raise ImportProblem("the group name must be 1 to 128 characters; give one with --group.")
-    valid, invalid = read_rows(path, channel, region)
+    valid, invalid, unknown = read_rows(path, channel, region)
     channel_name = CHANNELS[channel]
     report = ImportReport(source=source.strip(), group=group, channel=channel,
-                          rows=len(valid) + len(invalid), invalid=invalid)
+                          rows=len(valid) + len(invalid), invalid=invalid,
+                          unknown_language=unknown)
     vault, importer = ContactVault(session, secret), audit.actor()
     seen: set[str] = set()
-    for done, (_, address) in enumerate(valid, start=1):
+    languages: dict[str, str] = {}
+    for done, row in enumerate(valid, start=1):
         if progress is not None:
             progress(done, len(valid))
-        stored = f"whatsapp:{address}" if channel_name == "twilio_whatsapp" else address
+        stored = f"whatsapp:{row.address}" if channel_name == "twilio_whatsapp" else row.address
         name = vault.pseudonym_for(channel_name, stored)
         if name in seen:
             report.merged += 1
+            if row.language and name in languages:  # the sheet's last word on it
+                _set_language(session, name, row.language, languages)
             continue
         seen.add(name)
         existing = session.query(Contact).filter_by(pseudonym=name).one_or_none()
@@ -194,13 +240,27 @@ def import_contacts(session: Session, secret: str, path: Path, channel: str, sou
             report.imported += 1
         else:
             report.merged += 1
+        languages[name] = ""
+        if row.language:
+            _set_language(session, name, row.language, languages)
         session.add(ContactSource(pseudonym=name, source=report.source, imported_by=importer))
         member = session.query(ContactGroupMember.id).filter_by(
             group_name=group, pseudonym=name).first()
         if member is None:
             session.add(ContactGroupMember(group_name=group, pseudonym=name))
+    for code in languages.values():
+        if code:
+            report.languages[code] = report.languages.get(code, 0) + 1
     audit.record(session, "import", report.source,
                  {**report.counts(), "group": group, "channel": channel, "file": path.name,
-                  "invalid_lines": [bad.line for bad in invalid]})
+                  "invalid_lines": [bad.line for bad in invalid],
+                  "unknown_language_lines": [odd.line for odd in unknown]})
     session.flush()
     return report
+
+
+def _set_language(session: Session, name: str, language: str, languages: dict[str, str]) -> None:
+    """Keep the language the sheet gives for a contact (a later row or import replaces it)."""
+    session.query(Contact).filter_by(pseudonym=name).update({"language": language},
+                                                            synchronize_session=False)
+    languages[name] = language

@@ -33,5 +33,18 @@ def pseudonym(secret: str, channel: str, address: str) -> str:
     return PSEUDONYM_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
+def normalise_username(username: str) -> str:
+    """One spelling per Telegram username: Telegram ignores case, and people write the @."""
+    return username.strip().removeprefix("@").strip().lower()
+
+
+def handle_digest(secret: str, username: str) -> str:
+    """A keyed hash of a Telegram @username, kept beside the contact so staff can erase someone
+    by the name they know them by, without the name itself ever being stored. Its own key, so
+    it can never equal a pseudonym."""
+    key = _derive(secret, b"engage/telegram-username/v1")
+    return hmac.new(key, normalise_username(username).encode(), hashlib.sha256).hexdigest()
+
+
 def vault_cipher(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(_derive(secret, b"engage/vault/v1")))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.campaigns.model import Campaign
+from bot.campaigns.population import normalised
 from bot.campaigns.problems import CampaignInvalid, Problem
 from bot.campaigns.validate import DEFAULT_SCALE, Validator
 from bot.campaigns.yamlnodes import Parsed, YamlSyntaxError, parse_yaml
@@ -38,13 +39,23 @@ def _read(source: str | Path) -> tuple[str, str]:
 
 
 def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
-    """Fill the defaults the format promises (a scale without min/max runs 1 to 5)."""
+    """Fill the defaults the format promises (a scale without min/max runs 1 to 5), and write
+    the population's shares as numbers, so the stored definition is the same however the
+    file spelt them."""
     steps = []
     for step in data["steps"]:
         if step.get("type") == "scale":
             step = {"min": str(DEFAULT_SCALE[0]), "max": str(DEFAULT_SCALE[1]), **step}
         steps.append(step)
-    return {**data, "steps": steps}
+    result = {**data, "steps": steps}
+    if data.get("population"):
+        types = {str(step.get("id")): str(step.get("type")) for step in steps}
+        result["population"] = normalised(data["population"], types)
+    if isinstance(data.get("timezone"), str):
+        result["timezone"] = data["timezone"].strip()
+    if isinstance(data.get("quiet_hours"), dict):
+        result["quiet_hours"] = {k: str(v).strip() for k, v in data["quiet_hours"].items()}
+    return result
 
 
 def analyse(source: str | Path) -> Analysis:

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import difflib
 import re
+import zoneinfo
+from functools import lru_cache
 from typing import Any, Literal
 
 from bot.campaigns.model import STEP_TYPES, WHATSAPP_MAX_OPTIONS, WHATSAPP_TYPES
+from bot.campaigns.population import (
+    OTHER_DISTRICT,
+    PREFER_NOT,
+    SHARE_TOLERANCE,
+    SOURCE,
+    is_district,
+    parse_share,
+)
 from bot.campaigns.problems import Problem
 from bot.campaigns.yamlnodes import Parsed, join
 from bot.engine.vocabulary import OPT_OUT, command_words, folded
-from bot.language import LANGUAGES, SUPPORTED
+from bot.language import LANGUAGES, SUPPORTED, endonym
 from bot.text import fold
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -23,6 +33,8 @@ CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 TOP_FIELDS = ("id", "title", "organisation", "languages", "keywords", "retention_days",
               "consent", "thanks", "steps")
+OPTIONAL_TOP_FIELDS = ("timezone", "quiet_hours", "reminder", "invitation", "population")
+CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 TOP_HINTS = {
     "id": "a short name like buses-2026",
     "title": "the campaign's name, in every language",
@@ -56,6 +68,11 @@ def _quoted(items: Any) -> str:
 def _suggest(word: str, choices: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def as_int(value: Any) -> int | None:
@@ -103,7 +120,7 @@ class Validator:
             self.error("", "the file should be a list of fields (id, title, languages, ...), "
                            "each on its own line as 'name: value'")
             return self.problems
-        self.unknown_fields("", data, TOP_FIELDS, "a campaign")
+        self.unknown_fields("", data, TOP_FIELDS + OPTIONAL_TOP_FIELDS, "a campaign")
         for field in TOP_FIELDS:
             if field not in data:
                 self.error("", f'the campaign needs "{field}" ({TOP_HINTS[field]})')
@@ -117,6 +134,13 @@ class Validator:
                 self.text(field, data[field], label)
         self.check_consent(data.get("consent"))
         self.check_steps(data.get("steps"))
+        self.check_timezone(data.get("timezone"))
+        self.check_quiet_hours(data.get("quiet_hours"))
+        self.check_reminder(data.get("reminder"))
+        if "invitation" in data:
+            self.check_invitation(data["invitation"])
+        if "population" in data:
+            self.check_population(data["population"])
         return self.problems
 
     def unknown_fields(self, path: str, data: dict[str, Any], allowed: tuple[str, ...],
@@ -195,6 +219,217 @@ class Validator:
             self.error("consent", 'consent needs a "text" in every language')
         else:
             self.text("consent.text", value["text"], "the consent text")
+
+    # -- optional settings -----------------------------------------------------------------
+    def check_timezone(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or value.strip() not in _time_zones():
+            close = _suggest(str(value), tuple(sorted(_time_zones())))
+            self.error("timezone", f'"{value}" is not a time zone I know{close}; write it as '
+                                   "Area/City, like Europe/London")
+
+    def check_quiet_hours(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self.error("quiet_hours", 'quiet_hours should look like {start: "21:00", end: '
+                                      '"08:00"} (no campaign messages between them)')
+            return
+        self.unknown_fields("quiet_hours", value, ("start", "end"), "quiet_hours")
+        times = {}
+        for field in ("start", "end"):
+            if field not in value:
+                self.error("quiet_hours", f'quiet_hours needs an "{field}" time, like "08:00"')
+                continue
+            written = value[field]
+            if not isinstance(written, str) or not CLOCK_TIME.match(written.strip()):
+                self.error(join("quiet_hours", field), f'quiet_hours {field} is "{written}"; '
+                           'write a 24-hour time with a colon, like "21:00" or "08:00"')
+            else:
+                times[field] = written.strip()
+        if len(times) == 2 and times["start"] == times["end"]:
+            self.error("quiet_hours.end", f'quiet_hours start and end are both {times["start"]}; '
+                                          "they must differ")
+
+    def check_reminder(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict) or "after_hours" not in value:
+            self.error("reminder", "reminder should look like {after_hours: 48}: one reminder "
+                                   "to residents who agreed but did not finish")
+            return
+        self.unknown_fields("reminder", value, ("after_hours",), "reminder")
+        hours = as_int(value["after_hours"])
+        if hours is None or hours <= 0:
+            self.error("reminder.after_hours", f'after_hours is "{value["after_hours"]}"; it '
+                                               "should be a whole number of hours, more than 0, "
+                                               "like 48")
+
+    def check_invitation(self, value: Any) -> None:
+        shape = ('invitation should look like whatsapp: {content_sid: {en: HX...}}: the approved '
+                 "WhatsApp template that invites residents, per language")
+        if not isinstance(value, dict) or not value:
+            self.error("invitation", shape)
+            return
+        self.unknown_fields("invitation", value, ("whatsapp",), "invitation")
+        whatsapp = value.get("whatsapp")
+        if "whatsapp" not in value:
+            return
+        if not isinstance(whatsapp, dict) or not isinstance(whatsapp.get("content_sid"), dict) \
+                or not whatsapp["content_sid"]:
+            self.error("invitation.whatsapp", shape)
+            return
+        self.unknown_fields("invitation.whatsapp", whatsapp, ("content_sid",),
+                            "invitation.whatsapp")
+        where = "invitation.whatsapp.content_sid"
+        sids = whatsapp["content_sid"]
+        for code in self.languages:
+            if code not in sids:
+                self.warning(where, f'there is no "{code}" invitation template, so WhatsApp '
+                                    f"contacts who read {endonym(code)} cannot be invited")
+        for code, sid in sids.items():
+            here = join(where, code)
+            if code not in self.languages:
+                self.warning(here, f'the invitation has a "{code}" template, but "{code}" is not '
+                                   "in languages, so it will not be used")
+            if not isinstance(sid, str) or not CONTENT_SID.match(sid):
+                self.error(here, f'the "{code}" invitation content_sid "{sid}" is not a Twilio '
+                           "template id; it starts with HX followed by 32 letters and digits "
+                           "(0-9, a-f), copied from Twilio's Content Template Builder")
+
+    # -- target population and "about you" steps ------------------------------------------
+    def check_population(self, value: Any) -> None:
+        example = ('population should list each characteristic with the step that asks it and '
+                   'its target shares, like age: {step: about_age, shares: {"16-24": 0.14, ...}}')
+        if not isinstance(value, dict) or not value:
+            self.error("population", example)
+            return
+        if SOURCE not in value:
+            self.warning("population", 'say where the figures come from with "source", like '
+                                       '"ONS Census 2021, Cardiff"')
+        elif not isinstance(value[SOURCE], str) or not value[SOURCE].strip():
+            self.error(join("population", SOURCE), "source should say where the figures come "
+                                                   'from, like "ONS Census 2021, Cardiff"')
+        used: dict[str, str] = {}
+        names = [name for name in value if name != SOURCE]
+        if not names:
+            self.error("population", example)
+        for name in names:
+            where = join("population", name)
+            if not STEP_ID.match(name):
+                self.error(where, f'the characteristic "{name}" can only use letters, digits, _ '
+                                  "and -, like age or ethnicity")
+                continue
+            self.check_characteristic(where, name, value[name], used)
+
+    def check_characteristic(self, where: str, name: str, block: Any,
+                             used: dict[str, str]) -> None:
+        if not isinstance(block, dict):
+            self.error(where, f'{name} should have the "step" that asks it and its "shares", like '
+                              f'{name}: {{step: about_{name}, shares: {{...}}}}')
+            return
+        self.unknown_fields(where, block, ("step", "shares"), "a population characteristic")
+        for field in ("step", "shares"):
+            if field not in block:
+                hint = ("the id of the step that asks it" if field == "step"
+                        else "each group's share of the population, as decimals adding up to 1")
+                self.error(where, f'{name} needs "{field}" ({hint})')
+        ref = block.get("step")
+        step = None
+        if ref is not None:
+            if not isinstance(ref, str) or ref not in self.earlier:
+                self.error(join(where, "step"), f'{name} is asked by step "{ref}", which does '
+                                                "not exist")
+            elif ref in used:
+                self.error(join(where, "step"), f'step "{ref}" already asks {used[ref]}; each '
+                                                "characteristic needs its own step")
+            else:
+                used[ref] = name
+                step = self.earlier[ref]
+                if step.get("type") not in ("choice", "text"):
+                    self.error(join(where, "step"), f'step "{ref}" is a {step.get("type")} step; '
+                               "an about-you question is a choice step (or a text step for the "
+                               "postcode)")
+                    step = None
+        if step is not None and step.get("type") == "choice":
+            self.check_prefer_not(ref, step)
+            self.check_not_reflected(ref)
+        if "shares" in block:
+            self.check_shares(join(where, "shares"), name, block["shares"], step)
+
+    def check_prefer_not(self, ref: str, step: dict[str, Any]) -> None:
+        options = step.get("options") if isinstance(step.get("options"), list) else []
+        ids = [o.get("id") for o in options if isinstance(o, dict)]
+        if PREFER_NOT not in ids:
+            number = next(n for n, s in enumerate(self.parsed.data["steps"], start=1)
+                          if isinstance(s, dict) and s.get("id") == ref)
+            self.error(f"steps[{number}].options", "an about-you question must offer \"Prefer "
+                       f'not to say": add an option with id {PREFER_NOT}',
+                       f"steps[{number}] ({ref})")
+
+    def check_not_reflected(self, ref: str) -> None:
+        """What others said about themselves is not for sharing, even as counts."""
+        for number, step in enumerate(self.parsed.data["steps"], start=1):
+            if isinstance(step, dict) and step.get("type") == "reflect" and step.get("of") == ref:
+                self.warning(f"steps[{number}].of", f'this shows residents what others answered '
+                             f'to the about-you question "{ref}"; ask about their views instead',
+                             f"steps[{number}] ({step.get('id')})")
+
+    def check_shares(self, where: str, name: str, shares: Any,
+                     step: dict[str, Any] | None) -> None:
+        if not isinstance(shares, dict) or not shares:
+            self.error(where, f'the shares of {name} should be one line per group, like '
+                              '"16-24": 0.14 (the share of the population, as a decimal)')
+            return
+        total, counted = 0.0, True
+        for key, value in shares.items():
+            here = join(where, str(key))
+            try:
+                share = parse_share(value)
+            except ValueError:
+                percent = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", str(value))
+                advice = (f"write it as a decimal: {float(percent.group(1)) / 100:g}" if percent
+                          else "it should be a decimal from 0 to 1, like 0.14 for 14%")
+                self.error(here, f'the share of "{key}" is "{value}"; {advice}')
+                counted = False
+                continue
+            if not 0 <= share <= 1:
+                self.error(here, f'the share of "{key}" is {value}; it should be a decimal from '
+                                 "0 to 1, like 0.14 for 14%")
+                counted = False
+            total += share
+        if step is not None:
+            self.check_share_keys(where, name, shares, step)
+        if counted and abs(total - 1) > SHARE_TOLERANCE:
+            self.warning(where, f"the shares of {name} add up to {total:.2f}; they should add up "
+                                "to 1 (everyone), or the gaps shown by `engage campaign reach` "
+                                "will be off")
+
+    def check_share_keys(self, where: str, name: str, shares: dict[str, Any],
+                         step: dict[str, Any]) -> None:
+        if step.get("type") == "text":  # read as a UK postcode, grouped by district
+            for key in shares:
+                if str(key).strip().lower() != OTHER_DISTRICT and not is_district(str(key)):
+                    self.error(join(where, str(key)), f'"{key}" is not a postcode district; '
+                               f"step \"{step.get('id')}\" is a text step, read as a UK postcode, "
+                               'so its groups are districts like CF10 (and "other" for every '
+                               "district not listed)")
+            return
+        options = step.get("options") if isinstance(step.get("options"), list) else []
+        ids = [o.get("id") for o in options if isinstance(o, dict) and o.get("id") != PREFER_NOT]
+        for key in shares:
+            if key == PREFER_NOT:
+                self.error(join(where, key), f'"{PREFER_NOT}" is never a group: those answers '
+                                             "are shown apart; remove this share")
+            elif key not in ids:
+                self.error(join(where, str(key)), f'"{key}" is not an option of step '
+                           f"\"{step.get('id')}\"{_suggest(str(key), tuple(map(str, ids)))}; "
+                           f"its options are {_quoted(ids)}")
+        missing = [option for option in ids if option not in shares]
+        if missing:
+            self.error(where, f"the shares of {name} have no share for {_quoted(missing)}; give "
+                              "every option of the step a share (0 if none)")
 
     # -- texts -----------------------------------------------------------------------------
     def text(self, path: str, value: Any, label: str, subject: str = "") -> None:

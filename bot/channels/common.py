@@ -39,6 +39,9 @@ class Inbound:
     address: str
     kind: str
     body: str
+    # Telegram: the resident's @username ("" when they have none), kept only as a keyed digest
+    # so staff can erase by it. None for channels without usernames.
+    handle: str | None = None
 
 
 def classify_text(body: str, garbled: bool = False) -> tuple[str, str]:
@@ -101,7 +104,10 @@ def store(factory: sessionmaker, channel: str, inbound: Inbound) -> tuple[int, s
     """Vault the address and record the message in one transaction (blocking: call it in a
     thread). Returns (inbox id, pseudonym, created); not created means a redelivery."""
     with transaction(factory) as session:
-        pseudonym = ContactVault(session, _secret()).remember(channel, inbound.address)
+        vault = ContactVault(session, _secret())
+        pseudonym = vault.remember(channel, inbound.address)
+        if inbound.handle is not None:
+            vault.remember_handle(pseudonym, inbound.handle)
         row, created = InboxRepository(session).record(
             inbound.provider, inbound.provider_message_id, channel, pseudonym,
             inbound.kind, inbound.body)

@@ -66,7 +66,10 @@ def parse_update(data: Any) -> Inbound | None | str:
     if message is None or message.chat is None or message.chat.type != "private":
         return None
     kind, body = message_kind(message, edited=update.edited_message is not None)
-    return Inbound(PROVIDER, str(update.update_id), str(message.chat.id), kind, body)
+    sender = message.from_user
+    username = (sender.username if sender is not None else message.chat.username) or ""
+    return Inbound(PROVIDER, str(update.update_id), str(message.chat.id), kind, body,
+                   handle=username)
 
 
 class TelegramInput(InboxChannel):

@@ -44,6 +44,8 @@ def register(subparsers) -> None:
         sub, "import", cmd_contacts_import,
         "Import residents' numbers (or Telegram chat ids) from a CSV file with a header row.\n"
         "The number column is called phone, number or mobile; a name column is ignored.\n"
+        "An optional language column (en, cy, pl, ar, ro, or a name like Welsh) is the\n"
+        "language invitations are sent in.\n"
         "Bad rows are listed with their line numbers; residents who opted out stay opted out.",
         'engage contacts import residents.csv --channel sms '
         '--source "Library drop-in sign-up sheet, Nov 2026"')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.privacy import pseudonym, vault_cipher
+from bot.privacy import handle_digest, pseudonym, vault_cipher
 from bot.store.models import Contact, utcnow
 
 
@@ -29,6 +29,27 @@ class ContactVault:
             self.session.add(Contact(pseudonym=name, channel=channel, address_encrypted=token))
             self.session.flush()
         return name
+
+    def remember_handle(self, name: str, username: str) -> None:
+        """Keep the digest of the contact's Telegram @username ("" when they have none now),
+        so `engage erase --telegram-username` finds them. A username can pass to someone else,
+        so no other contact keeps the same digest."""
+        digest = handle_digest(self.secret, username) if username.strip("@ ") else None
+        contact = self.session.query(Contact).filter_by(pseudonym=name).one_or_none()
+        if contact is None or contact.handle_digest == digest:
+            return
+        if digest is not None:
+            self.session.query(Contact).filter(Contact.handle_digest == digest,
+                                               Contact.id != contact.id).update(
+                {"handle_digest": None}, synchronize_session=False)
+        contact.handle_digest = digest
+        self.session.flush()
+
+    def with_handle(self, username: str) -> list[str]:
+        """The pseudonyms of the contacts whose Telegram @username this is (normally one)."""
+        digest = handle_digest(self.secret, username)
+        return [name for (name,) in self.session.query(Contact.pseudonym)
+                .filter_by(handle_digest=digest).all()]
 
     def address_of(self, name: str) -> str | None:
         contact = self.session.query(Contact).filter_by(pseudonym=name).one_or_none()

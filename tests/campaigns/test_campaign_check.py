@@ -233,3 +233,58 @@ def test_many_options_and_command_words_are_warnings(tmp_path):
     assert not [p for p in problems if p.level == "error"], messages
     assert any("10 options is a lot" in m for m in messages)
     assert any('"Help", which is also a command word' in m for m in messages)
+
+
+SETTINGS = VALID_HEAD.replace("steps:\n", """\
+timezone: Europe/Dublin
+quiet_hours: {start: "20:30", end: "09:00"}
+reminder: {after_hours: 48}
+invitation:
+  whatsapp:
+    content_sid: {en: HX0123456789abcdef0123456789abcdef}
+population:
+  age: {step: about_age, shares: {young: 0.6, old: 0.3}}
+steps:
+  - id: about_age
+    type: choice
+    text: {en: "How old are you?", ar: "كم عمرك؟"}
+    options:
+      - {id: young, text: {en: Under 40, ar: أقل من 40}}
+      - {id: old, text: {en: 40 or over, ar: 40 فأكثر}}
+      - {id: prefer_not_to_say, text: {en: Prefer not to say, ar: أفضل عدم الإجابة}}
+""")
+
+
+def test_settings_and_population_warn_about_what_will_not_work_well(tmp_path):
+    path = tmp_path / "campaign.yml"
+    path.write_text(SETTINGS, encoding="utf-8")
+    problems = check_campaign(path)
+    assert [p for p in problems if p.level == "error"] == []
+    warnings = {p.where: p for p in problems if p.level == "warning"}
+    missing = warnings["invitation.whatsapp.content_sid"]
+    assert "WhatsApp contacts who read العربية cannot be invited" in missing.message
+    assert 'no "ar" invitation template' in missing.message
+    assert "where the figures come from" in warnings["population"].message
+    assert "add up to 0.90" in warnings["population.age.shares"].message
+    assert warnings["population.age.shares"].line == 16
+
+
+def test_a_time_without_a_colon_is_an_error(tmp_path):
+    path = tmp_path / "campaign.yml"
+    path.write_text(SETTINGS.replace('start: "20:30"', 'start: "9pm"'), encoding="utf-8")
+    [error] = [p for p in check_campaign(path) if p.level == "error"]
+    assert error.where == "quiet_hours.start" and 'write a 24-hour time with a colon' in error.message
+
+
+def test_showing_others_about_you_answers_is_a_warning(tmp_path):
+    path = tmp_path / "campaign.yml"
+    path.write_text(SETTINGS + """\
+  - id: others_age
+    type: reflect
+    of: about_age
+    text: {en: "How old others are:", ar: "أعمار الآخرين:"}
+""", encoding="utf-8")
+    problems = check_campaign(path)
+    assert [p for p in problems if p.level == "error"] == []
+    [warning] = [p for p in problems if p.where == "steps[2].of"]
+    assert 'what others answered to the about-you question "about_age"' in warning.message

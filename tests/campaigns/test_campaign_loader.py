@@ -82,3 +82,42 @@ def test_nonsense_is_refused_with_a_line_not_a_traceback(text):
     with pytest.raises(CampaignInvalid) as raised:
         load_campaign(text)
     assert raised.value.problems[0].level == "error"
+
+
+SETTINGS = MINIMAL.replace("steps:\n", """\
+timezone: " Europe/Dublin "
+quiet_hours: {start: 20:30, end: "09:00"}
+reminder: {after_hours: 48}
+invitation: {whatsapp: {content_sid: {en: HX0123456789abcdef0123456789abcdef}}}
+population:
+  source: Test census
+  age: {step: about_age, shares: {young: ".6", old: 0.4}}
+  area: {step: about_postcode, shares: {cf10: 0.7, Other: 0.3}}
+steps:
+  - id: about_age
+    type: choice
+    text: {en: "How old are you?"}
+    options:
+      - {id: young, text: {en: Under 40}}
+      - {id: old, text: {en: 40 or over}}
+      - {id: prefer_not_to_say, text: {en: Prefer not to say}}
+  - id: about_postcode
+    type: text
+    text: {en: "Your postcode?"}
+""")
+
+
+def test_settings_and_population_are_loaded_as_numbers_and_kept_exactly():
+    from bot.campaigns.model import Campaign
+
+    campaign = load_campaign(SETTINGS)
+    assert campaign.timezone == "Europe/Dublin"
+    assert campaign.quiet_hours == ("20:30", "09:00")
+    assert campaign.reminder_after_hours == 48
+    assert campaign.invitation_whatsapp == {"en": "HX0123456789abcdef0123456789abcdef"}
+    assert campaign.population == {
+        "source": "Test census",
+        "age": {"step": "about_age", "shares": {"young": 0.6, "old": 0.4}},
+        "area": {"step": "about_postcode", "shares": {"CF10": 0.7, "other": 0.3}},
+    }
+    assert Campaign.from_dict(campaign.to_dict()) == campaign

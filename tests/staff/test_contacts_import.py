@@ -212,3 +212,48 @@ def test_help_has_an_example(capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "example:" in out and "engage contacts import residents.csv" in out
+
+
+def languages(url: str) -> dict[str, str | None]:
+    """Address -> language, decrypted from the vault."""
+    with transaction(session_factory(url)) as session:
+        vault = ContactVault(session, SECRET)
+        return {vault.address_of(c.pseudonym): c.language for c in session.query(Contact).all()}
+
+
+def test_an_optional_language_column_is_kept_and_an_unknown_one_only_warned(url, tmp_path,
+                                                                           capsys):
+    seed(url, "+447700900129", opted_out=True)
+    sheet = tmp_path / "languages.csv"
+    sheet.write_text("phone,Language\n"
+                     "07700 900123,cy\n"
+                     "07700 900124,Polish\n"
+                     "07700 900125,Klingon\n"
+                     "07700 900126,\n"
+                     "07700 900127,EN-gb\n"
+                     "07700 900128,العربية\n"
+                     "07700 900129,ro\n"
+                     "07700 900130,Română\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    out = capsys.readouterr().out
+    assert "imported (new):    7" in out and "kept opted out:    1" in out
+    assert "unknown language:  1" in out
+    assert "line 4: 'Klingon': not a language the bot speaks (en, cy, pl, ar, ro)" in out
+    assert "Languages: ar 1, cy 1, en 1, pl 1, ro 1" in out
+    assert languages(url) == {
+        "+447700900123": "cy", "+447700900124": "pl", "+447700900125": None,
+        "+447700900126": None, "+447700900127": "en", "+447700900128": "ar",
+        "+447700900129": None, "+447700900130": "ro"}
+    entry = rows(url, AuditEntry)[-1]
+    assert entry.details["unknown_language"] == 1
+    assert entry.details["unknown_language_lines"] == [4]
+
+
+def test_a_later_import_can_give_a_language_and_a_blank_one_keeps_it(url, tmp_path, capsys):
+    sheet = tmp_path / "first.csv"
+    sheet.write_text("phone,lang\n07700 900123,\n07700 900124,pl\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    sheet.write_text("phone,lang\n07700 900123,Welsh\n07700 900124,\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", "Festival stall") == 0
+    assert languages(url) == {"+447700900123": "cy", "+447700900124": "pl"}
+    assert "unknown language" not in capsys.readouterr().out

@@ -1,0 +1,46 @@
+"""`engage campaign reach SLUG`: who a campaign is hearing from, against its target population."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def cmd_reach(args: argparse.Namespace) -> int:
+    from bot.cli import EXIT_OK, _factory, _fail
+    from bot.reach import NoPopulation, UnknownCampaign, collect, render_csv, render_text
+    from bot.store.db import transaction
+
+    try:
+        with transaction(_factory()) as session:
+            reach = collect(session, args.campaign.strip())
+    except (UnknownCampaign, NoPopulation) as error:
+        return _fail(str(error))
+    text = render_csv(reach) if args.format == "csv" else render_text(reach)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def _campaign_group(subparsers: Any) -> Any | None:
+    group = getattr(subparsers, "choices", {}).get("campaign")
+    try:
+        return group._subparsers._group_actions[0]
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+
+def register(subparsers: Any) -> None:
+    from bot.cli import _command
+
+    group = _campaign_group(subparsers)
+    target, prefix = (group, "engage campaign reach") if group is not None \
+        else (subparsers, "engage reach")
+    parser = _command(target, "reach", cmd_reach,
+                      "Compare who took part with the population the campaign wants to hear "
+                      "from (its \"about you\" steps and population: block), and show the "
+                      "groups we are hearing less from.",
+                      f"{prefix} buses-2026\n  {prefix} buses-2026 --format csv > reach.csv")
+    parser.add_argument("campaign", help="campaign id, e.g. buses-2026")
+    parser.add_argument("--format", choices=["text", "csv"], default="text",
+                        help="text to read (default) or csv for a spreadsheet")

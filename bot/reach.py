@@ -1,0 +1,296 @@
+"""Who a campaign is hearing from, against the target population it declares.
+
+For each characteristic in the campaign's `population:` block (age, ethnic group, postcode
+district, ...), the residents who agreed to take part are counted by their answer to the
+"about you" step that asks it, across every published version of the campaign. A resident who
+said STOP has withdrawn consent and an erased resident is gone, so neither counts.
+
+Shares are of those who answered; "Prefer not to say" and "not given" (skipped, unreadable, or
+not reached yet) are shown apart. Counts under `SMALL` could identify people, so they are shown
+as "fewer than 5", with no share or gap.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.campaigns.model import Campaign, Step
+from bot.campaigns.population import (
+    OTHER_DISTRICT,
+    PREFER_NOT,
+    Characteristic,
+    population_from_dict,
+    postcode_district,
+)
+from bot.store.models import CampaignVersion, Participant, Response
+
+SMALL = 5
+FEW = f"fewer than {SMALL}"
+UNDER_HEARD = 0.8  # a group is under-heard when its share is below this part of its target
+FLAG = "hearing less from"
+HOW_TO_ADD = (
+    "Add a `population:` block to the campaign file, naming for each characteristic the "
+    "\"about you\" step that asks it and the target shares, e.g.\n"
+    "  population:\n"
+    "    source: \"ONS Census 2021, Cardiff\"\n"
+    "    age: {step: about_age, shares: {\"16-24\": 0.20, \"25-34\": 0.19, ...}}\n"
+    "then check and publish it again (engage campaign check / publish). "
+    "See docs/campaign-format.md, \"Who you are hearing from\".")
+
+
+class UnknownCampaign(LookupError):
+    """No campaign has been published with this id."""
+
+
+class NoPopulation(LookupError):
+    """The campaign declares no target population, so there is nothing to compare with."""
+
+
+@dataclass
+class Group:
+    """One group of a characteristic: its target share and how many we heard from."""
+
+    key: str
+    label: str
+    target: float | None  # None: a group the population block does not list
+    count: int = 0
+    share: float | None = None  # of those who answered (excluding prefer-not and not-given)
+
+    @property
+    def small(self) -> bool:
+        return self.count < SMALL
+
+    @property
+    def gap(self) -> float | None:
+        """Share minus target, in percentage points."""
+        if self.share is None or self.target is None:
+            return None
+        return (self.share - self.target) * 100
+
+    @property
+    def under_heard(self) -> bool:
+        return bool(self.target) and self.share is not None and \
+            self.share < UNDER_HEARD * (self.target or 0)
+
+
+@dataclass
+class CharacteristicReach:
+    name: str
+    label: str
+    step_id: str
+    question: str
+    groups: list[Group] = field(default_factory=list)
+    answered: int = 0
+    prefer_not: int = 0
+    not_given: int = 0
+    postcode: bool = False  # a text step read as a postcode: SKIP is how to prefer not to say
+
+
+@dataclass
+class Reach:
+    slug: str
+    title: str
+    source: str | None
+    participants: int  # residents who agreed to take part (any version)
+    characteristics: list[CharacteristicReach]
+
+
+def _versions(session: Session, slug: str) -> list[CampaignVersion]:
+    rows = (session.query(CampaignVersion).filter_by(slug=slug)
+            .order_by(CampaignVersion.version).all())
+    if not rows:
+        raise UnknownCampaign(f"No campaign called '{slug}' has been published. "
+                              "See `engage campaign list`.")
+    return rows
+
+
+def _find_step(campaigns: list[Campaign], step_id: str) -> Step | None:
+    """The step in the newest version that has it."""
+    for campaign in reversed(campaigns):
+        for step in campaign.steps:
+            if step.id == step_id:
+                return step
+    return None
+
+
+def _words(text: dict[str, str] | None, language: str, fallback: str) -> str:
+    if not text:
+        return fallback
+    return text.get(language) or next(iter(text.values()), fallback)
+
+
+def _latest_answers(session: Session, slug: str, step_ids: list[str]) -> tuple[int, dict[str, dict[str, Response]]]:
+    """(consenting residents, step id -> pseudonym -> their latest answer to it)."""
+    consenting = (session.query(Participant.pseudonym)
+                  .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
+                  .filter(CampaignVersion.slug == slug, Participant.consent == "given")
+                  .distinct().count())
+    rows = (session.query(Response, Participant.pseudonym)
+            .join(Participant, Participant.id == Response.participant_id)
+            .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
+            .filter(CampaignVersion.slug == slug, Participant.consent == "given",
+                    Response.step_id.in_(step_ids))
+            .order_by(Response.answered_at, Response.id).all())
+    latest: dict[str, dict[str, Response]] = {step_id: {} for step_id in step_ids}
+    for response, name in rows:
+        latest[response.step_id][name] = response  # a later answer replaces an earlier one
+    return consenting, latest
+
+
+def _group_of(step: Step | None, response: Response, shares: dict[str, float]) -> str | None:
+    """The group key of an answer; PREFER_NOT; or None when it is not given."""
+    if response.skipped or response.value in (None, ""):
+        return None
+    if step is not None and step.type == "text":
+        district = postcode_district(str(response.value))
+        if district is None:
+            return None
+        return district if district in shares else OTHER_DISTRICT
+    return str(response.value)
+
+
+def _measure(characteristic: Characteristic, step: Step | None, answers: dict[str, Response],
+             consenting: int, language: str) -> CharacteristicReach:
+    question = _words(step.text if step else None, language, characteristic.step)
+    postcode = step is not None and step.type == "text"
+    result = CharacteristicReach(characteristic.name, characteristic.label, characteristic.step,
+                                 question, postcode=postcode)
+    groups: dict[str, Group] = {}
+    for key, target in characteristic.shares.items():
+        groups[key] = Group(key, _label(step, key, language, postcode), target)
+    for response in answers.values():
+        key = _group_of(step, response, characteristic.shares)
+        if key is None:
+            continue
+        if key == PREFER_NOT:
+            result.prefer_not += 1
+            continue
+        if key not in groups:  # an option no longer in the population block
+            groups[key] = Group(key, _label(step, key, language, postcode), None)
+        groups[key].count += 1
+        result.answered += 1
+    if postcode and OTHER_DISTRICT not in groups:
+        groups[OTHER_DISTRICT] = Group(OTHER_DISTRICT, _label(step, OTHER_DISTRICT, language,
+                                                              True), None)
+    result.not_given = consenting - result.answered - result.prefer_not
+    for group in groups.values():
+        group.share = group.count / result.answered if result.answered else None
+    result.groups = list(groups.values())
+    if postcode and not groups[OTHER_DISTRICT].count and groups[OTHER_DISTRICT].target is None:
+        result.groups.remove(groups[OTHER_DISTRICT])
+    return result
+
+
+def _label(step: Step | None, key: str, language: str, postcode: bool) -> str:
+    if postcode:
+        return "Other districts" if key == OTHER_DISTRICT else key
+    if step is not None:
+        for option in step.options:
+            if option.id == key:
+                return _words(option.text, language, key)
+    return key
+
+
+def collect(session: Session, slug: str) -> Reach:
+    """The reach of every characteristic the newest version declares. Raises UnknownCampaign
+    or NoPopulation."""
+    rows = _versions(session, slug)
+    campaigns = [Campaign.from_dict(row.definition) for row in rows]
+    newest = campaigns[-1]
+    if not newest.population:
+        raise NoPopulation(f"{slug} does not say whom it wants to hear from, so there is "
+                           f"nothing to compare with.\n{HOW_TO_ADD}")
+    population = population_from_dict(newest.population)
+    language = newest.default_language
+    steps = [c.step for c in population.characteristics]
+    consenting, latest = _latest_answers(session, slug, steps)
+    measured = [_measure(c, _find_step(campaigns, c.step), latest[c.step], consenting, language)
+                for c in population.characteristics]
+    return Reach(slug, newest.title.get(language, slug), population.source, consenting, measured)
+
+
+# -- showing it ---------------------------------------------------------------------------
+
+def people(count: int) -> str:
+    """A count as staff may see it: small numbers could identify people."""
+    return FEW if count < SMALL else str(count)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _shown(group: Group) -> tuple[str, str, str]:
+    """(people, share, gap) for a group; share and gap hidden for small counts."""
+    if group.small:
+        return FEW, "-", "-"
+    gap = group.gap
+    return str(group.count), _percent(group.share), "-" if gap is None else f"{gap:+.0f} pts"
+
+
+def render_text(reach: Reach) -> str:
+    lines = [f"Who {reach.slug} is hearing from: {reach.title}",
+             f"Compared with: {reach.source or 'the target shares in the campaign file'}",
+             f"Residents who agreed to take part: {people(reach.participants)}", ""]
+    if reach.participants < SMALL:
+        lines.append(f"Fewer than {SMALL} residents have agreed to take part so far, so there "
+                     "is nothing to show yet (small numbers could identify people).")
+        return "\n".join(lines)
+    width = max([len(g.label) for c in reach.characteristics for g in c.groups] +
+                [len("Prefer not to say"), 10]) + 2
+    for item in reach.characteristics:
+        lines.append(f"{item.label} (step {item.step_id}: \"{item.question}\")")
+        if item.postcode:
+            lines.append(f"  answered: {people(item.answered)}, not given (skipped, not a "
+                         f"postcode, or not reached yet): {people(item.not_given)}")
+        else:
+            lines.append(f"  answered: {people(item.answered)}, preferred not to say: "
+                         f"{people(item.prefer_not)}, not given (skipped or not reached yet): "
+                         f"{people(item.not_given)}")
+        lines.append(f"  {'group':<{width}}{'target':>7}  {'people':<13}{'share':>6}  "
+                     f"{'gap':>8}")
+        for group in item.groups:
+            count, share, gap = _shown(group)
+            flag = f"  {FLAG}" if item.answered >= SMALL and group.under_heard else ""
+            lines.append(f"  {group.label:<{width}}{_percent(group.target):>7}  {count:<13}"
+                         f"{share:>6}  {gap:>8}{flag}".rstrip())
+        if item.answered < SMALL:
+            lines.append(f"  Fewer than {SMALL} residents answered this, so shares are not "
+                         "shown yet.")
+        under = [g.label for g in item.groups if item.answered >= SMALL and g.under_heard]
+        if under:
+            lines.append(f"  We are hearing less from: {', '.join(under)}.")
+        lines.append("")
+    lines += ["Share: of those who answered. Gap: share minus target, in percentage points.",
+              f"\"{FLAG}\": the share is below {UNDER_HEARD:.0%} of the target.",
+              f"Counts under {SMALL} are not shown: they could identify people."]
+    return "\n".join(lines)
+
+
+def render_csv(reach: Reach) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["characteristic", "step", "group", "label", "target_share", "people",
+                     "share", "gap_points", "flag"])
+    for item in reach.characteristics:
+        for group in item.groups:
+            hidden = group.small
+            row: list[Any] = [
+                item.name, item.step_id, group.key, group.label,
+                "" if group.target is None else f"{group.target:.4g}",
+                people(group.count),
+                "" if hidden or group.share is None else f"{group.share:.4f}",
+                "" if hidden or group.gap is None else f"{group.gap:.1f}",
+                FLAG if item.answered >= SMALL and group.under_heard else ""]
+            writer.writerow(row)
+        apart = [("not_given", "Not given", item.not_given)]
+        if not item.postcode:
+            apart.insert(0, (PREFER_NOT, "Prefer not to say", item.prefer_not))
+        for key, label, count in apart:
+            writer.writerow([item.name, item.step_id, key, label, "", people(count), "", "", ""])
+    return out.getvalue()
