@@ -12,6 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.conversation import service_from_env
 
 logger = logging.getLogger(__name__)
+# Intents the worker triggers through Rasa's trigger_intent API, with the row id as an entity.
+EXTERNAL = {"EXTERNAL_invite": "invitation", "EXTERNAL_remind": "participant"}
+EXTERNAL_TEXT_PREFIX = "EXTERNAL: "  # the text Rasa gives an external event
 
 
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:
@@ -31,12 +34,20 @@ class ActionEngage(Action):
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
+        name = intent.get("name")
+        text = message.get("text") or ""
         metadata = latest_metadata(tracker)
+        if name in EXTERNAL and text.startswith(EXTERNAL_TEXT_PREFIX) and \
+                "inbox_id" not in metadata:
+            run_external(name, message.get("entities") or [])
+            return []
+        if name in EXTERNAL:  # a resident's words the model took for one: just words
+            name, intent = None, {}
         result = service_from_env().handle(
             pseudonym=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
-            text=message.get("text") or "",
-            intent=intent.get("name"),
+            text=text,
+            intent=name,
             confidence=float(intent.get("confidence") or 0.0),
             inbox_id=metadata.get("inbox_id"),
             kind=metadata.get("kind") or "text",
@@ -45,3 +56,29 @@ class ActionEngage(Action):
             for text in result.messages:
                 dispatcher.utter_message(text=text)
         return [SlotSet("erase_requested", True)] if result.erased else []
+
+
+def entity_id(entities: list[dict[str, Any]], name: str) -> int | None:
+    """The row id an external event carries ({"invitation": "12"}), if it is one."""
+    for entity in entities:
+        if entity.get("entity") == name:
+            try:
+                return int(str(entity.get("value")).strip())
+            except ValueError:
+                return None
+    return None
+
+
+def run_external(intent: str, entities: list[dict[str, Any]]) -> None:
+    """An invitation or reminder the worker asked for. The channel comes from the row, not
+    the tracker: Rasa gives an external event the sender's latest input channel, which a
+    resident who never wrote does not have. The messages go out through the outbox."""
+    row_id = entity_id(entities, EXTERNAL[intent])
+    if row_id is None:
+        logger.warning("%s without a numeric %s entity: ignored", intent, EXTERNAL[intent])
+        return
+    service = service_from_env()
+    if intent == "EXTERNAL_invite":
+        service.invite(row_id)
+    else:
+        service.remind(row_id)

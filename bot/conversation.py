@@ -11,6 +11,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config, engine
@@ -23,6 +25,7 @@ from bot.store.models import (
     CampaignVersion,
     Contact,
     InboxMessage,
+    Invitation,
     OutboxMessage,
     Participant,
     utcnow,
@@ -36,6 +39,31 @@ TALLY_TTL_SECONDS = 10.0
 
 REPLY_OVER_HTTP = {"rest"}  # every other channel replies through the outbox
 WHATSAPP = "twilio_whatsapp"
+
+# Why an invitation was not sent, in the words staff see in `engage campaign status`.
+NO_CONTACT = "no contact (erased)"
+OPTED_OUT = "opted out"
+CAMPAIGN_CLOSED = "campaign closed"
+ALREADY_TAKING_PART = "already taking part"
+ALREADY_SAID_NO = "already said no to this campaign"
+NOT_INVITABLE = "this channel cannot be sent invitations"
+
+
+def no_whatsapp_template(language: str) -> str:
+    return (f"no WhatsApp invitation template for language '{language}': WhatsApp only lets "
+            "a business write first with an approved template (the campaign file's "
+            "invitation: whatsapp: content_sid)")
+
+
+def invitation_template(campaign: Campaign, language: str) -> str | None:
+    """The approved WhatsApp Content template (HX...) that carries the invitation."""
+    return (campaign.invitation_whatsapp or {}).get(language)
+
+
+def invitation_language(campaign: Campaign, known: str | None) -> str:
+    """The language an invitation is written in: the resident's, if the campaign has it,
+    else the campaign's first (whose menu then offers the others)."""
+    return known if known in campaign.languages else campaign.default_language
 
 
 @dataclass
@@ -70,6 +98,135 @@ class ConversationService:
             if channel not in REPLY_OVER_HTTP:
                 self._queue(session, channel, pseudonym, result, inbox_id)
             return result
+
+    def invite(self, invitation_id: int) -> TurnResult:
+        """Start the conversation an invitation stands for, in one transaction.
+
+        Idempotent: an invitation already sent or failed is left alone, so a second trigger
+        (a retried request, two workers) sends nothing. The invitation row is locked first, so
+        two concurrent calls run one after the other; the outbox's unique dedupe keys are the
+        last guard. Anything that makes it impossible marks it failed with the reason."""
+        try:
+            with transaction(self.factory) as session:
+                invitation = self._lock(session, Invitation, invitation_id)
+                if invitation is None or invitation.status != "queued":
+                    return TurnResult([])
+                return self._invite(session, invitation)
+        except IntegrityError:  # a concurrent call got there first: it sent the invitation
+            logger.info("Invitation %s was sent by a concurrent call", invitation_id)
+            return TurnResult([])
+
+    def _invite(self, session: Session, invitation: Invitation) -> TurnResult:
+        pseudonym, channel = invitation.pseudonym, invitation.channel
+        contact = session.query(Contact).filter_by(pseudonym=pseudonym).one_or_none()
+        self.catalogue.refresh(session)  # a version nobody has joined yet may be re-published
+        row, campaign = self.catalogue.version(session, invitation.campaign_id)
+        status = session.query(CampaignVersion.status).filter_by(id=row.id).scalar()
+        language = invitation_language(campaign, contact.language if contact else None)
+        template = invitation_template(campaign, language)
+        reason = None
+        if contact is None:
+            reason = NO_CONTACT
+        elif contact.opted_out_at is not None:
+            reason = OPTED_OUT
+        elif status == "closed":
+            reason = CAMPAIGN_CLOSED
+        elif channel in REPLY_OVER_HTTP:
+            reason = NOT_INVITABLE
+        elif channel == WHATSAPP and template is None:
+            reason = no_whatsapp_template(language)
+        else:
+            reason = self._already_in(session, pseudonym, row.slug)
+        if reason is not None:
+            invitation.status, invitation.reason = "failed", reason
+            return TurnResult([])
+        participant = self._enrol(session, pseudonym, channel, row, campaign)
+        known = contact.language if contact is not None else None
+        outcome = engine.start(campaign, known, invited=True)
+        result = self._apply(session, participant, campaign, outcome, channel)
+        result.template = template if channel == WHATSAPP else None
+        self._queue_initiated(session, channel, pseudonym, result, f"invite:{invitation.id}",
+                              campaign.timezone, first_template=result.template)
+        invitation.status, invitation.sent_at, invitation.reason = "sent", utcnow(), None
+        return result
+
+    @staticmethod
+    def _already_in(session: Session, pseudonym: str, slug: str) -> str | None:
+        statuses = {status for (status,) in session.query(Participant.status)
+                    .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
+                    .filter(Participant.pseudonym == pseudonym, CampaignVersion.slug == slug)}
+        if not statuses:
+            return None
+        return ALREADY_SAID_NO if statuses == {"declined"} else ALREADY_TAKING_PART
+
+    def remind(self, participant_id: int) -> TurnResult:
+        """The one reminder to a resident who agreed but has not finished, in one transaction:
+        a short hello and the question they were on. Nothing for anyone else (stopped,
+        finished, not yet agreed, erased, closed campaign), and never a second time."""
+        try:
+            with transaction(self.factory) as session:
+                participant = self._lock(session, Participant, participant_id)
+                if participant is None or participant.reminded_at is not None:
+                    return TurnResult([])
+                return self._remind(session, participant)
+        except IntegrityError:
+            logger.info("Participant %s was reminded by a concurrent call", participant_id)
+            return TurnResult([])
+
+    def _remind(self, session: Session, participant: Participant) -> TurnResult:
+        channel, pseudonym = participant.channel, participant.pseudonym
+        contact = session.query(Contact).filter_by(pseudonym=pseudonym).one_or_none()
+        if contact is None or contact.opted_out_at is not None or channel in REPLY_OVER_HTTP:
+            return TurnResult([])
+        if participant.status != "in_progress" or participant.consent != "given":
+            return TurnResult([])
+        self.catalogue.refresh(session)
+        _, campaign = self.catalogue.version(session, participant.campaign_id)
+        if participant.campaign.status == "closed" or campaign.reminder_after_hours is None:
+            return TurnResult([])
+        state = engine.ParticipantState.from_dict(participant.state)
+        outcome = engine.remind(campaign, state, self._context(session, campaign, state))
+        if not outcome.messages:
+            return TurnResult([])
+        result = TurnResult(outcome.messages, buttons=outcome.buttons,
+                            template=self._template(campaign, state, channel, outcome))
+        self._queue_initiated(session, channel, pseudonym, result, f"remind:{participant.id}",
+                              campaign.timezone)
+        participant.reminded_at = utcnow()
+        return result
+
+    @staticmethod
+    def _lock(session: Session, model: type, row_id: int):
+        """Take the row's write lock before reading it (a no-op UPDATE: a row lock on
+        PostgreSQL, the database write lock on SQLite), so a concurrent call waits and then
+        sees what this one did."""
+        table = model.__table__
+        keep = {column.name: table.c[column.name] for column in table.columns
+                if column.onupdate is not None}
+        keep["id"] = table.c.id
+        session.execute(sa.update(table).where(table.c.id == row_id).values(**keep))
+        return session.get(model, row_id)
+
+    @staticmethod
+    def _queue_initiated(session: Session, channel: str, pseudonym: str, result: TurnResult,
+                         key: str, quiet_tz: str, first_template: str | None = None) -> None:
+        """Queue messages the bot starts (invitation, reminder): held in the campaign's quiet
+        hours, keyed so a repeat can never queue them twice. A WhatsApp template carries the
+        whole first message as its one variable ({{1}}), so it has no buttons of its own."""
+        last = len(result.messages) - 1
+        for number, body in enumerate(result.messages):
+            if number == 0 and first_template is not None:
+                template, buttons = first_template, None
+            elif number == last:
+                template = result.template if first_template is None else None
+                buttons = result.buttons
+            else:
+                template, buttons = None, None
+            session.add(OutboxMessage(
+                channel=channel, pseudonym=pseudonym, body=body, buttons=buttons,
+                template=template, quiet_tz=quiet_tz, dedupe_key=f"{key}:{number}"))
+        session.flush()
+        result.queued = True
 
     @staticmethod
     def _unprocessed(session: Session, inbox_id: int) -> bool:

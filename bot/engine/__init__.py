@@ -3,13 +3,15 @@
     outcome = start(campaign)                          # they texted the keyword
     outcome = handle(campaign, state, Reply(text, intent, confidence, kind), context)
     outcome = resume(campaign, state)                  # the keyword again, part-way through
+    outcome = start(campaign, language, invited=True)  # an invitation: the bot writes first
+    outcome = remind(campaign, state)                  # the one reminder, part-way through
 
 `outcome.buttons` are labels a channel may show under the last message; a tapped label sent
 back as text is read as its answer. `is_resubscribe` spots START and its equivalents.
 """
 
 from bot.engine.commands import Command, is_erase, is_opt_out, is_resubscribe, keyword_command
-from bot.engine.engine import handle, resubscribe, resume, start
+from bot.engine.engine import handle, remind, resubscribe, resume, start
 from bot.engine.outcome import (
     NO_CONTEXT,
     REPLY_KINDS,
@@ -25,5 +27,5 @@ from bot.engine.state import ParticipantState, Phase
 __all__ = [
     "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
     "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_opt_out", "is_resubscribe",
-    "keyword_command", "phrase", "phrases", "resubscribe", "resume", "start",
+    "keyword_command", "phrase", "phrases", "remind", "resubscribe", "resume", "start",
 ]

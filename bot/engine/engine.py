@@ -57,15 +57,33 @@ NOT_TEXT_PHRASES = {"edited": "edited_message", "too_long": "too_long", "empty":
                     "invalid": "unreadable"}
 
 
-def start(campaign: Campaign) -> Outcome:
-    """The resident texted the keyword: the language menu, or the consent message."""
-    several = len(campaign.languages) > 1
+def start(campaign: Campaign, language: str | None = None, *, invited: bool = False) -> Outcome:
+    """The resident texted the keyword: the language menu, or the consent message.
+
+    With a `language` the campaign has (the one a resident gave when they agreed to be
+    contacted), the menu is skipped and consent is asked in it. `invited`: the bot writes
+    first, so one message also says who is asking and about what, unless the consent text
+    already names the organisation (see prompts.invitation_intro)."""
+    known = language if language in campaign.languages else None
+    several = len(campaign.languages) > 1 and known is None
     state = ParticipantState(
         phase=Phase.CHOOSING_LANGUAGE if several else Phase.AWAITING_CONSENT,
-        language=campaign.default_language,
+        language=known or campaign.default_language,
+        language_chosen=known is not None,
     )
     turn = _Turn(campaign, state, NO_CONTEXT)
-    turn.say(turn.current_prompt())
+    intro = prompts.invitation_intro(campaign, state.language, menu=several) if invited else None
+    turn.say(intro, turn.current_prompt())
+    return turn.outcome()
+
+
+def remind(campaign: Campaign, state: ParticipantState,
+           context: Context = NO_CONTEXT) -> Outcome:
+    """The one reminder to someone who agreed but has not finished: a short hello and the
+    question they were on, changing nothing. No message at all for anyone not part-way."""
+    turn = _Turn(campaign, state.copy(), context)
+    if turn.state.phase in (Phase.IN_STEP, Phase.AWAITING_WHY):
+        turn.say(turn.phrase("reminder"), turn.current_prompt())
     return turn.outcome()
 
 

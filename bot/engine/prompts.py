@@ -29,6 +29,17 @@ def language_menu(campaign: Campaign) -> str:
     return lines(header, render_options([endonym(code) for code in campaign.languages]))
 
 
+def invitation_intro(campaign: Campaign, language: str, menu: bool) -> str | None:
+    """The line that tells someone the bot wrote to first who is asking and about what.
+    The language menu says neither; a consent text that names the organisation already
+    says it, so nothing is added there (a shorter, cheaper SMS)."""
+    organisation = campaign.organisation[language]
+    if not menu and organisation.casefold() in campaign.consent_text[language].casefold():
+        return None
+    return phrase("invitation_intro", language, organisation=organisation,
+                  title=campaign.title[language])
+
+
 def consent_message(campaign: Campaign, language: str) -> str:
     return lines(campaign.consent_text[language], phrase("consent_prompt", language))
 

@@ -34,9 +34,9 @@ def test_the_phrase_keys():
         "choose_language",
         "consent_needed", "consent_no", "consent_prompt", "consent_reask", "consent_yes",
         "declined", "declined_again", "edited_message", "empty_message", "erased", "finished",
-        "help", "how_to_start", "info_more", "info_ok", "language_unavailable", "no",
-        "no_campaigns", "only_text", "opted_out", "rank", "reflect_question", "reply_number",
-        "reply_words", "scale_labelled", "scale_plain", "so_far", "sorry", "start_again", "stuck",
+        "help", "how_to_start", "info_more", "info_ok", "invitation_intro",
+        "language_unavailable", "no", "no_campaigns", "only_text", "opted_out", "rank",
+        "reflect_question", "reminder", "reply_number", "reply_words", "scale_labelled", "scale_plain", "so_far", "sorry", "start_again", "stuck",
         "stuck_help", "too_few", "too_long", "unreadable", "which_language", "yes"])
 
 

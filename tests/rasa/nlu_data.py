@@ -23,6 +23,8 @@ INTENTS = (
     "affirm", "deny", "stop", "help", "skip", "repeat", "more", "erase",
     "change_language", "greet", "start", "inform",
 )
+# Triggered by the worker through Rasa's API, never by a resident (data/external.yml).
+EXTERNAL_INTENTS = ("EXTERNAL_invite", "EXTERNAL_remind")
 LANGUAGES = ("en", "cy", "pl", "ar", "ro")
 NEUTRAL = "xx"
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from nlu_data import (
     DATA,
+    EXTERNAL_INTENTS,
     INTENTS,
     LANGUAGES,
     ROOT,
@@ -57,7 +58,7 @@ def test_rasa_data_validate_is_clean():
 
 def test_domain_has_exactly_the_contract_intents_and_one_action():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    assert list(domain["intents"]) == list(INTENTS)
+    assert list(domain["intents"]) == [*INTENTS, *EXTERNAL_INTENTS]
     assert domain["actions"] == ["action_engage"]
     assert set(domain["slots"]) == {"erase_requested"}
     slot = domain["slots"]["erase_requested"]
@@ -76,7 +77,7 @@ def test_every_intent_has_a_rule_to_action_engage():
         steps = rule["steps"]
         assert len(steps) == 2 and steps[1] == {"action": "action_engage"}, rule
         routed[steps[0]["intent"]] = rule["rule"]
-    assert set(routed) == set(INTENTS)
+    assert set(routed) == {*INTENTS, *EXTERNAL_INTENTS}
 
 
 def test_pipeline_is_light_and_policies_are_rules_only():
@@ -97,7 +98,14 @@ def test_every_language_has_enough_examples_for_every_intent():
         if counts[(language, intent)] < MIN_TRAINING_PER_LANGUAGE_AND_INTENT
     }
     assert not thin, f"fewer than {MIN_TRAINING_PER_LANGUAGE_AND_INTENT} examples: {thin}"
-    assert set(e.intent for e in load_training()) == set(INTENTS)
+    assert set(e.intent for e in load_training()) == {*INTENTS, *EXTERNAL_INTENTS}
+
+
+def test_external_intents_have_only_the_text_rasa_gives_them():
+    """Nobody texts these: their only examples are Rasa's own text for an external event."""
+    for example in load_training():
+        if example.intent in EXTERNAL_INTENTS:
+            assert example.text in (example.intent, f"EXTERNAL: {example.intent}"), example
 
 
 def test_no_example_is_labelled_with_two_intents():

@@ -10,7 +10,7 @@ from bot.conversation import ConversationService
 from bot.funnel import collect
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
-from bot.store.models import CampaignVersion, Invitation
+from bot.store.models import CampaignVersion, Invitation, OutboxMessage
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def db(tmp_path, monkeypatch) -> str:
 def test_funnel_numbers(db):
     with transaction(session_factory(db)) as session:
         funnel = collect(session, SLUG)
-    assert (funnel.invited, funnel.sent, funnel.failed, funnel.queued) == (10, 6, 3, 1)
+    assert (funnel.invited, funnel.delivered, funnel.failed, funnel.queued) == (10, 6, 3, 1)
     assert funnel.failed_reasons == {"number not in service": 2, "blocked by carrier": 1}
     # p1..p7 finish; "stopper" agreed then stopped; "decliner" said no; "midway" is answering
     assert dict(funnel.totals) == {"started": 10, "consented": 9, "completed": 7,
@@ -43,6 +43,33 @@ def test_funnel_numbers(db):
     assert funnel.by_language["en"]["started"] == 9
     # "midway" chose car and gave a reason: next is the rank step
     assert funnel.waiting_at == [("priorities", 1)]
+
+
+def test_delivered_and_failed_follow_the_invitation_s_first_message(db):
+    """Handed to the outbox is not delivered: the provider's answer on the first message
+    decides; a refusal counts as failed with the provider's reason."""
+    with transaction(session_factory(db)) as session:
+        version = session.query(CampaignVersion).filter_by(slug=SLUG).one()
+        outcomes = [("delivered", None), ("sent", None), ("queued", None), ("sending", None),
+                    ("failed", "Twilio 30003: Unreachable destination handset"),
+                    ("undelivered", "Twilio 30005: Unknown destination handset")]
+        for number, (status, error) in enumerate(outcomes):
+            invitation = Invitation(campaign_id=version.id, pseudonym=f"out{number}",
+                                    channel="sms", status="sent")
+            session.add(invitation)
+            session.flush()
+            for part in (0, 1):  # only the first message counts
+                session.add(OutboxMessage(
+                    channel="twilio_sms", pseudonym=f"out{number}", body="Hello",
+                    status=status if part == 0 else "failed", last_error=error,
+                    dedupe_key=f"invite:{invitation.id}:{part}"))
+    with transaction(session_factory(db)) as session:
+        funnel = collect(session, SLUG)
+    assert (funnel.invited, funnel.delivered, funnel.queued, funnel.failed) == (16, 8, 3, 5)
+    assert funnel.failed_reasons == {
+        "number not in service": 2, "blocked by carrier": 1,
+        "Twilio 30003: Unreachable destination handset": 1,
+        "Twilio 30005: Unknown destination handset": 1}
 
 
 def test_drop_off_lists_each_place_in_campaign_order(tmp_path, monkeypatch):

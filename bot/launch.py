@@ -1,0 +1,640 @@
+"""`engage campaign launch`: invite an audience to a campaign, once each, through the worker.
+
+A launch works out who to invite (a contact group, or a CSV of contacts already imported),
+leaves out everyone it must not write to (each with a plain reason), and then either
+describes what it would do (`--dry-run`: counts, messages, SMS segments and an estimated
+cost; nothing changes) or records one Launch and one Invitation per contact and campaign
+version (a second launch adds none for the same people), and hands every invitation still
+waiting to the worker. The worker sends them through Rasa, paced and outside quiet hours.
+
+Every mistake raises LaunchError before anything is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import audit, engine
+from bot.campaigns.model import Campaign
+from bot.conversation import invitation_language, invitation_template
+from bot.language import endonym
+from bot.outbound.render import render_text
+from bot.store.db import transaction
+from bot.store.models import (
+    CampaignVersion,
+    Contact,
+    ContactGroupMember,
+    InboxMessage,
+    Invitation,
+    Launch,
+    Participant,
+    utcnow,
+)
+from bot.text import sms_segments
+
+# What staff type -> the channel the connectors use (as `engage contacts import`).
+CHANNELS = {"sms": "twilio_sms", "whatsapp": "twilio_whatsapp", "telegram": "telegram"}
+CHANNEL_WORDS = {"twilio_sms": "SMS", "twilio_whatsapp": "WhatsApp", "telegram": "Telegram"}
+MENU = "menu"  # the language key of contacts whose language is not known
+MENU_WORDS = "not known: gets the language menu"
+AT_FORMAT = "%Y-%m-%d %H:%M"
+RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
+              "h": 3600.0, "hr": 3600.0, "hour": 3600.0}
+PRICES = (("ENGAGE_PRICE_SMS", 0.04), ("ENGAGE_PRICE_WHATSAPP", 0.03))
+CHUNK = 500  # rows per IN (...) query and per insert batch
+
+# Why a contact in the audience is not invited, in the words staff see.
+ERASED = "no contact details any more (erased)"
+OPTED_OUT = "opted out (said STOP)"
+ALREADY_INVITED = "already invited to this version of the campaign"
+TAKING_PART = "already taking part (they texted the keyword)"
+SAID_NO = "already said no to this campaign"
+TELEGRAM_NEVER_WROTE = ("on Telegram but never wrote to the bot (Telegram lets a bot write "
+                        "only to people who have started it)")
+
+Enqueue = Callable[[int, "datetime | None"], None]
+
+
+class LaunchError(ValueError):
+    """A mistake in what staff asked for; the message says what to do. Nothing was changed."""
+
+
+class QueueUnreachable(RuntimeError):
+    """The invitations are stored but the task queue could not take them (the worker's
+    minute-by-minute sweep will still find them)."""
+
+
+def other_channel(channel: str) -> str:
+    return f"not on {CHANNEL_WORDS.get(channel, channel)} (--channel)"
+
+
+def no_template(language: str) -> str:
+    return (f"on WhatsApp, and the campaign has no WhatsApp invitation template for "
+            f"{endonym(language)} ({language}): WhatsApp only lets us write first with one")
+
+
+# -- reading what staff typed -----------------------------------------------------------------
+
+def parse_rate(text: str | None) -> float | None:
+    """"1/s", "30/min", "100/h" -> invitations per second."""
+    if text is None:
+        return None
+    count, _, unit = text.strip().lower().partition("/")
+    unit = unit.strip()
+    if unit != "s":
+        unit = unit.removesuffix("s")  # "30/mins", "2/hours"
+    try:
+        number = float(count)
+    except ValueError:
+        number = -1.0
+    if unit not in RATE_UNITS or not number > 0 or number == float("inf"):
+        raise LaunchError(f"--rate '{text}' is not a rate I can read: write it like 1/s, "
+                          "30/min or 100/h (invitations per second, minute or hour).")
+    return number / RATE_UNITS[unit]
+
+
+def parse_at(text: str | None, tz: str, now: datetime | None = None) -> datetime | None:
+    """"2026-12-01 10:00" in the campaign's time zone -> naive UTC; it must be in the future."""
+    if text is None:
+        return None
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LaunchError(f"the campaign's time zone '{tz}' is not one I know; fix "
+                          "`timezone:` in the campaign file and publish it again.") from None
+    try:
+        local = datetime.strptime(text.strip(), AT_FORMAT)
+    except ValueError:
+        raise LaunchError(f"--at '{text}' is not a date and time I can read: write it like "
+                          f"\"2026-12-01 10:00\" ({tz} time).") from None
+    moment = local.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+    now = now or utcnow()
+    if moment <= now:
+        here = now.replace(tzinfo=timezone.utc).astimezone(zone).strftime(AT_FORMAT)
+        raise LaunchError(f"--at {text} has already passed (it is now {here} in {tz}). "
+                          "Give a time in the future, or leave --at out to start now.")
+    return moment
+
+
+def parse_channel(text: str | None) -> str | None:
+    if text is None:
+        return None
+    channel = CHANNELS.get(text.strip().lower())
+    if channel is None:
+        raise LaunchError(f"--channel '{text}' is not a channel: use sms, whatsapp or telegram.")
+    return channel
+
+
+def prices(env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """(price per SMS segment, price per WhatsApp message, currency), from the environment."""
+    env = dict(os.environ) if env is None else env
+    values = []
+    for name, default in PRICES:
+        raw = env.get(name)
+        try:
+            values.append(float(raw) if raw not in (None, "") else default)
+        except ValueError:
+            raise LaunchError(f"{name}='{raw}' is not a number (a price like 0.04).") from None
+    return values[0], values[1], (env.get("ENGAGE_PRICE_CURRENCY") or "GBP").strip()
+
+
+# -- the audience -----------------------------------------------------------------------------
+
+@dataclass
+class Audience:
+    """Who staff named: pseudonyms in order (no repeats), and CSV rows that match no contact."""
+
+    label: str
+    pseudonyms: list[str] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # (line, what it said)
+
+
+def read_audience(session: Session, audience: str, secret: str | None) -> Audience:
+    """A CSV file of contacts already imported, or the name of a contact group."""
+    path = Path(audience)
+    if path.is_file():
+        return _from_file(session, path, secret)
+    if audience.lower().endswith(".csv") or os.sep in audience:
+        raise LaunchError(f"no such file: {audience}")
+    names = [name for (name,) in session.query(ContactGroupMember.pseudonym)
+             .filter(ContactGroupMember.group_name == audience)
+             .order_by(ContactGroupMember.id)]
+    if not names:
+        groups = sorted(name for (name,) in session.query(ContactGroupMember.group_name).distinct())
+        known = f" The groups are: {', '.join(groups)}." if groups else " There are no groups yet."
+        raise LaunchError(f"no contact group or file called '{audience}'.{known} Import "
+                          "residents first with `engage contacts import FILE --group NAME`.")
+    return Audience(f"group {audience}", list(dict.fromkeys(names)))
+
+
+def _from_file(session: Session, path: Path, secret: str | None) -> Audience:
+    """Each row's number (or chat id) as the pseudonyms `engage contacts import` gave it, on
+    every channel; a row that is no imported contact on any channel is listed."""
+    from bot.contacts_import import (
+        ADDRESS_COLUMNS,
+        TELEGRAM_COLUMNS,
+        default_region,
+        normalise_chat_id,
+        normalise_phone,
+    )
+    from bot.privacy import pseudonym
+
+    if not secret:
+        raise LaunchError("a file audience needs the secret key (ENGAGE_SECRET_KEY) to find "
+                          "the contacts it lists.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LaunchError(f"{path} is not a text (UTF-8) CSV file. Save it as 'CSV UTF-8' "
+                          "and try again.") from None
+    reader = csv.reader(text.splitlines())
+    header = [name.strip().lower() for name in next(reader, None) or []]
+    column = next((header.index(name) for name in (*ADDRESS_COLUMNS, *TELEGRAM_COLUMNS)
+                   if name in header), None)
+    if column is None:
+        raise LaunchError(f"{path} has no column called phone, number, mobile or chat_id "
+                          "(the first row must name the columns).")
+    region = default_region()
+    rows: list[tuple[int, str, list[str]]] = []
+    for values in reader:
+        if not any(value.strip() for value in values):
+            continue
+        raw = (values[column] if column < len(values) else "").strip()
+        candidates = []
+        phone, _ = normalise_phone(raw, region)
+        if phone is not None:
+            candidates += [pseudonym(secret, "twilio_sms", phone),
+                           pseudonym(secret, "twilio_whatsapp", phone)]
+        chat, _ = normalise_chat_id(raw)
+        if chat is not None:
+            candidates.append(pseudonym(secret, "telegram", chat))
+        rows.append((reader.line_num, raw, candidates))
+    known = _existing(session, [name for _, _, names in rows for name in names])
+    result = Audience(f"file {path.name}")
+    for line, raw, candidates in rows:
+        found = [name for name in candidates if name in known]
+        if not found:
+            result.unknown.append((line, raw))
+        result.pseudonyms += found
+    result.pseudonyms = list(dict.fromkeys(result.pseudonyms))
+    return result
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _existing(session: Session, names: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(dict.fromkeys(names))):
+        found |= {name for (name,) in session.query(Contact.pseudonym)
+                  .filter(Contact.pseudonym.in_(chunk))}
+    return found
+
+
+# -- the plan ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """One contact to invite. `language`: their language if the campaign has it, else MENU.
+    `invitation_id`: an invitation of this version already waiting (from an earlier launch)."""
+
+    pseudonym: str
+    channel: str
+    language: str
+    invitation_id: int | None = None
+
+
+@dataclass
+class Plan:
+    slug: str
+    version_id: int  # the campaign version (row id) invitations are for
+    version: int  # its number, for staff
+    campaign: Campaign
+    audience: Audience
+    channel: str | None
+    targets: list[Target] = field(default_factory=list)
+    excluded: Counter = field(default_factory=Counter)  # reason -> how many
+
+    @property
+    def new(self) -> list[Target]:
+        return [target for target in self.targets if target.invitation_id is None]
+
+    @property
+    def waiting(self) -> list[Target]:
+        return [target for target in self.targets if target.invitation_id is not None]
+
+    def by_channel_and_language(self) -> Counter:
+        return Counter((target.channel, target.language) for target in self.targets)
+
+
+def find_campaign(session: Session, slug: str) -> tuple[CampaignVersion, Campaign]:
+    row = (session.query(CampaignVersion).filter_by(slug=slug)
+           .order_by(CampaignVersion.version.desc()).first())
+    if row is None:
+        raise LaunchError(f"no campaign called '{slug}'. See `engage campaign list`, or "
+                          "publish it with `engage campaign publish FILE`.")
+    if row.status == "closed":
+        raise LaunchError(f"{slug} is closed: it takes no new residents, so nobody can be "
+                          "invited. Publish a new campaign to ask again.")
+    return row, Campaign.from_dict(row.definition)
+
+
+def plan_launch(session: Session, slug: str, audience: str, channel: str | None = None,
+                secret: str | None = None) -> Plan:
+    """Who would be invited and who not (with why), reading only."""
+    row, campaign = find_campaign(session, slug)
+    people = read_audience(session, audience, secret)
+    plan = Plan(slug, row.id, row.version, campaign, people, channel)
+    names = people.pseudonyms
+    contacts = _rows_by_pseudonym(session, Contact, names)
+    invited = {name: (invitation_id, status) for name, invitation_id, status in
+               _select_in(session, [Invitation.pseudonym, Invitation.id, Invitation.status],
+                          Invitation.pseudonym, names, Invitation.campaign_id == plan.version_id)}
+    taking_part: dict[str, set[str]] = {}
+    for name, status in _select_in(session, [Participant.pseudonym, Participant.status],
+                                   Participant.pseudonym, names,
+                                   Participant.campaign_id.in_(_version_ids(session, slug))):
+        taking_part.setdefault(name, set()).add(status)
+    telegram = [name for name, contact in contacts.items() if contact.channel == "telegram"]
+    wrote = {name for (name,) in _select_in(session, [InboxMessage.pseudonym],
+                                             InboxMessage.pseudonym, telegram)}
+    wrote |= {name for (name,) in _select_in(session, [Participant.pseudonym],
+                                              Participant.pseudonym, telegram)}
+    for name in names:
+        contact = contacts.get(name)
+        reason = _exclusion(plan, contact, invited.get(name), taking_part.get(name), wrote)
+        if reason is not None:
+            plan.excluded[reason] += 1
+            continue
+        known = contact.language if contact.language in campaign.languages else None
+        waiting = invited.get(name)
+        plan.targets.append(Target(name, contact.channel, known or MENU,
+                                   waiting[0] if waiting else None))
+    return plan
+
+
+def _exclusion(plan: Plan, contact: Contact | None, invitation: tuple[int, str] | None,
+               statuses: set[str] | None, wrote: set[str]) -> str | None:
+    """Why this contact is not invited, or None. The first reason that applies is counted."""
+    if contact is None:
+        return ERASED
+    if plan.channel is not None and contact.channel != plan.channel:
+        return other_channel(plan.channel)
+    if contact.opted_out_at is not None:
+        return OPTED_OUT
+    if invitation is not None and invitation[1] != "queued":
+        return ALREADY_INVITED
+    if statuses:
+        return SAID_NO if statuses == {"declined"} else TAKING_PART
+    if contact.channel == "telegram" and contact.pseudonym not in wrote:
+        return TELEGRAM_NEVER_WROTE
+    if contact.channel == "twilio_whatsapp":
+        language = invitation_language(plan.campaign, contact.language)
+        if invitation_template(plan.campaign, language) is None:
+            return no_template(language)
+    if contact.channel not in CHANNEL_WORDS:
+        return f"on a channel invitations cannot use ({contact.channel})"
+    return None
+
+
+def _version_ids(session: Session, slug: str) -> list[int]:
+    return [version_id for (version_id,) in
+            session.query(CampaignVersion.id).filter(CampaignVersion.slug == slug)]
+
+
+def _select_in(session: Session, columns: list, key, names: Sequence[str], *where) -> list:
+    found: list = []
+    for chunk in _chunks(list(names)):
+        found += session.query(*columns).filter(key.in_(chunk), *where).distinct().all()
+    return found
+
+
+def _rows_by_pseudonym(session: Session, model: type, names: Sequence[str]) -> dict:
+    rows: dict = {}
+    for chunk in _chunks(list(names)):
+        for row in session.query(model).filter(model.pseudonym.in_(chunk)):
+            rows[row.pseudonym] = row
+    return rows
+
+
+# -- the dry run ------------------------------------------------------------------------------
+
+def invitation_text(campaign: Campaign, language: str) -> str:
+    """The first message a contact gets: MENU for the language menu."""
+    outcome = engine.start(campaign, None if language == MENU else language, invited=True)
+    return render_text(outcome.messages[0])
+
+
+def language_words(language: str) -> str:
+    return MENU_WORDS if language == MENU else f"{language} ({endonym(language)})"
+
+
+def describe(plan: Plan, at: datetime | None = None, rate: float | None = None,
+             env: dict[str, str] | None = None) -> str:
+    """What a launch would do, for `--dry-run`: counts, exclusions, messages and cost."""
+    sms_price, whatsapp_price, currency = prices(env)
+    campaign, out = plan.campaign, []
+    out.append(f"Dry run: nothing has been queued or changed.\n\n"
+               f"Campaign: {plan.slug}, version {plan.version} "
+               f"({campaign.title[campaign.default_language]})\n"
+               f"Audience: {plan.audience.label}, {len(plan.audience.pseudonyms)} contact(s)")
+    out += ["", f"Would invite: {len(plan.targets)}"
+            + (f" ({len(plan.waiting)} already waiting from an earlier launch)"
+               if plan.waiting else "")]
+    counts = plan.by_channel_and_language()
+    for channel, language in sorted(counts, key=lambda key: (key[0], key[1] == MENU, key[1])):
+        out.append(f"  {CHANNEL_WORDS[channel]:<9} {language_words(language):<40} "
+                   f"{counts[(channel, language)]:>6}")
+    out += ["", f"Not invited: {sum(plan.excluded.values())}"]
+    for reason, count in plan.excluded.most_common():
+        out.append(f"  {count:>6}  {reason}")
+    out += ["", "The invitation (the first message each contact gets)"]
+    cost = 0.0
+    for language in sorted({target.language for target in plan.targets},
+                           key=lambda code: (code == MENU, code)):
+        text = invitation_text(campaign, language)
+        segments = sms_segments(text)
+        out.append(f"  {language_words(language)}: {segments.segments} SMS segment(s), "
+                   f"{segments.characters} characters, {segments.encoding}")
+        out += [f"    | {line}" for line in text.split("\n")]
+        sms = counts.get(("twilio_sms", language), 0)
+        cost += sms * segments.segments * sms_price
+    whatsapp = sum(count for (channel, _), count in counts.items() if channel == "twilio_whatsapp")
+    cost += whatsapp * whatsapp_price
+    sms_total = sum(count for (channel, _), count in counts.items() if channel == "twilio_sms")
+    out += ["", f"Estimated cost: about {currency} {cost:,.2f} (an estimate: {sms_total} SMS at "
+            f"{sms_price} per segment, {whatsapp} WhatsApp at {whatsapp_price} each, Telegram "
+            "free; replies and later questions cost more; providers' prices vary)."]
+    out.append(_when(plan, at, rate))
+    return "\n".join(out)
+
+
+def _when(plan: Plan, at: datetime | None, rate: float | None) -> str:
+    tz = plan.campaign.timezone
+    start = "now" if at is None else \
+        at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).strftime(f"{AT_FORMAT} ({tz})")
+    pace = "at each channel's own rate" if rate is None else f"at most {rate_words(rate)}"
+    quiet = "-".join(plan.campaign.quiet_hours)
+    return (f"Sending would start {start}, {pace}; nothing is sent during quiet hours "
+            f"({quiet} {tz}).")
+
+
+def rate_words(rate: float) -> str:
+    for unit, seconds in (("second", 1.0), ("minute", 60.0), ("hour", 3600.0)):
+        if rate * seconds >= 1:
+            return f"{rate * seconds:g} per {unit}"
+    return f"{rate * 3600:g} per hour"
+
+
+# -- the real launch --------------------------------------------------------------------------
+
+@dataclass
+class LaunchResult:
+    plan: Plan
+    launch_id: int | None
+    created: int  # new invitations
+    invitation_ids: list[int]  # every invitation handed to the worker
+    due_at: datetime | None
+
+
+def default_enqueue(invitation_id: int, due_at: datetime | None) -> None:
+    """Hand one invitation to the worker's queue (imported here: the queue is only needed by
+    a real launch, not by a dry run)."""
+    from bot.worker.tasks import enqueue_invitation
+
+    enqueue_invitation(invitation_id, due_at)
+
+
+def launch(factory: sessionmaker, slug: str, audience: str, *, channel: str | None = None,
+           at: str | None = None, rate: str | None = None, by: str | None = None,
+           secret: str | None = None, enqueue: Enqueue | None = None) -> LaunchResult:
+    """Record the launch and its invitations in one transaction, then enqueue every
+    invitation of this version still waiting for the audience (new or from an earlier launch
+    whose task was lost). Raises LaunchError, changing nothing, for any mistake."""
+    channel_name = parse_channel(channel)
+    per_second = parse_rate(rate)
+    with transaction(factory) as session:
+        plan = plan_launch(session, slug, audience, channel_name, secret)
+        if plan.audience.unknown:
+            raise LaunchError(unknown_rows(plan.audience))
+        due_at = parse_at(at, plan.campaign.timezone)
+        if not plan.targets:
+            return LaunchResult(plan, None, 0, [], due_at)
+        row = Launch(campaign_id=plan.version_id, audience=plan.audience.label[:256],
+                     channel=channel_name, rate_per_second=per_second,
+                     due_at=due_at or utcnow(), created_by=by or audit.actor())
+        session.add(row)
+        session.flush()  # also opens the transaction before any savepoint (SQLite)
+        created = _insert(session, plan, row, due_at or row.due_at)
+        audit.record(session, "launch", slug, {
+            "version": plan.version, "audience": plan.audience.label,
+            "channel": channel, "rate_per_second": per_second,
+            "at": due_at.isoformat() if due_at else None, "new_invitations": created,
+            "waiting_from_earlier": len(plan.waiting), "excluded": dict(plan.excluded),
+            "launch_id": row.id}, who=by)
+        launch_id = row.id
+    with transaction(factory) as session:
+        waiting = _waiting(session, plan)
+    send = enqueue or default_enqueue
+    try:
+        for invitation_id, due in waiting:
+            send(invitation_id, due)
+    except Exception as error:  # the queue's own words help most; nothing is lost
+        raise QueueUnreachable(
+            f"the invitations are saved, but the task queue did not take them ({error}). "
+            "The worker picks up saved invitations by itself within a few minutes of "
+            "starting: check it runs (`make run`, or `engage worker`).") from error
+    return LaunchResult(plan, launch_id, created, [i for i, _ in waiting], due_at)
+
+
+def _insert(session: Session, plan: Plan, launch_row: Launch, due_at: datetime) -> int:
+    """Insert the new invitations; one that appeared meanwhile (a second launch at the same
+    time) is skipped, not an error: unique per (campaign version, contact)."""
+    created = 0
+    new = plan.new
+    for start in range(0, len(new), CHUNK):
+        batch = [Invitation(campaign_id=plan.version_id, pseudonym=target.pseudonym,
+                            channel=target.channel, status="queued", due_at=due_at,
+                            launch_id=launch_row.id) for target in new[start:start + CHUNK]]
+        try:
+            with session.begin_nested():
+                session.add_all(batch)
+            created += len(batch)
+            continue
+        except IntegrityError:
+            pass
+        for invitation in batch:  # someone else inserted some of these: one at a time
+            try:
+                with session.begin_nested():
+                    session.add(Invitation(
+                        campaign_id=invitation.campaign_id, pseudonym=invitation.pseudonym,
+                        channel=invitation.channel, status="queued", due_at=due_at,
+                        launch_id=launch_row.id))
+                created += 1
+            except IntegrityError:
+                continue
+    return created
+
+
+def _waiting(session: Session, plan: Plan) -> list[tuple[int, datetime]]:
+    names = [target.pseudonym for target in plan.targets]
+    return sorted((invitation_id, due) for invitation_id, due in _select_in(
+        session, [Invitation.id, Invitation.due_at], Invitation.pseudonym, names,
+        Invitation.campaign_id == plan.version_id, Invitation.status == "queued"))
+
+
+def unknown_rows(audience: Audience, limit: int = 20) -> str:
+    lines = [f"{len(audience.unknown)} row(s) of the file are not imported contacts, so "
+             "nothing was queued:"]
+    for line, value in audience.unknown[:limit]:
+        lines.append(f"  line {line}: {value!r}")
+    if len(audience.unknown) > limit:
+        lines.append(f"  ... and {len(audience.unknown) - limit} more")
+    lines.append("Import them first with `engage contacts import FILE --channel sms --source "
+                 "\"...\"`, or take them out of the file.")
+    return "\n".join(lines)
+
+
+# -- watching the worker ----------------------------------------------------------------------
+
+@dataclass
+class Progress:
+    total: int
+    sent: int = 0
+    failed: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed
+
+    def bar(self, width: int = 30) -> str:
+        filled = int(width * self.done / self.total) if self.total else width
+        return (f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total}  "
+                f"sent {self.sent}  failed {self.failed}")
+
+
+def count(factory: sessionmaker, ids: Sequence[int]) -> Progress:
+    progress = Progress(len(ids))
+    with transaction(factory) as session:
+        for start in range(0, len(ids), CHUNK):
+            rows = (session.query(Invitation.status, sa.func.count(Invitation.id))
+                    .filter(Invitation.id.in_(ids[start:start + CHUNK]))
+                    .group_by(Invitation.status))
+            for status, number in rows:
+                if status == "sent":
+                    progress.sent += number
+                elif status == "failed":
+                    progress.failed += number
+    return progress
+
+
+STALL_HINT = ("Nothing has moved for {seconds:.0f} seconds. Is the worker running? Start "
+              "everything with `make run`, or just the worker with `engage worker`.{quiet}")
+
+
+def watch(factory: sessionmaker, ids: Sequence[int], plan: Plan, out: TextIO | None = None,
+          interval: float = 1.0, stall_after: float = 30.0,
+          sleep: Callable[[float], None] = time.sleep,
+          clock: Callable[[], float] = time.monotonic) -> Progress:
+    """A progress bar on `out` until every invitation is sent or failed. Returns the last
+    counts; Ctrl-C (KeyboardInterrupt) is left to the caller: the worker carries on."""
+    out = out or sys.stderr
+    tty = getattr(out, "isatty", lambda: False)()
+    progress = count(factory, ids)
+    last_change, last_line, hinted = clock(), "", False
+    while True:
+        line = progress.bar()
+        if line != last_line:
+            out.write(("\r" + line) if tty else (line + "\n"))
+            out.flush()
+            last_line = line
+        if progress.done >= progress.total:
+            break
+        sleep(interval)
+        now_counts = count(factory, ids)
+        if now_counts.done != progress.done:
+            last_change, hinted = clock(), False
+        elif not hinted and clock() - last_change >= stall_after:
+            out.write(("\n" if tty else "") + STALL_HINT.format(
+                seconds=clock() - last_change, quiet=_quiet_note(plan)) + "\n")
+            out.flush()
+            hinted, last_line = True, ""
+        progress = now_counts
+    if tty:
+        out.write("\n")
+    return progress
+
+
+def _quiet_note(plan: Plan) -> str:
+    """If it is the campaign's quiet hours now, that is why nothing moves."""
+    try:
+        from bot import clock as bot_clock
+        from bot.quiet import quiet_until
+    except ImportError:
+        return ""
+    try:
+        now = bot_clock.now()
+        until = quiet_until(now, plan.campaign.timezone, *plan.campaign.quiet_hours)
+    except ValueError:
+        return ""
+    if until is None:
+        return ""
+    local = until.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(plan.campaign.timezone))
+    return (f" (It is quiet hours in {plan.campaign.timezone} now: invitations wait until "
+            f"{local:%H:%M}.)")
