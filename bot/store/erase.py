@@ -9,8 +9,11 @@ from bot.store.models import (
     CampaignVersion,
     ConsentRecord,
     Contact,
+    ContactGroupMember,
+    ContactSource,
     Erasure,
     InboxMessage,
+    Invitation,
     OutboxMessage,
     Participant,
     Response,
@@ -35,7 +38,7 @@ def erase_pseudonym(
     keep_contact: bool = False,
 ) -> bool:
     """Remove responses, consent records, participation, vault entry, inbox and outbox
-    messages (and tracker events).
+    messages, invitations, group memberships, contact sources (and tracker events).
 
     Returns whether anything was held. Called inside a Rasa turn, `include_tracker` is False:
     the tracker store erases the conversation itself once Rasa has saved the turn.
@@ -55,7 +58,9 @@ def erase_pseudonym(
         session.query(Participant).filter(Participant.id.in_(ids)).delete(synchronize_session=False)
     if not keep_contact:  # kept only until the confirmation is sent (OutboxMessage)
         held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
-    for table in (OutboxMessage, InboxMessage):  # message texts are theirs too
+    # Message texts are theirs too; so are the invitations, audience groups and the record of
+    # where their consent to be contacted came from.
+    for table in (OutboxMessage, InboxMessage, Invitation, ContactGroupMember, ContactSource):
         held |= bool(session.query(table).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     if include_tracker:
         held |= bool(delete_tracker_events(session, pseudonym))

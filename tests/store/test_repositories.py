@@ -15,7 +15,10 @@ from bot.store.models import (
     CampaignVersion,
     ConsentRecord,
     Contact,
+    ContactGroupMember,
+    ContactSource,
     Erasure,
+    Invitation,
     Participant,
     Response,
 )
@@ -100,6 +103,10 @@ def test_erasure_reaches_every_store_and_keeps_only_the_fact(factory, campaign):
         ConsentRepository(session).record(keep, "v1", "given")
         ResponseRepository(session).save(gone, "q", "1", "a", "en", False)
         ResponseRepository(session).save(keep, "q", "2", "b", "en", False)
+        for who in (name, "p_someone_else"):
+            session.add(Invitation(campaign_id=row.id, pseudonym=who, channel="twilio_sms"))
+            session.add(ContactGroupMember(group_name="library", pseudonym=who))
+            session.add(ContactSource(pseudonym=who, source="sign-up sheet", imported_by="staff"))
         session.execute(sa.text(
             "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"))
         session.execute(sa.text("INSERT INTO events (id, sender_id, data) VALUES (1, :a, '{}'), (2, :b, '{}')"),
@@ -111,6 +118,8 @@ def test_erasure_reaches_every_store_and_keeps_only_the_fact(factory, campaign):
         assert session.query(Contact).filter_by(pseudonym=name).count() == 0
         assert session.query(Response).count() == 1
         assert session.query(ConsentRecord).count() == 1
+        for table in (Invitation, ContactGroupMember, ContactSource):
+            assert [r.pseudonym for r in session.query(table)] == ["p_someone_else"], table
         senders = session.execute(sa.text("SELECT sender_id FROM events")).scalars().all()
         assert senders == ["p_someone_else"]
         erasure = session.query(Erasure).one()
