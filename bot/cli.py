@@ -132,8 +132,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in publish_files(examples, url):
         print(f"Published {line}")
     stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
-                              rasa_port=args.rasa_port, action_port=args.action_port))
-    print("Starting the action server and the Rasa server (about 20 seconds)...")
+                              rasa_port=args.rasa_port, action_port=args.action_port,
+                              worker=True))
+    print("Starting the action server, the Rasa server and the worker (about 20 seconds)...")
     try:
         stack.start()
     except StackError as error:
@@ -224,32 +225,58 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_erase(args: argparse.Namespace) -> int:
+def _erase_names(args: argparse.Namespace) -> list[str] | str:
+    """The pseudonyms to erase, or the message saying why there are none (nothing erased)."""
     from bot.privacy import pseudonym
+
+    if args.participant:
+        return [args.participant]
+    secret = config.read_secret()
+    how = "by Telegram username" if args.telegram_username else "by address"
+    if not secret:
+        return f"erasing {how} needs the secret key (ENGAGE_SECRET_KEY)."
+    if args.telegram_username is not None:
+        from bot.privacy import normalise_username
+        from bot.store.db import transaction
+        from bot.store.vault import ContactVault
+
+        username = normalise_username(args.telegram_username)
+        if not username:
+            return "give the Telegram username, like @sam_smith. Nothing was erased."
+        with transaction(_factory()) as session:
+            names = ContactVault(session, secret).with_handle(username)
+        if not names:
+            return (f"no Telegram contact with the username @{username} is held (they may never "
+                    "have written to the bot, may have changed their username since, or may "
+                    "already be erased). Try --address with their chat id. Nothing was erased.")
+        return names
+    from bot.contacts_import import CHANNELS, default_region, normalise_phone
+
+    channel = CHANNELS.get(args.channel, args.channel)  # "sms" is the twilio_sms channel
+    address = args.address.strip()
+    if channel in ("twilio_sms", "twilio_whatsapp"):  # any way a number is written
+        address, reason = normalise_phone(address.removeprefix("whatsapp:"), default_region())
+        if address is None:
+            return f"'{args.address}' is {reason}. Nothing was erased."
+    return [pseudonym(secret, channel, address)]
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from bot import audit
     from bot.store.db import transaction
     from bot.store.erase import erase_pseudonym
 
-    if args.participant:
-        name = args.participant
-    else:
-        from bot.contacts_import import CHANNELS, default_region, normalise_phone
-
-        secret = config.read_secret()
-        if not secret:
-            return _fail("erasing by address needs the secret key (ENGAGE_SECRET_KEY).")
-        channel = CHANNELS.get(args.channel, args.channel)  # "sms" is the twilio_sms channel
-        address = args.address.strip()
-        if channel in ("twilio_sms", "twilio_whatsapp"):  # any way a number is written
-            address, reason = normalise_phone(address.removeprefix("whatsapp:"), default_region())
-            if address is None:
-                return _fail(f"'{args.address}' is {reason}. Nothing was erased.")
-        name = pseudonym(secret, channel, address)
-    from bot import audit
-
-    with transaction(_factory()) as session:
-        held = erase_pseudonym(session, name, requested_by="staff")
-        audit.record(session, "erase", None, {"found": held})
-    print(f"Erased everything held about {name}." if held else f"Nothing was held about {name}.")
+    names = _erase_names(args)
+    if isinstance(names, str):
+        return _fail(names)
+    by = ("telegram_username" if args.telegram_username else
+          "address" if args.address else "participant")
+    for name in names:
+        with transaction(_factory()) as session:
+            held = erase_pseudonym(session, name, requested_by="staff")
+            audit.record(session, "erase", None, {"found": held, "by": by})
+        print(f"Erased everything held about {name}." if held
+              else f"Nothing was held about {name}.")
     return EXIT_OK
 
 
@@ -323,8 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = _command(sub, "run", cmd_run, "Start the Rasa server and the action server.",
-                   "engage run")
+    run = _command(sub, "run", cmd_run,
+                   "Start the Rasa server, the action server and the worker (invitations,\n"
+                   "reminders, the daily purge; its queue is var/queue.db unless\n"
+                   "ENGAGE_QUEUE_URL=redis://... is set).", "engage run")
     run.add_argument("--model", default=str(config.ROOT / "models" / "engage.tar.gz"))
     run.add_argument("--rasa-port", type=int, default=int(os.environ.get("ENGAGE_RASA_PORT", 5005)))
     run.add_argument("--action-port", type=int,
@@ -380,10 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     erase = _command(sub, "erase", cmd_erase,
                      "Erase everything held about one resident, in every store.",
-                     "engage erase --address +447700900123 --channel sms")
+                     "engage erase --address +447700900123 --channel sms\n"
+                     "  engage erase --telegram-username @sam_smith\n"
+                     "  engage erase --participant p_0123456789abcdef0123456789abcdef")
     who = erase.add_mutually_exclusive_group(required=True)
     who.add_argument("--participant", help="the pseudonym shown in exports (p_...)")
     who.add_argument("--address", help="phone number or chat id (needs --channel)")
+    who.add_argument("--telegram-username",
+                     help="the resident's Telegram @username (as it was when they last wrote)")
     erase.add_argument("--channel", default="sms", choices=["sms", "whatsapp", "telegram", "rest"],
                        help="where the resident wrote from (default: sms)")
     return parser

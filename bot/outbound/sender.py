@@ -2,8 +2,11 @@
 
 Runs in the Rasa process. Residents are served side by side, each one's messages strictly in
 order: a message waiting for a retry holds back that resident's later ones. Each channel has
-its own rate limit. The address is decrypted from the vault just before the send and is never
-logged or stored elsewhere (provider error texts are scrubbed of it).
+its own rate limit, shared through the database (bot.outbound.pacing, key `send:<channel>`) so
+it holds however many Rasa processes send. Campaign-initiated rows (quiet_tz set, not a reply)
+wait out the quiet hours of their campaign's time zone (bot.clock time); replies never wait.
+The address is decrypted from the vault just before the send and is never logged or stored
+elsewhere (provider error texts are scrubbed of it).
 
 Database work runs in a thread so the event loop (Rasa's) keeps serving webhooks meanwhile.
 """
@@ -21,8 +24,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import config
+from bot import clock as quiet_clock
+from bot import config, quiet
+from bot.campaigns.model import DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE
 from bot.channels.pseudonyms import forget_pseudonym
+from bot.outbound.pacing import reserve
 from bot.outbound.providers import (
     Outgoing,
     ProviderSender,
@@ -33,7 +39,15 @@ from bot.outbound.providers import (
 from bot.outbound.ratelimit import DEFAULT_RATES, TokenBucket, rates_from_env
 from bot.store import outbox
 from bot.store.db import session_factory, transaction
-from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
+from bot.store.models import (
+    CampaignVersion,
+    Contact,
+    InboxMessage,
+    Invitation,
+    OutboxMessage,
+    Participant,
+    utcnow,
+)
 from bot.store.vault import ContactVault
 
 logger = logging.getLogger(__name__)
@@ -57,6 +71,10 @@ class SenderSettings:
     batch: int = 200  # rows claimed per pass
     concurrency: int = 16  # residents served at once
     lease_seconds: float = 300.0  # a claimed row is taken again after this if its sender died
+    quiet_recheck: float = quiet.DEFAULT_RECHECK  # ENGAGE_QUIET_RECHECK: held rows look again
+    # ENGAGE_SHARED_PACING (default on): pace through the database, across processes; off:
+    # an in-process token bucket (one sending process only; saves a write per message).
+    shared_pacing: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SenderSettings:
@@ -67,6 +85,9 @@ class SenderSettings:
             backoff_base=float(env.get("ENGAGE_SEND_BACKOFF") or 1.0),
             backoff_cap=float(env.get("ENGAGE_SEND_BACKOFF_MAX") or 60.0),
             rates=rates_from_env(env),
+            quiet_recheck=quiet.recheck_seconds(env),
+            shared_pacing=(env.get("ENGAGE_SHARED_PACING") or "1").lower()
+            not in ("0", "false", "no", "off"),
         )
 
     def backoff(self, failures: int) -> float:
@@ -98,8 +119,11 @@ class OutboxSender:
     def __init__(self, factory: sessionmaker, secret: str,
                  providers: Mapping[str, ProviderSender],
                  settings: SenderSettings | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 quiet_clock: Callable[[], datetime] = quiet_clock.now) -> None:
         self.factory, self.secret, self.clock = factory, secret, clock
+        self.quiet_clock = quiet_clock  # bot.clock.now: tests move it in running processes
+        self._windows: dict[int, tuple[str, str]] = {}  # campaign version -> quiet hours
         self.providers = dict(providers)
         self.settings = settings or SenderSettings()
         self.buckets = {channel: TokenBucket(self.settings.rates.get(channel, 1.0))
@@ -195,14 +219,67 @@ class OutboxSender:
         claimed: list[Job] = []
         with transaction(self.factory) as session:
             held_back: set[str] = set()
+            quiet_held: set[str] = set()  # residents whose campaign rows wait for the morning
+            held = 0
             for row in outbox.due(session, now, self.settings.batch, list(self.providers)):
                 if row.pseudonym in held_back:
+                    continue
+                campaign_row = row.quiet_tz is not None and row.inbox_id is None
+                if campaign_row and row.pseudonym in quiet_held:
+                    continue
+                if campaign_row and self._hold_for_quiet(session, row, now):
+                    quiet_held.add(row.pseudonym)
+                    held += 1
                     continue
                 if outbox.claim(session, row.id, now, lease):
                     claimed.append(Job.of(row))
                 else:  # another sender has it: keep this resident's order
                     held_back.add(row.pseudonym)
+        if held:
+            logger.info("Quiet hours: %d campaign message(s) held; looking again within %.0fs",
+                        held, self.settings.quiet_recheck)
         return claimed
+
+    def _hold_for_quiet(self, session: Session, row: OutboxMessage, now: datetime) -> bool:
+        """Defer a campaign row that is due in its quiet hours; no attempt is counted. The
+        row is looked at again after min(rest of the quiet hours, ENGAGE_QUIET_RECHECK)."""
+        start, end = self._quiet_window(session, row.dedupe_key)
+        tz = str(row.quiet_tz)
+        clock_now = self.quiet_clock()
+        try:
+            until = quiet.quiet_until(clock_now, tz, start, end)
+        except ValueError as error:  # a bad zone or window must not send at night
+            logger.warning("Outbox %s: %s; using %s and the default quiet hours", row.id,
+                           error, DEFAULT_TIMEZONE)
+            until = quiet.quiet_until(clock_now, DEFAULT_TIMEZONE)
+        if until is None:
+            return False
+        wait = min((until - clock_now).total_seconds(), self.settings.quiet_recheck)
+        outbox.defer(session, row.id, now + timedelta(seconds=max(wait, 0.0)))
+        logger.debug("Outbox %s on %s held for quiet hours; looking again in %.0fs", row.id,
+                     row.channel, wait)
+        return True
+
+    def _quiet_window(self, session: Session, dedupe_key: str | None) -> tuple[str, str]:
+        """The campaign's quiet hours, found through the row's dedupe key
+        (`invite:<invitation id>:<n>` or `remind:<participant id>:<n>`); the default window
+        (21:00-08:00) when the key names neither. A campaign version never changes, so its
+        window is kept (one entry per version)."""
+        kind, _, rest = (dedupe_key or "").partition(":")
+        number = rest.partition(":")[0]
+        if kind not in ("invite", "remind") or not number.isdigit():
+            return DEFAULT_QUIET_HOURS
+        owner = Invitation if kind == "invite" else Participant
+        campaign_id = session.query(owner.campaign_id).filter(owner.id == int(number)).scalar()
+        if campaign_id is None:
+            return DEFAULT_QUIET_HOURS
+        if campaign_id not in self._windows:
+            definition = session.query(CampaignVersion.definition).filter(
+                CampaignVersion.id == campaign_id).scalar()
+            hours = (definition or {}).get("quiet_hours") or {}
+            self._windows[campaign_id] = (str(hours.get("start", DEFAULT_QUIET_HOURS[0])),
+                                          str(hours.get("end", DEFAULT_QUIET_HOURS[1])))
+        return self._windows[campaign_id]
 
     async def _send(self, jobs: list[Job]) -> int:
         residents: dict[str, list[Job]] = {}
@@ -228,7 +305,7 @@ class OutboxSender:
         if isinstance(prepared, str):
             await asyncio.to_thread(self._record_failure, job, SendError(prepared), None)
             return True
-        await self.buckets[job.channel].acquire()
+        await self._pace(job.channel)
         try:
             provider_id = await self.providers[job.channel].send(prepared)
         except SendError as error:
@@ -240,6 +317,16 @@ class OutboxSender:
             return await asyncio.to_thread(self._record_failure, job, failure, prepared.address)
         await asyncio.to_thread(self._record_sent, job, provider_id)
         return True
+
+    async def _pace(self, channel: str) -> None:
+        """Wait for this channel's next slot (see SenderSettings.shared_pacing)."""
+        if not self.settings.shared_pacing:
+            await self.buckets[channel].acquire()
+            return
+        rate = self.settings.rates.get(channel, 1.0)
+        wait = await asyncio.to_thread(reserve, self.factory, f"send:{channel}", rate)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     # Database steps (in a worker thread)
 

@@ -5,6 +5,9 @@ undelivered / failed. A row is due when it is queued (or its lease ran out) and 
 come, and no earlier unsent row of the same resident is still waiting: a resident's later
 message never overtakes an earlier one, even while that one waits for a retry.
 
+Campaign-initiated rows (invitations, reminders: `quiet_tz` set) are held during quiet hours.
+A held campaign row holds back the resident's later campaign rows, never their replies.
+
 The functions take the session first; OutboxRepository binds one, like the other repositories.
 """
 
@@ -25,11 +28,19 @@ DELIVERED, UNDELIVERED, FAILED = "delivered", "undelivered", "failed"
 PENDING = (QUEUED, SENDING)  # not yet handed to the provider
 
 
+def campaign_initiated(table: Any = OutboxMessage) -> sa.sql.ColumnElement:
+    """Rows the bot starts (invitations, reminders): a quiet_tz and no inbox message replied to."""
+    return sa.and_(table.quiet_tz.isnot(None), table.inbox_id.is_(None))
+
+
 def enqueue(session: Session, channel: str, pseudonym: str, body: str,
             buttons: Sequence[Any] | None = None, template: str | None = None,
             dedupe_key: str | None = None, inbox_id: int | None = None,
-            forget_contact_after: bool = False) -> OutboxMessage:
-    """Queue a message. With a dedupe_key seen before, the existing row is returned instead."""
+            forget_contact_after: bool = False, quiet_tz: str | None = None) -> OutboxMessage:
+    """Queue a message. With a dedupe_key seen before, the existing row is returned instead.
+
+    `quiet_tz` (a campaign's time zone) marks a campaign-initiated message, held during that
+    zone's quiet hours; leave it None for replies."""
     if dedupe_key is not None:
         existing = session.query(OutboxMessage).filter_by(dedupe_key=dedupe_key).one_or_none()
         if existing is not None:
@@ -37,7 +48,8 @@ def enqueue(session: Session, channel: str, pseudonym: str, body: str,
     row = OutboxMessage(channel=channel, pseudonym=pseudonym, body=body,
                         buttons=list(buttons) if buttons else None, template=template,
                         dedupe_key=dedupe_key, inbox_id=inbox_id,
-                        forget_contact_after=forget_contact_after, status=QUEUED,
+                        forget_contact_after=forget_contact_after, quiet_tz=quiet_tz,
+                        status=QUEUED,
                         attempts=0, next_attempt_at=utcnow())
     try:
         with session.begin_nested():  # a concurrent enqueue of the same key may win the race
@@ -51,12 +63,16 @@ def enqueue(session: Session, channel: str, pseudonym: str, body: str,
 
 def due(session: Session, now: datetime, limit: int = 100,
         channels: Sequence[str] | None = None) -> list[OutboxMessage]:
-    """Rows to send now, oldest first. Any prefix of the result keeps each resident's order."""
+    """Rows to send now, oldest first. Any prefix of the result keeps each resident's order.
+
+    An earlier row still waiting blocks a later one, except that a waiting campaign row
+    (perhaps held for the night) does not block a row that is not one (a reply)."""
     earlier = aliased(OutboxMessage)
     blocked = (
         sa.select(earlier.id)
         .where(earlier.pseudonym == OutboxMessage.pseudonym, earlier.id < OutboxMessage.id,
-               earlier.status.in_(PENDING), earlier.next_attempt_at > now)
+               earlier.status.in_(PENDING), earlier.next_attempt_at > now,
+               sa.or_(~campaign_initiated(earlier), campaign_initiated(OutboxMessage)))
         .exists()
     )
     query = (
@@ -87,6 +103,13 @@ def release(session: Session, row_ids: Sequence[int], now: datetime) -> None:
         session.query(OutboxMessage).filter(
             OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == SENDING
         ).update({"status": QUEUED, "next_attempt_at": now}, synchronize_session=False)
+
+
+def defer(session: Session, row_id: int, until: datetime) -> None:
+    """Hold a queued row until `until` (quiet hours) without counting a send attempt."""
+    session.query(OutboxMessage).filter(
+        OutboxMessage.id == row_id, OutboxMessage.status.in_(PENDING)
+    ).update({"status": QUEUED, "next_attempt_at": until}, synchronize_session=False)
 
 
 def mark_sent(session: Session, row_id: int, provider_message_id: str, now: datetime) -> None:
@@ -123,9 +146,10 @@ class OutboxRepository:
     def enqueue(self, channel: str, pseudonym: str, body: str,
                 buttons: Sequence[Any] | None = None, template: str | None = None,
                 dedupe_key: str | None = None, inbox_id: int | None = None,
-                forget_contact_after: bool = False) -> OutboxMessage:
+                forget_contact_after: bool = False,
+                quiet_tz: str | None = None) -> OutboxMessage:
         return enqueue(self.session, channel, pseudonym, body, buttons, template, dedupe_key,
-                       inbox_id, forget_contact_after)
+                       inbox_id, forget_contact_after, quiet_tz)
 
     def due(self, now: datetime, limit: int = 100,
             channels: Sequence[str] | None = None) -> list[OutboxMessage]:
@@ -136,6 +160,9 @@ class OutboxRepository:
 
     def release(self, row_ids: Sequence[int], now: datetime) -> None:
         release(self.session, row_ids, now)
+
+    def defer(self, row_id: int, until: datetime) -> None:
+        defer(self.session, row_id, until)
 
     def mark_sent(self, row_id: int, provider_message_id: str, now: datetime) -> None:
         mark_sent(self.session, row_id, provider_message_id, now)

@@ -1,0 +1,71 @@
+"""Quiet hours: no campaign-initiated message goes out at night in the campaign's time zone.
+
+Replies to a resident who has just written are never held; callers decide that. Callers never
+sleep until the end of the quiet period either: they look again after
+min(remaining, ENGAGE_QUIET_RECHECK seconds), so a moved clock (tests, DST) is noticed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_START, DEFAULT_END = "21:00", "08:00"
+DEFAULT_RECHECK = 60.0
+
+
+def _clock_time(value: str) -> time:
+    try:
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValueError(f"quiet hours must be HH:MM, not {value!r}") from None
+
+
+def zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {tz!r} (use a name like Europe/London)") from None
+
+
+def quiet_until(now_utc: datetime, tz: str, start: str = DEFAULT_START,
+                end: str = DEFAULT_END) -> datetime | None:
+    """The end (naive UTC) of the quiet period `now_utc` falls in, or None if it is not quiet.
+
+    `start`/`end` are local wall-clock times in `tz`. A window may cross midnight (21:00-08:00)
+    or not (13:00-14:00); start == end means no quiet hours. Raises ValueError for an unknown
+    zone or a malformed time.
+    """
+    first, last = _clock_time(start), _clock_time(end)
+    info = zone(tz)
+    if first == last:
+        return None
+    aware = now_utc.replace(tzinfo=timezone.utc) if now_utc.tzinfo is None else now_utc
+    local = aware.astimezone(info)
+    today, clock = local.date(), local.time().replace(tzinfo=None)
+    if first < last:  # within one day
+        if not first <= clock < last:
+            return None
+        end_day = today
+    else:  # across midnight
+        if last <= clock < first:
+            return None
+        end_day = today if clock < last else today + timedelta(days=1)
+    end_local = datetime.combine(end_day, last, tzinfo=info)
+    until = end_local.astimezone(timezone.utc).replace(tzinfo=None)
+    naive_now = aware.astimezone(timezone.utc).replace(tzinfo=None)
+    return max(until, naive_now + timedelta(seconds=1))  # DST oddities: always some way ahead
+
+
+def recheck_seconds(env: Mapping[str, str] | None = None) -> float:
+    """ENGAGE_QUIET_RECHECK: the longest a caller waits before looking at the clock again."""
+    env = os.environ if env is None else env
+    return float(env.get("ENGAGE_QUIET_RECHECK") or DEFAULT_RECHECK)
+
+
+def hold_seconds(now_utc: datetime, until: datetime, env: Mapping[str, str] | None = None) -> float:
+    """How long to wait before looking again: the rest of the quiet period, at most the recheck."""
+    return max(0.0, min((until - now_utc).total_seconds(), recheck_seconds(env)))
