@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,6 +24,10 @@ POSTGRES_URL = os.environ.get(
     "ENGAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# bot.worker.queue builds its huey instance on import: never on the developer's var/queue.db,
+# nor on a production queue named in the environment.
+os.environ.pop("ENGAGE_QUEUE_URL", None)
+os.environ["ENGAGE_QUEUE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="engage-queue-"), "queue.db")
 
 
 def in_ci() -> bool:

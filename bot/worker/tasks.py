@@ -229,7 +229,9 @@ def invite_once(factory: sessionmaker, invitation_id: int, trigger: Trigger | No
     if invite.due_at > now:
         return Outcome("not_due", retry_in=(invite.due_at - now).total_seconds())
     if invite.claimed_until is not None and invite.claimed_until > now:
-        return Outcome("claimed")
+        # Another run holds it. Look again once its claim ends: if that run's worker died,
+        # this task takes over then, without waiting for the sweep.
+        return Outcome("claimed", retry_in=(invite.claimed_until - now).total_seconds() + 1)
     wait = quiet_hold(invite.window, settings.quiet_recheck)
     if wait is not None:
         logger.debug("Invitation %s: quiet hours; looking again in %.0fs", invitation_id, wait)
@@ -237,7 +239,7 @@ def invite_once(factory: sessionmaker, invitation_id: int, trigger: Trigger | No
 
     attempt = _claim(factory, invitation_id, now, settings.lease)
     if attempt is None:
-        return Outcome("claimed")
+        return Outcome("claimed", retry_in=settings.lease + 1)
     if attempt > settings.max_attempts:
         _, last = _status(factory, invitation_id)
         reason = (f"gave up after {settings.max_attempts} attempts: "

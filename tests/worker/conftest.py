@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -14,10 +12,6 @@ from worker_helpers import FakeRasa
 
 from bot.store.db import engine_for, session_factory
 from bot.store.migrate import upgrade
-
-# bot.worker.queue builds its huey instance on import: never on the developer's var/queue.db.
-os.environ.setdefault("ENGAGE_QUEUE_PATH",
-                      os.path.join(tempfile.mkdtemp(prefix="engage-queue-"), "queue.db"))
 
 
 @pytest.fixture
