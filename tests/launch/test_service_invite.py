@@ -146,6 +146,15 @@ def test_erased_contacts_are_not_invited(factory):
     name, invitation_id = invite_new(factory)
     with transaction(factory) as session:
         erase_pseudonym(session, name, "staff", include_tracker=False)
+    assert invitations(factory) == []  # erasure takes the invitation too
+    assert service(factory).invite(invitation_id).messages == []
+    assert outbox(factory) == [] and participants(factory) == []
+
+
+def test_a_contact_gone_from_the_vault_fails_the_invitation_with_the_reason(factory):
+    name, invitation_id = invite_new(factory)
+    with transaction(factory) as session:  # e.g. the retention purge took the address
+        session.query(Contact).filter_by(pseudonym=name).delete()
     service(factory).invite(invitation_id)
     assert [(row.status, row.reason) for row in invitations(factory)] == [("failed", NO_CONTACT)]
     assert outbox(factory) == []
