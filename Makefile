@@ -33,6 +33,7 @@ test: $(STAMP)
 
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m bench.conversations
+	$(BIN)/python -m bench.launch
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench
