@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli import EXIT_OK, _command, _factory, _fail
+from bot.commands import campaign_commands
 
 CLOSED = "closed"
 
@@ -46,19 +47,8 @@ def cmd_campaign_close(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _campaign_subparsers(subparsers):
-    """The `campaign` group's own sub-commands, if that group exists."""
-    parser = subparsers.choices.get("campaign")
-    if parser is None or parser._subparsers is None:
-        return None
-    for action in parser._subparsers._group_actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return None
-
-
 def register(subparsers) -> None:
-    campaign = _campaign_subparsers(subparsers)
+    campaign = campaign_commands(subparsers)
     where, example = (campaign, "engage campaign close buses-2026") if campaign is not None \
         else (subparsers, "engage close buses-2026")
     parser = _command(where, "close", cmd_campaign_close,

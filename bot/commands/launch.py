@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import config
 from bot.cli import EXIT_ERROR, EXIT_OK, _command, _factory, _fail
+from bot.commands import campaign_commands
 
 HELP = (
     "Invite residents who agreed to be contacted to take part in a campaign.\n"
@@ -95,16 +96,8 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
     return EXIT_OK if not progress.failed or progress.sent else EXIT_ERROR
 
 
-def _campaign_group(subparsers: Any) -> Any | None:
-    group = getattr(subparsers, "choices", {}).get("campaign")
-    try:
-        return group._subparsers._group_actions[0]
-    except (AttributeError, IndexError, TypeError):
-        return None
-
-
 def register(subparsers: Any) -> None:
-    group = _campaign_group(subparsers)
+    group = campaign_commands(subparsers)
     target = group if group is not None else subparsers
     parser = _command(target, "launch", cmd_campaign_launch, HELP, EXAMPLES)
     parser.add_argument("slug", help="the campaign id, e.g. buses-2026 (see `engage campaign list`)")

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from bot.commands import campaign_commands
+
 
 def cmd_reach(args: argparse.Namespace) -> int:
     from bot.cli import EXIT_OK, _factory, _fail
@@ -22,18 +24,10 @@ def cmd_reach(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _campaign_group(subparsers: Any) -> Any | None:
-    group = getattr(subparsers, "choices", {}).get("campaign")
-    try:
-        return group._subparsers._group_actions[0]
-    except (AttributeError, IndexError, TypeError):
-        return None
-
-
 def register(subparsers: Any) -> None:
     from bot.cli import _command
 
-    group = _campaign_group(subparsers)
+    group = campaign_commands(subparsers)
     target, prefix = (group, "engage campaign reach") if group is not None \
         else (subparsers, "engage reach")
     parser = _command(target, "reach", cmd_reach,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.commands import campaign_commands
+
 
 def cmd_status(args: argparse.Namespace) -> int:
     from bot.cli import EXIT_OK, _factory, _fail
@@ -20,18 +22,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _campaign_group(subparsers: Any) -> Any | None:
-    group = getattr(subparsers, "choices", {}).get("campaign")
-    try:
-        return group._subparsers._group_actions[0]
-    except (AttributeError, IndexError, TypeError):
-        return None
-
-
 def register(subparsers: Any) -> None:
     from bot.cli import _command
 
-    group = _campaign_group(subparsers)
+    group = campaign_commands(subparsers)
     target, prefix = (group, "engage campaign status") if group is not None \
         else (subparsers, "engage status")
     parser = _command(target, "status", cmd_status,
