@@ -1,14 +1,15 @@
 """`make bench`, part two: a campaign launch to 10,000 residents through the whole stack.
 
-    .venv/bin/python -m bench.launch                                  # 10,000, all four runs
-    .venv/bin/python -m bench.launch --invitations 2000 --queues sqlite --json var/bench/launch.json
+    .venv/bin/python -m bench.launch                                  # 10,000, all six runs
+    .venv/bin/python -m bench.launch --invitations 2000 --setups sqlite+sqlite --json var/bench/launch.json
 
-Each run: a fresh SQLite database, 10,000 SMS contacts imported, the stack (Rasa, action server,
+Each run: a fresh database, 10,000 SMS contacts imported, the stack (Rasa, action server,
 worker) started against the fake Twilio API on 127.0.0.1, then `engage campaign launch`. Every
 invitation goes worker -> Rasa trigger_intent -> action -> outbox -> sender -> fake Twilio, as
-in production. Runs: rate limit off, then with a limit (`--rate N/s`), with the queue on SQLite
-and on Redis. Figures come from the fake's own receive times: invitations per second, the
-achieved rate against the limit, duplicates and losses.
+in production. Runs: rate limit off, then with a limit (`--rate N/s`), for each database+queue
+pair: SQLite+SQLite (what `make run` uses), SQLite+Redis, PostgreSQL+Redis (production).
+Figures come from the fake's own receive times: invitations per second, the achieved rate
+against the limit, duplicates and losses.
 Exit status 1 when a run did not finish, lost or duplicated an invitation.
 """
 
@@ -24,14 +25,17 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import machine
+from bench import cpu, machine, profiling
 from bot.config import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))  # the fake provider APIs live with the tests
 
+from databases import fresh_postgres_database  # noqa: E402
 from fakes.twilio_api import FakeTwilio  # noqa: E402
 
 from bot.cli import publish_files  # noqa: E402
@@ -46,12 +50,13 @@ SECRET = "launch-bench-secret-not-for-production"
 SMS_FROM = "+447700900000"
 PUBLIC_URL = "https://bot.example.org"
 CAMPAIGN = "buses-2026"
+SETUPS = ("sqlite+sqlite", "sqlite+redis", "postgres+redis")
 UNLIMITED = "100000"  # messages per second: the sender's limit, effectively off
 
 
 @dataclass
 class RunResult:
-    queue: str
+    setup: str  # database+queue
     limit: float | None  # invitations per second asked for; None: off
     invitations: int
     received: int  # distinct residents the fake received an invitation for
@@ -63,16 +68,17 @@ class RunResult:
     per_second: float  # invitations / seconds
     steady_per_second: float  # (n - 1) / (last - first receive): the sending rate itself
     rate_accuracy: float | None  # steady_per_second / limit
+    cpu_ms_per_invitation: dict[str, float] | None = None  # per process, over the whole run
 
     def summary(self) -> str:
         limit = f"{self.limit:g}/s" if self.limit else "off"
         accuracy = f"{self.rate_accuracy:.3f}" if self.rate_accuracy is not None else "-"
-        return (f"| {self.queue} | {limit} | {self.invitations} | {self.per_second:.1f} | "
+        return (f"| {self.setup} | {limit} | {self.invitations} | {self.per_second:.1f} | "
                 f"{self.steady_per_second:.1f} | {accuracy} | {self.duplicates} | {self.lost} | "
                 f"{self.failed} | {self.seconds:.1f} |")
 
 
-HEADER = ("| queue | limit | invitations | invitations/s (whole run) | sending rate/s | "
+HEADER = ("| database+queue | limit | invitations | invitations/s (whole run) | sending rate/s | "
           "achieved / limit | duplicates | losses | failed | seconds |\n"
           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
@@ -91,12 +97,22 @@ def engage(database_url: str, *args: str, env: dict[str, str] | None = None) -> 
         raise SystemExit(f"Error: `engage {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
 
 
-def prepare(workdir: Path, count: int) -> str:
-    """A fresh database with the campaigns published and `count` SMS contacts in group bench."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
+@contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """A fresh, migrated database: SQLite in the run's folder, or a throwaway PostgreSQL one."""
+    if kind == "postgres":
+        admin = os.environ.get("ENGAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+        with fresh_postgres_database(admin, "engage_bench") as url:
+            yield url
+        return
     url = f"sqlite:///{workdir / 'engage.db'}"
     upgrade(url)
+    yield url
+    engine_for(url).dispose()
+
+
+def prepare(url: str, workdir: Path, count: int) -> None:
+    """The campaigns published and `count` SMS contacts in group bench."""
     publish_files([str(p) for p in sorted((ROOT / "campaigns").glob("*.yml"))], url)
     sheet = workdir / "bench.csv"
     with sheet.open("w", newline="") as handle:
@@ -105,7 +121,6 @@ def prepare(workdir: Path, count: int) -> str:
         writer.writerows([number, "en"] for number in numbers(count))
     engage(url, "contacts", "import", str(sheet), "--channel", "sms", "--group", "bench",
            "--source", "launch benchmark (invented numbers)")
-    return url
 
 
 def queue_env(queue: str, workdir: Path) -> dict[str, str]:
@@ -129,14 +144,26 @@ def counts(database_url: str) -> Counter:
         return Counter(status for (status,) in session.query(Invitation.status))
 
 
-def run_one(queue: str, limit: float | None, count: int, model: Path, threads: int,
-            time_limit: float) -> RunResult:
-    workdir = BENCH_VAR / f"{queue}-{'limited' if limit else 'off'}"
-    print(f"Launch to {count} residents, queue on {queue}, rate limit "
+def run_one(setup: str, limit: float | None, count: int, model: Path, threads: int,
+            time_limit: float, profile: Path | None = None) -> RunResult:
+    kind, queue = setup.split("+")
+    workdir = BENCH_VAR / f"{kind}-{queue}-{'limited' if limit else 'off'}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    print(f"Launch to {count} residents, database {kind}, queue {queue}, rate limit "
           f"{f'{limit:g}/s' if limit else 'off'} ...", flush=True)
-    url = prepare(workdir, count)
+    with database(kind, workdir) as url:
+        prepare(url, workdir, count)
+        result = _run(url, setup, queue, workdir, limit, count, model, threads, time_limit,
+                      profile)
+    return result
+
+
+def _run(url: str, setup: str, queue: str, workdir: Path, limit: float | None, count: int,
+         model: Path, threads: int, time_limit: float, profile: Path | None) -> RunResult:
+    queue_settings = queue_env(queue, workdir)  # the launch and the worker share one queue
     with FakeTwilio() as twilio:
-        env = {**twilio.env(), **queue_env(queue, workdir), "ENGAGE_PUBLIC_URL": PUBLIC_URL,
+        env = {**twilio.env(), **queue_settings, "ENGAGE_PUBLIC_URL": PUBLIC_URL,
                "TWILIO_SMS_FROM": SMS_FROM, "ENGAGE_RATE_SMS": UNLIMITED,
                "ENGAGE_OUTBOX_POLL": "0.2", "RASA_TELEMETRY_ENABLED": "false",
                "ENGAGE_CLOCK_FILE": str(midday_clock(workdir))}
@@ -144,13 +171,18 @@ def run_one(queue: str, limit: float | None, count: int, model: Path, threads: i
                              rasa_port=free_port(), action_port=free_port(),
                              log_dir=workdir / "logs", extra_env=env, worker=True,
                              worker_threads=threads)
-        with Stack(config):
+        with Stack(config) as stack:
             launch = ["campaign", "launch", CAMPAIGN, "--audience", "bench", "--no-wait",
                       "--by", "benchmark"]
             if limit:
                 launch += ["--rate", f"{limit:g}/s"]
+            pids = {name: process.popen.pid for name, process in stack.processes.items()}
+            spying = (profiling.recording(pids, profile, workdir.name) if profile
+                      else nullcontext({}))
+            spies = spying.__enter__()
+            before = cpu.snapshot(pids)
             started = time.monotonic()
-            engage(url, *launch, env=queue_env(queue, workdir))
+            engage(url, *launch, env=queue_settings)
             launched = time.monotonic() - started
             deadline = started + time_limit
             while time.monotonic() < deadline:
@@ -161,15 +193,22 @@ def run_one(queue: str, limit: float | None, count: int, model: Path, threads: i
             time.sleep(2.0)  # anything sent twice would arrive now
             status = counts(url)
             accepted = list(twilio.accepted)
-    engine_for(url).dispose()
-    return _figures(queue, limit, count, started, launched, accepted, status)
+            used = cpu.difference(before, cpu.snapshot(pids))
+            spying.__exit__(None, None, None)
+            for name, path in spies.items():
+                found = profiling.where_time_goes(path)
+                print(f"  {name}: " + ", ".join(f"{n} {share}%" for share, n in found["packages"]))
+    result = _figures(setup, limit, count, started, launched, accepted, status)
+    result.cpu_ms_per_invitation = {name: round(1000 * seconds / count, 2)
+                                    for name, seconds in used.items()}
+    return result
 
 
 def _first_messages(twilio: FakeTwilio, status: Counter) -> int:
     return len({message.to for message in twilio.accepted}) + status.get("failed", 0)
 
 
-def _figures(queue: str, limit: float | None, count: int, started: float, launched: float,
+def _figures(setup: str, limit: float | None, count: int, started: float, launched: float,
              accepted: list, status: Counter) -> RunResult:
     first_seen: dict[str, float] = {}
     sent_twice = Counter((m.to, m.body) for m in accepted)
@@ -181,7 +220,7 @@ def _figures(queue: str, limit: float | None, count: int, started: float, launch
     seconds = (times[-1] - started) if times else float("nan")
     steady = (received - 1) / (times[-1] - times[0]) if received > 1 else 0.0
     return RunResult(
-        queue=queue, limit=limit, invitations=count, received=received,
+        setup=setup, limit=limit, invitations=count, received=received,
         duplicates=sum(n - 1 for n in sent_twice.values() if n > 1),
         lost=count - received - failed, failed=failed, launch_seconds=round(launched, 2),
         seconds=round(seconds, 2), per_second=round(received / seconds, 1) if times else 0.0,
@@ -195,20 +234,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         epilog="example: python -m bench.launch --invitations 10000 --rate 50 "
                "--json var/bench/launch.json")
     parser.add_argument("--invitations", type=int, default=10_000, help="residents (10000)")
-    parser.add_argument("--rate", type=float, default=50.0,
-                        help="the limit for the limited runs, invitations per second (50)")
-    parser.add_argument("--queues", default="sqlite,redis", help="sqlite, redis or both")
+    parser.add_argument("--rate", type=float, default=25.0,
+                        help="the limit for the limited runs, invitations per second (25: below "
+                             "what 2 cores can do, so the limit, not the machine, sets the pace)")
+    parser.add_argument("--setups", default="sqlite+sqlite,sqlite+redis,postgres+redis",
+                        help="database+queue pairs: sqlite+sqlite (what `make run` uses), "
+                             "sqlite+redis, postgres+redis (production); default all three")
     parser.add_argument("--modes", default="off,limited", help="off, limited or both")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (8)")
     parser.add_argument("--time-limit", type=float, default=900.0,
                         help="seconds per run before it is called unfinished (900)")
     parser.add_argument("--model", default="models/engage.tar.gz", help="our trained model")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record the processes with py-spy into DIR (slows them a little)")
     args = parser.parse_args(argv)
-    args.queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    args.setups = [q.strip() for q in args.setups.split(",") if q.strip()]
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not set(args.queues) <= {"sqlite", "redis"} or not args.queues:
-        parser.error("--queues takes sqlite, redis or sqlite,redis")
+    if not set(args.setups) <= set(SETUPS) or not args.setups:
+        parser.error(f"--setups takes a comma-separated list of {', '.join(SETUPS)}")
     if not set(args.modes) <= {"off", "limited"} or not args.modes:
         parser.error("--modes takes off, limited or off,limited")
     if args.invitations < 2 or args.rate <= 0 or args.threads < 1:
@@ -222,13 +266,18 @@ def main(argv: list[str] | None = None) -> int:
     if not model.exists():
         print(f"Error: no trained model at {model}; `make train` trains it", file=sys.stderr)
         return 1
-    results = [run_one(queue, args.rate if mode == "limited" else None, args.invitations,
-                       model, args.threads, args.time_limit)
-               for queue in args.queues for mode in args.modes]
+    results = [run_one(setup, args.rate if mode == "limited" else None, args.invitations,
+                       model, args.threads, args.time_limit, args.profile)
+               for setup in args.setups for mode in args.modes]
     print()
     print(HEADER)
     for result in results:
         print(result.summary())
+    print("\nCPU ms per invitation (whole run, including the wait for stragglers):")
+    for result in results:
+        limit = f"{result.limit:g}/s" if result.limit else "off"
+        shares = ", ".join(f"{name} {ms}" for name, ms in (result.cpu_ms_per_invitation or {}).items())
+        print(f"  {result.setup}, limit {limit}: {shares}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
