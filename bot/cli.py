@@ -145,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           Or over HTTP:  curl -s -XPOST {stack.config.rasa_url}/webhooks/rest/webhook \\
                            -d '{{"sender": "me", "message": "BUSES"}}'
           Database: {url}
+          Worker (invitations, reminders, the daily purge): see docs/launching.md
         Press Ctrl-C to stop everything.
     """))
     try:
