@@ -53,7 +53,7 @@ def test_a_campaign_row_waits_for_the_morning_without_an_attempt(factory, fake_t
     assert (held.status, held.attempts) == ("queued", 0)
     assert fake_twilio.requests == []
     wait = (held.next_attempt_at - before).total_seconds()
-    assert 59 <= wait <= 61  # ENGAGE_QUIET_RECHECK (60 s), not the 10 hours to 08:00
+    assert 3599 <= wait <= 3601  # ENGAGE_QUIET_RECHECK (an hour), not the 10 hours to 08:00
 
     clock.write_clock_file(clock_file, datetime(2026, 12, 2, 7, 59, 30))
     with transaction(factory) as session:  # pretend the minute has passed

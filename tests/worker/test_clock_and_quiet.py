@@ -123,5 +123,5 @@ def test_callers_look_again_after_the_recheck_at_most():
     now = utc(2026, 12, 1, 22, 0)
     until = quiet_until(now, LONDON)
     assert hold_seconds(now, until, {"ENGAGE_QUIET_RECHECK": "60"}) == 60
-    assert hold_seconds(now, until, {}) == 60
+    assert hold_seconds(now, until, {}) == 3600  # the default: an hour
     assert hold_seconds(now, now + timedelta(seconds=5), {"ENGAGE_QUIET_RECHECK": "60"}) == 5
