@@ -146,7 +146,7 @@ class ConversationService:
         result = self._apply(session, participant, campaign, outcome, channel)
         result.template = template if channel == WHATSAPP else None
         self._queue_initiated(session, channel, pseudonym, result, f"invite:{invitation.id}",
-                              campaign.timezone, first_template=result.template)
+                              campaign, first_template=result.template)
         invitation.status, invitation.sent_at, invitation.reason = "sent", utcnow(), None
         return result
 
@@ -191,7 +191,7 @@ class ConversationService:
         result = TurnResult(outcome.messages, buttons=outcome.buttons,
                             template=self._template(campaign, state, channel, outcome))
         self._queue_initiated(session, channel, pseudonym, result, f"remind:{participant.id}",
-                              campaign.timezone)
+                              campaign)
         participant.reminded_at = utcnow()
         return result
 
@@ -209,7 +209,8 @@ class ConversationService:
 
     @staticmethod
     def _queue_initiated(session: Session, channel: str, pseudonym: str, result: TurnResult,
-                         key: str, quiet_tz: str, first_template: str | None = None) -> None:
+                         key: str, campaign: Campaign,
+                         first_template: str | None = None) -> None:
         """Queue messages the bot starts (invitation, reminder): held in the campaign's quiet
         hours, keyed so a repeat can never queue them twice. A WhatsApp template carries the
         whole first message as its one variable ({{1}}), so it has no buttons of its own."""
@@ -224,7 +225,8 @@ class ConversationService:
                 template, buttons = None, None
             session.add(OutboxMessage(
                 channel=channel, pseudonym=pseudonym, body=body, buttons=buttons,
-                template=template, quiet_tz=quiet_tz, dedupe_key=f"{key}:{number}"))
+                template=template, quiet_tz=campaign.timezone,
+                quiet_hours="-".join(campaign.quiet_hours), dedupe_key=f"{key}:{number}"))
         session.flush()
         result.queued = True
 

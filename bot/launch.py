@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit, engine
 from bot.campaigns.model import Campaign
+from bot.contacts_import import CHANNELS  # what staff type -> the connectors' channel
 from bot.conversation import invitation_language, invitation_template
 from bot.language import endonym
 from bot.outbound.render import render_text
@@ -46,8 +47,6 @@ from bot.store.models import (
 )
 from bot.text import sms_segments
 
-# What staff type -> the channel the connectors use (as `engage contacts import`).
-CHANNELS = {"sms": "twilio_sms", "whatsapp": "twilio_whatsapp", "telegram": "telegram"}
 CHANNEL_WORDS = {"twilio_sms": "SMS", "twilio_whatsapp": "WhatsApp", "telegram": "Telegram"}
 MENU = "menu"  # the language key of contacts whose language is not known
 MENU_WORDS = "not known: gets the language menu"

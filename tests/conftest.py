@@ -12,10 +12,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from databases import fresh_postgres_database
+
+from bot.store.db import engine_for
+from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -57,6 +62,25 @@ def require_service(name: str, url: str, default_port: int) -> None:
 def postgres_url() -> str:
     require_service("postgres", POSTGRES_URL, 5432)
     return POSTGRES_URL
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated SQLite file for one test."""
+    url = f"sqlite:///{tmp_path / 'engage.db'}"
+    upgrade(url)
+    yield url
+    engine_for(url).dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The same test on a fresh SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

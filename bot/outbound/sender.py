@@ -39,15 +39,7 @@ from bot.outbound.providers import (
 from bot.outbound.ratelimit import DEFAULT_RATES, TokenBucket, rates_from_env
 from bot.store import outbox
 from bot.store.db import session_factory, transaction
-from bot.store.models import (
-    CampaignVersion,
-    Contact,
-    InboxMessage,
-    Invitation,
-    OutboxMessage,
-    Participant,
-    utcnow,
-)
+from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
 from bot.store.vault import ContactVault
 
 logger = logging.getLogger(__name__)
@@ -123,7 +115,6 @@ class OutboxSender:
                  quiet_clock: Callable[[], datetime] = quiet_clock.now) -> None:
         self.factory, self.secret, self.clock = factory, secret, clock
         self.quiet_clock = quiet_clock  # bot.clock.now: tests move it in running processes
-        self._windows: dict[int, tuple[str, str]] = {}  # campaign version -> quiet hours
         self.providers = dict(providers)
         self.settings = settings or SenderSettings()
         self.buckets = {channel: TokenBucket(self.settings.rates.get(channel, 1.0))
@@ -243,7 +234,7 @@ class OutboxSender:
     def _hold_for_quiet(self, session: Session, row: OutboxMessage, now: datetime) -> bool:
         """Defer a campaign row that is due in its quiet hours; no attempt is counted. The
         row is looked at again after min(rest of the quiet hours, ENGAGE_QUIET_RECHECK)."""
-        start, end = self._quiet_window(session, row.dedupe_key)
+        start, end = (row.quiet_hours or "-".join(DEFAULT_QUIET_HOURS)).split("-", 1)
         tz = str(row.quiet_tz)
         clock_now = self.quiet_clock()
         try:
@@ -259,27 +250,6 @@ class OutboxSender:
         logger.debug("Outbox %s on %s held for quiet hours; looking again in %.0fs", row.id,
                      row.channel, wait)
         return True
-
-    def _quiet_window(self, session: Session, dedupe_key: str | None) -> tuple[str, str]:
-        """The campaign's quiet hours, found through the row's dedupe key
-        (`invite:<invitation id>:<n>` or `remind:<participant id>:<n>`); the default window
-        (21:00-08:00) when the key names neither. A campaign version never changes, so its
-        window is kept (one entry per version)."""
-        kind, _, rest = (dedupe_key or "").partition(":")
-        number = rest.partition(":")[0]
-        if kind not in ("invite", "remind") or not number.isdigit():
-            return DEFAULT_QUIET_HOURS
-        owner = Invitation if kind == "invite" else Participant
-        campaign_id = session.query(owner.campaign_id).filter(owner.id == int(number)).scalar()
-        if campaign_id is None:
-            return DEFAULT_QUIET_HOURS
-        if campaign_id not in self._windows:
-            definition = session.query(CampaignVersion.definition).filter(
-                CampaignVersion.id == campaign_id).scalar()
-            hours = (definition or {}).get("quiet_hours") or {}
-            self._windows[campaign_id] = (str(hours.get("start", DEFAULT_QUIET_HOURS[0])),
-                                          str(hours.get("end", DEFAULT_QUIET_HOURS[1])))
-        return self._windows[campaign_id]
 
     async def _send(self, jobs: list[Job]) -> int:
         residents: dict[str, list[Job]] = {}

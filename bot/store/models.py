@@ -169,6 +169,7 @@ class OutboxMessage(Base):
     # A campaign-initiated message (invitation, reminder): held during the quiet hours of this
     # time zone. Replies to a resident's own message have none and are never held.
     quiet_tz = sa.Column(sa.String(64))
+    quiet_hours = sa.Column(sa.String(11))  # that campaign's window, "21:00-08:00"; None: default
     dedupe_key = sa.Column(sa.String(128), unique=True)
     inbox_id = sa.Column(sa.Integer, sa.ForeignKey("inbox.id", ondelete="SET NULL"))
     status = sa.Column(sa.String(16), nullable=False, default="queued")

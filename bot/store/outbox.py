@@ -36,11 +36,13 @@ def campaign_initiated(table: Any = OutboxMessage) -> sa.sql.ColumnElement:
 def enqueue(session: Session, channel: str, pseudonym: str, body: str,
             buttons: Sequence[Any] | None = None, template: str | None = None,
             dedupe_key: str | None = None, inbox_id: int | None = None,
-            forget_contact_after: bool = False, quiet_tz: str | None = None) -> OutboxMessage:
+            forget_contact_after: bool = False, quiet_tz: str | None = None,
+            quiet_hours: str | None = None) -> OutboxMessage:
     """Queue a message. With a dedupe_key seen before, the existing row is returned instead.
 
     `quiet_tz` (a campaign's time zone) marks a campaign-initiated message, held during that
-    zone's quiet hours; leave it None for replies."""
+    zone's quiet hours (`quiet_hours`, "21:00-08:00", the default when None); leave it None
+    for replies."""
     if dedupe_key is not None:
         existing = session.query(OutboxMessage).filter_by(dedupe_key=dedupe_key).one_or_none()
         if existing is not None:
@@ -49,7 +51,7 @@ def enqueue(session: Session, channel: str, pseudonym: str, body: str,
                         buttons=list(buttons) if buttons else None, template=template,
                         dedupe_key=dedupe_key, inbox_id=inbox_id,
                         forget_contact_after=forget_contact_after, quiet_tz=quiet_tz,
-                        status=QUEUED,
+                        quiet_hours=quiet_hours, status=QUEUED,
                         attempts=0, next_attempt_at=utcnow())
     try:
         with session.begin_nested():  # a concurrent enqueue of the same key may win the race
@@ -147,9 +149,9 @@ class OutboxRepository:
                 buttons: Sequence[Any] | None = None, template: str | None = None,
                 dedupe_key: str | None = None, inbox_id: int | None = None,
                 forget_contact_after: bool = False,
-                quiet_tz: str | None = None) -> OutboxMessage:
+                quiet_tz: str | None = None, quiet_hours: str | None = None) -> OutboxMessage:
         return enqueue(self.session, channel, pseudonym, body, buttons, template, dedupe_key,
-                       inbox_id, forget_contact_after, quiet_tz)
+                       inbox_id, forget_contact_after, quiet_tz, quiet_hours)
 
     def due(self, now: datetime, limit: int = 100,
             channels: Sequence[str] | None = None) -> list[OutboxMessage]:

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from channel_helpers import PUBLIC_URL, SECRET, TELEGRAM_SECRET, FakeRasa, Reply, Served
-from databases import fresh_postgres_database
 from fakes.signing import (
     TEST_AUTH_TOKEN,
     SignedForm,
@@ -26,24 +25,6 @@ from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_whatsapp import TwilioWhatsAppInput
 from bot.inbox import InboxProcessor, InboxReplayInput
 from bot.store.db import session_factory
-from bot.store.migrate import upgrade
-
-
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'engage.db'}"
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """The same test on SQLite and on a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_url")
-        return
-    with fresh_postgres_database(request.getfixturevalue("postgres_url"), "engage_chan") as url:
-        yield url
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ def record(factory, sid: str, pseudonym: str = "p_a", now=None, body: str = "hi"
         return row.id, created
 
 
-def test_a_redelivery_returns_the_first_row(any_db_url):
-    factory = session_factory(any_db_url)
+def test_a_redelivery_returns_the_first_row(db_url):
+    factory = session_factory(db_url)
     first = record(factory, "SM1")
     again = record(factory, "SM1", body="changed")
     assert first[1] is True and again == (first[0], False)
@@ -29,8 +29,8 @@ def test_a_redelivery_returns_the_first_row(any_db_url):
         assert [(r.provider_message_id, r.body) for r in rows] == [("SM1", "hi")]
 
 
-def test_the_same_id_from_another_provider_is_another_message(any_db_url):
-    factory = session_factory(any_db_url)
+def test_the_same_id_from_another_provider_is_another_message(db_url):
+    factory = session_factory(db_url)
     record(factory, "42")
     with transaction(factory) as session:
         _, created = InboxRepository(session).record("telegram", "42", "telegram", "p_t",
@@ -38,8 +38,8 @@ def test_the_same_id_from_another_provider_is_another_message(any_db_url):
     assert created
 
 
-def test_concurrent_redeliveries_store_one_row(any_db_url):
-    factory = session_factory(any_db_url)
+def test_concurrent_redeliveries_store_one_row(db_url):
+    factory = session_factory(db_url)
     results: list[tuple[int, bool]] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(8)
@@ -61,8 +61,8 @@ def test_concurrent_redeliveries_store_one_row(any_db_url):
     assert len({row_id for row_id, _ in results}) == 1
 
 
-def test_pending_in_id_order_and_none_while_the_oldest_backs_off(any_db_url):
-    factory = session_factory(any_db_url)
+def test_pending_in_id_order_and_none_while_the_oldest_backs_off(db_url):
+    factory = session_factory(db_url)
     now = utcnow()
     ids = [record(factory, f"SM{n}", now=now)[0] for n in range(3)]
     record(factory, "SMother", pseudonym="p_b", now=now)
@@ -83,8 +83,8 @@ def test_pending_in_id_order_and_none_while_the_oldest_backs_off(any_db_url):
         assert (row.attempts, row.last_error) == (1, "boom")
 
 
-def test_processed_gone_failed_and_revived(any_db_url):
-    factory = session_factory(any_db_url)
+def test_processed_gone_failed_and_revived(db_url):
+    factory = session_factory(db_url)
     done, gone, stuck = (record(factory, sid)[0] for sid in ("SM1", "SM2", "SM3"))
     with transaction(factory) as session:
         session.query(InboxMessage).filter_by(id=done).update({"status": "processed"})

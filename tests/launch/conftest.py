@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from databases import fresh_postgres_database
 from launch_helpers import SECRET
 from sqlalchemy.orm import sessionmaker
 
 from bot.store.db import session_factory
-from bot.store.migrate import upgrade
-
-
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'engage.db'}"
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_url")
-        return
-    with fresh_postgres_database(request.getfixturevalue("postgres_url"), "engage_launch") as url:
-        yield url
 
 
 @pytest.fixture

@@ -191,8 +191,8 @@ def test_a_new_version_is_a_new_invitation(factory):
 
 
 @pytest.mark.parametrize("launches", [2, 3])
-def test_simultaneous_launches_invite_once(any_url, launches):
-    factory = session_factory(any_url)
+def test_simultaneous_launches_invite_once(db_url, launches):
+    factory = session_factory(db_url)
     audience(factory)
     barrier = threading.Barrier(launches)
     errors: list[BaseException] = []
@@ -200,7 +200,7 @@ def test_simultaneous_launches_invite_once(any_url, launches):
     def run() -> None:
         barrier.wait()
         try:
-            launch(session_factory(any_url), SLUG, GROUP, enqueue=Queue())
+            launch(session_factory(db_url), SLUG, GROUP, enqueue=Queue())
         except BaseException as error:  # noqa: BLE001 reported below
             errors.append(error)
 

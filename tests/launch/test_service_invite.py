@@ -64,6 +64,7 @@ def test_an_invitation_asks_consent_in_the_contact_s_language(factory):
     assert text in row.body
     assert row.dedupe_key == f"invite:{invitation_id}:0"
     assert row.quiet_tz == "Europe/London" and row.inbox_id is None
+    assert row.quiet_hours == "21:00-08:00"  # the campaign's window travels with the row
     assert row.buttons == ["Ie", "Na"] and row.template is None
     [sent] = invitations(factory)
     assert sent.status == "sent" and sent.sent_at is not None and sent.reason is None
@@ -107,14 +108,14 @@ def test_an_unknown_invitation_is_a_no_op(factory):
 
 
 @pytest.mark.parametrize("threads", [2, 4])
-def test_concurrent_invites_send_once(any_url, threads):
-    factory = session_factory(any_url)
+def test_concurrent_invites_send_once(db_url, threads):
+    factory = session_factory(db_url)
     _, invitation_id = invite_new(factory)
     barrier = threading.Barrier(threads)
     errors: list[BaseException] = []
 
     def run() -> None:
-        convo = service(session_factory(any_url))
+        convo = service(session_factory(db_url))
         barrier.wait()
         try:
             convo.invite(invitation_id)
@@ -240,13 +241,13 @@ def test_a_reminder_repeats_the_question_once(factory):
     assert len(outbox(factory)) == before + 1
 
 
-def test_reminders_from_two_threads_send_once(any_url):
-    factory = session_factory(any_url)
+def test_reminders_from_two_threads_send_once(db_url):
+    factory = session_factory(db_url)
     _, participant_id = consented(factory)
     barrier = threading.Barrier(2)
 
     def run() -> None:
-        convo = service(session_factory(any_url))
+        convo = service(session_factory(db_url))
         barrier.wait()
         convo.remind(participant_id)
 

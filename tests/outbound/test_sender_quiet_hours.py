@@ -12,7 +12,7 @@ from outbound_helpers import FAST, inbound, queue, remember, row, sender_for, se
 
 from bot import clock
 from bot.store.db import transaction
-from bot.store.models import CampaignVersion, Invitation, utcnow
+from bot.store.models import utcnow
 
 LONDON = "Europe/London"
 
@@ -23,18 +23,6 @@ def clock_file(monkeypatch, tmp_path):
     monkeypatch.setenv("ENGAGE_CLOCK_FILE", str(path))
     clock.write_clock_file(path, datetime(2026, 12, 1, 22, 0))  # night in London
     return path
-
-
-def invitation_key(factory, **definition) -> str:
-    with transaction(factory) as session:
-        version = CampaignVersion(slug="buses-2026", version=1, checksum="x" * 64,
-                                  definition={"id": "buses-2026", **definition})
-        session.add(version)
-        session.flush()
-        invite = Invitation(campaign_id=version.id, pseudonym="p_x", channel="twilio_sms")
-        session.add(invite)
-        session.flush()
-        return f"invite:{invite.id}"
 
 
 async def one_pass(factory, env, settings=FAST) -> None:
@@ -99,10 +87,10 @@ def test_replies_are_not_held_nor_held_back(factory, fake_twilio, clock_file):
 
 
 def test_the_campaigns_own_window_is_used(factory, fake_twilio, clock_file):
-    key = invitation_key(factory, quiet_hours={"start": "13:00", "end": "14:00"})
     alice = remember(factory)
     clock.write_clock_file(clock_file, datetime(2026, 12, 1, 13, 30))  # quiet for this one
-    row_id = queue(factory, alice, "Invitation", quiet_tz=LONDON, dedupe_key=f"{key}:0")
+    row_id = queue(factory, alice, "Invitation", quiet_tz=LONDON, quiet_hours="13:00-14:00",
+                   dedupe_key="invite:1:0")
     asyncio.run(one_pass(factory, twilio_env(fake_twilio)))
     assert row(factory, row_id).status == "queued" and fake_twilio.requests == []
 

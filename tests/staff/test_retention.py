@@ -7,16 +7,14 @@ timestamps relative to NOW, then purged at NOW; the test names exactly what must
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from databases import fresh_postgres_database
 
 from bot.cli import main
 from bot.retention import PurgeReport, purge
-from bot.store.db import engine_for, session_factory, transaction
+from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import (
     AuditEntry,
@@ -39,18 +37,6 @@ EVENTS_DDL = ("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender
 
 def ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'engage.db'}"
-        upgrade(url)
-        yield url
-        engine_for(url).dispose()
-        return
-    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
-        yield url
 
 
 @pytest.fixture
@@ -314,7 +300,6 @@ def test_expired_answers_also_leave_the_saved_conversation_state(tmp_path):
 
     from bot.retention import purge
     from bot.store.db import session_factory, transaction
-    from bot.store.migrate import upgrade
     from bot.store.models import CampaignVersion, Participant, Response
 
     url = f"sqlite:///{tmp_path / 'state.db'}"

@@ -52,7 +52,8 @@ def environ(pid: int) -> dict[str, str]:
     return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
 
 
-@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(),
+                    reason="reads each process's environment from /proc, which only Linux has")
 def test_only_rasa_holds_the_key_and_the_worker_holds_the_token(stack):
     token = stack.config.api_token
     rasa, worker = (environ(stack.processes[n].popen.pid) for n in ("rasa", "worker"))

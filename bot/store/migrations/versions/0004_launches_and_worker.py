@@ -40,6 +40,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('quiet_tz', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('quiet_hours', sa.String(length=11), nullable=True))
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('launch_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
@@ -56,6 +57,7 @@ def downgrade() -> None:
         batch_op.drop_column('attempts')
         batch_op.drop_column('launch_id')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('quiet_hours')
         batch_op.drop_column('quiet_tz')
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.drop_column('reminded_at')
