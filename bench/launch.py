@@ -179,22 +179,14 @@ def _run(url: str, setup: str, queue: str, workdir: Path, limit: float | None, c
             pids = {name: process.popen.pid for name, process in stack.processes.items()}
             spying = (profiling.recording(pids, profile, workdir.name) if profile
                       else nullcontext({}))
-            spies = spying.__enter__()
-            before = cpu.snapshot(pids)
-            started = time.monotonic()
-            engage(url, *launch, env=queue_settings)
-            launched = time.monotonic() - started
-            deadline = started + time_limit
-            while time.monotonic() < deadline:
-                status = counts(url)
-                if status.get("queued", 0) == 0 and _first_messages(twilio, status) >= count:
-                    break
-                time.sleep(0.5)
-            time.sleep(2.0)  # anything sent twice would arrive now
-            status = counts(url)
-            accepted = list(twilio.accepted)
-            used = cpu.difference(before, cpu.snapshot(pids))
-            spying.__exit__(None, None, None)
+            with spying as spies:
+                before = cpu.snapshot(pids)
+                started = time.monotonic()
+                engage(url, *launch, env=queue_settings)
+                launched = time.monotonic() - started
+                status = _wait_until_done(url, twilio, count, started + time_limit)
+                accepted = list(twilio.accepted)
+                used = cpu.difference(before, cpu.snapshot(pids))
             for name, path in spies.items():
                 found = profiling.where_time_goes(path)
                 print(f"  {name}: " + ", ".join(f"{n} {share}%" for share, n in found["packages"]))
@@ -202,6 +194,18 @@ def _run(url: str, setup: str, queue: str, workdir: Path, limit: float | None, c
     result.cpu_ms_per_invitation = {name: round(1000 * seconds / count, 2)
                                     for name, seconds in used.items()}
     return result
+
+
+def _wait_until_done(url: str, twilio: FakeTwilio, count: int, deadline: float) -> Counter:
+    """Until every invitation is sent or failed and reached the fake (or the deadline), then
+    two seconds more: anything sent twice would arrive then. Returns the final statuses."""
+    while time.monotonic() < deadline:
+        status = counts(url)
+        if status.get("queued", 0) == 0 and _first_messages(twilio, status) >= count:
+            break
+        time.sleep(0.5)
+    time.sleep(2.0)
+    return counts(url)
 
 
 def _first_messages(twilio: FakeTwilio, status: Counter) -> int:
