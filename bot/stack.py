@@ -108,12 +108,16 @@ class Stack:
         self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                                 "--port", str(self.config.action_port)], secret=False)
 
+    def rasa_command(self) -> list[str]:
+        """`rasa run` for this stack. The token is joined to its option with `=`: a random
+        token may begin with "-", which argparse would otherwise read as the next option."""
+        return [str(BIN / "rasa"), "run", "--model", str(self.config.model),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--port", str(self.config.rasa_port), "--interface", "127.0.0.1",
+                "--enable-api", f"--auth-token={self.config.api_token}"]
+
     def start_rasa(self) -> None:
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.config.model),
-                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                             "--port", str(self.config.rasa_port), "--interface", "127.0.0.1",
-                             "--enable-api", "--auth-token", self.config.api_token],
-                    secret=True, rasa_api=True)
+        self._spawn("rasa", self.rasa_command(), secret=True, rasa_api=True)
 
     def start_worker(self) -> None:
         """The queue's consumer. It never holds the secret key: Rasa's action does the work
