@@ -11,6 +11,7 @@ invitation's reason) or the provider refused that message (the outbox row's last
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -150,8 +151,9 @@ def stage_lines(totals: Counter, indent: str = "  ") -> list[str]:
     lines = [f"{indent}{'  ' * stage.depth}{stage.name}".ljust(width + len(indent))
              + f"  {str(totals.get(stage.key, 0)).rjust(5)}" for stage in STAGES]
     lines += ["", f"{indent}What these mean:"]
-    lines += [f"{indent}  {stage.definition}" for stage in STAGES]
-    lines.append(f"{indent}  {WHO_COUNTS}")
+    for text in [stage.definition for stage in STAGES] + [WHO_COUNTS]:
+        lines += textwrap.wrap(text, 96, initial_indent=f"{indent}  ",
+                               subsequent_indent=f"{indent}    ")
     return lines
 
 
