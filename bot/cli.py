@@ -203,7 +203,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from bot import audit
-    from bot.export import UnknownCampaign, to_csv, to_jsonl
+    from bot.export import UnknownCampaign, count_rows, to_csv, to_jsonl, written
     from bot.store.db import transaction
 
     if args.format == "xlsx":
@@ -221,8 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"Wrote {text.count(chr(10)) - (args.format == 'csv')} participant(s) to {args.output}",
-              file=sys.stderr)
+        print(written(count_rows(text, args.format), args.output), file=sys.stderr)
     return EXIT_OK
 
 

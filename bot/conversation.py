@@ -92,6 +92,7 @@ class ConversationService:
                 return TurnResult([])  # a replay of a message already applied
             reply = Reply(text, intent, confidence, kind=kind)
             result = self._turn(session, pseudonym, channel, reply)
+            ParticipantRepository(session).note_resident_wrote(pseudonym)
             if inbox_id is not None:
                 session.query(InboxMessage).filter_by(id=inbox_id).update(
                     {"status": "processed", "processed_at": utcnow()})

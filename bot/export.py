@@ -1,4 +1,14 @@
-"""Exports for the engagement team: pseudonyms and answers only, never contact details."""
+"""Exports for the engagement team: pseudonyms and answers only, never contact details.
+
+One row per Agreed resident (`bot.stages`): consent given and not withdrawn, by their latest
+participation. Residents who withdrew (STOP), said no or never agreed are left out entirely,
+as in results and reach: the ICO treats withdrawing consent as stopping the use of their
+answers, and an export is a use.
+
+Personal details residents typed into answers (phone numbers, email addresses, full
+postcodes) are masked, and the `personal_details` column says which answer had what, so the
+team knows an answer was edited. The stored answer itself is unchanged (`bot.privacy_screen`).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +20,26 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import staff_words
 from bot.campaigns.model import Campaign
-from bot.store.repository import CampaignRepository, ParticipantRepository, ResponseRepository
+from bot.privacy_screen import screen
+from bot.stages import AGREED, BY_KEY, FINISHED, WITHDRAWN_RULE, counted, stages_of
+from bot.store.repository import CampaignRepository, ResponseRepository
 
 FORMATS = ("jsonl", "csv")
+FIXED = ["participant", "campaign_version", "channel", "language", "status", "started_at",
+         "last_message_at"]
+DETAILS = "personal_details"
 
 
 class UnknownCampaign(LookupError):
     pass
 
 
-def export_status(status: str) -> str:
-    """A refusal ends taking part, like an opt-out; the consent field tells them apart."""
-    return "opted_out" if status == "declined" else status
+def export_status(consent: str, status: str) -> str:
+    """Finished or Still answering: the Agreed stage a resident is in, in staff words."""
+    stages = stages_of(consent, status, None)
+    return FINISHED.name if FINISHED.key in stages else BY_KEY[stages[-1]].name
 
 
 def answer_columns(campaign: Campaign) -> list[str]:
@@ -36,22 +53,45 @@ def answer_columns(campaign: Campaign) -> list[str]:
     return columns
 
 
+def _screened(answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Answers with personal details masked, and what was found in which answer."""
+    masked: dict[str, Any] = {}
+    found: dict[str, list[str]] = {}
+    for step_id, value in answers.items():
+        if isinstance(value, str):
+            result = screen(value)
+            value = result.text
+            if result.found:
+                found[step_id] = list(result.found)
+        masked[step_id] = value
+    return masked, found
+
+
+def _moment(value) -> str | None:
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
 def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
-    if CampaignRepository(session).latest(slug) is None:
+    latest = CampaignRepository(session).latest(slug)
+    if latest is None:
         raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
+    columns = answer_columns(Campaign.from_dict(latest.definition))
+    place = {step_id: number for number, step_id in enumerate(columns)}
     responses = ResponseRepository(session)
-    for participant in ParticipantRepository(session).for_campaign(slug):
-        answers = {r.step_id: (None if r.skipped else r.value)
-                   for r in responses.for_participant(participant.id)}
+    for participant in counted(session, slug):
+        given = sorted(responses.for_participant(participant.id),
+                       key=lambda r: (place.get(r.step_id, len(place)), r.id))
+        answers, found = _screened({r.step_id: (None if r.skipped else r.value) for r in given})
         yield {
             "participant": participant.pseudonym,
             "campaign_version": participant.campaign.version,
-            "channel": participant.channel,
+            "channel": staff_words.channel(participant.channel),
             "language": participant.language,
-            "consent": participant.consent,
-            "status": export_status(participant.status),
-            "started_at": participant.started_at.isoformat(timespec="seconds") + "Z",
+            "status": export_status(participant.consent, participant.status),
+            "started_at": _moment(participant.started_at),
+            "last_message_at": _moment(participant.last_message_at),
             "answers": answers,
+            DETAILS: found,
         }
 
 
@@ -70,16 +110,44 @@ def _cell(answers: dict[str, Any], step_id: str) -> str:
     return str(value)
 
 
+def details_cell(found: dict[str, list[str]]) -> str:
+    """'ideas: phone number; travel_mode.why: full postcode', or empty."""
+    return "; ".join(f"{step_id}: {', '.join(kinds)}" for step_id, kinds in found.items())
+
+
 def to_csv(session: Session, slug: str) -> str:
     latest = CampaignRepository(session).latest(slug)
     if latest is None:
         raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
     steps = answer_columns(Campaign.from_dict(latest.definition))
-    fixed = ["participant", "campaign_version", "channel", "language", "consent", "status",
-             "started_at"]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(fixed + steps)
+    writer.writerow(FIXED + steps + [DETAILS])
     for row in records(session, slug):
-        writer.writerow([row[name] for name in fixed] + [_cell(row["answers"], s) for s in steps])
+        writer.writerow([row[name] or "" for name in FIXED]
+                        + [_cell(row["answers"], s) for s in steps]
+                        + [details_cell(row[DETAILS])])
     return out.getvalue()
+
+
+ABOUT = [
+    f"One row per resident who agreed: {AGREED.meaning}.",
+    WITHDRAWN_RULE,
+    "Phone numbers, email addresses and full postcodes that residents typed into answers are "
+    "masked (the postcode district is kept); the personal_details column says which answer "
+    "had what.",
+    "Residents are known by a pseudonym only, never a phone number or chat id.",
+]
+
+
+def written(count: int, output: str) -> str:
+    """What the export command says once it has written a file: how many, and who counts."""
+    return (f"Wrote {count} resident(s) who agreed ({AGREED.meaning}) to {output}. "
+            f"{WITHDRAWN_RULE} Personal details typed into answers are masked; see the "
+            f"{DETAILS} column.")
+
+
+def count_rows(text: str, export_format: str) -> int:
+    if export_format == "csv":
+        return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+    return sum(1 for line in text.splitlines() if line.strip())

@@ -1,5 +1,6 @@
-"""The export as an Excel workbook: "Answers" (the same rows and columns as the CSV export) and
-"Data dictionary" (what each column means, option codes and labels in every language)."""
+"""The export as an Excel workbook: "Answers" (the same rows and columns as the CSV export),
+"Data dictionary" (what each column means, option codes and labels in every language) and
+"About this export" (who is in it, and what was masked)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,31 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign
-from bot.export import UnknownCampaign, _cell, answer_columns, records
+from bot.export import (
+    ABOUT,
+    DETAILS,
+    FIXED,
+    UnknownCampaign,
+    _cell,
+    answer_columns,
+    details_cell,
+    records,
+)
+from bot.stages import ANSWERING, FINISHED
+from bot.step_titles import title, why_title
 from bot.store.repository import CampaignRepository
 
-FIXED = ["participant", "campaign_version", "channel", "language", "consent", "status",
-         "started_at"]
 FIXED_MEANING = {
     "participant": "pseudonym of the resident (never a phone number or chat id)",
     "campaign_version": "the version of the campaign the resident answered",
-    "channel": "how the resident took part (sms, whatsapp, telegram, rest)",
-    "language": "the language the resident chose",
-    "consent": "given, declined, withdrawn (said STOP) or none",
-    "status": "completed, in_progress or opted_out",
-    "started_at": "when the resident started (UTC)",
+    "channel": "how the resident took part (SMS, WhatsApp, Telegram, web chat)",
+    "language": "the language the resident chose (en, cy, pl, ar, ro)",
+    "status": f"{FINISHED.definition}; {ANSWERING.definition}",
+    "started_at": "when the resident joined (UTC): texted the keyword, or was invited",
+    "last_message_at": "when the resident last wrote (UTC)",
 }
+DETAILS_MEANING = ("personal details found in this resident's answers and masked there, by "
+                   "column: phone number, email address, full postcode")
 
 
 def _put(sheet: Worksheet, row: list[Any]) -> None:
@@ -56,11 +68,13 @@ def dictionary_rows(campaign: Campaign) -> list[list[Any]]:
     def texts(text: dict[str, str]) -> list[str]:
         return [text.get(language, "") for language in languages]
 
-    rows: list[list[Any]] = [[name, "", "column", "", meaning] + [""] * (len(languages) - 1)
+    blank = [""] * (len(languages) - 1)
+    rows: list[list[Any]] = [[name, "", "column", "", meaning] + blank
                              for name, meaning in FIXED_MEANING.items()]
     for step in campaign.steps:
         if step.type == "info":
             continue
+        rows.append([step.id, step.type, "title", "", title(step)] + blank)
         rows.append([step.id, step.type, "question", "", *texts(step.text)])
         if step.type in ("reflect", "revisit") and step.of:
             rows.append([step.id, step.type, "about step", step.of] + [""] * len(languages))
@@ -77,7 +91,9 @@ def dictionary_rows(campaign: Campaign) -> list[list[Any]]:
         if step.type == "reflect":
             rows.append([step.id, step.type, "answer", "yes or no"] + [""] * len(languages))
         if step.type == "choice" and step.why:
+            rows.append([f"{step.id}.why", "text", "title", "", why_title(step)] + blank)
             rows.append([f"{step.id}.why", "text", "question", "", *texts(step.why)])
+    rows.append([DETAILS, "", "column", "", DETAILS_MEANING] + blank)
     return rows
 
 
@@ -91,17 +107,22 @@ def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
     book = Workbook()
     answers = book.active
     answers.title = "Answers"
-    _header(answers, FIXED + steps)
+    _header(answers, FIXED + steps + [DETAILS])
     count = 0
     for row in records(session, slug):
-        _put(answers, [row[name] for name in FIXED] + [_value(row["answers"], s) for s in steps])
+        _put(answers, [row[name] or "" for name in FIXED]
+             + [_value(row["answers"], s) for s in steps] + [details_cell(row[DETAILS])])
         count += 1
     dictionary = book.create_sheet("Data dictionary")
     _header(dictionary, ["column or step", "type", "what", "code"]
             + [f"text ({language})" for language in campaign.languages])
     for row in dictionary_rows(campaign):
         _put(dictionary, row)
-    for sheet in (answers, dictionary):
+    about = book.create_sheet("About this export")
+    _header(about, ["About this export"])
+    for line in ABOUT:
+        _put(about, [line])
+    for sheet in (answers, dictionary, about):
         for column in sheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

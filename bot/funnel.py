@@ -1,5 +1,9 @@
 """The funnel of a campaign: who was invited, reached, started, agreed, finished or left, and
-where those still answering have got to. Counts only, never pseudonyms.
+where those still part-way have got to. Counts only, never pseudonyms.
+
+The residents' stages (from "started" on) are defined once, in `bot.stages`, and counted
+here the same way as in results, reach and exports: each resident once, by their latest
+participation in the campaign. An invited resident who has not replied is not "started".
 
 An invitation is "delivered" once the provider took its first message (the outbox row keyed
 invite:<id>:0 is sent or delivered); it "failed" when the service could not send it (the
@@ -7,30 +11,30 @@ invitation's reason) or the provider refused that message (the outbox row's last
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.campaigns.model import Campaign
+from bot import staff_words
+from bot.campaigns.model import Campaign, Step
+from bot.stages import (
+    DECIDING,
+    STAGES,
+    WHO_COUNTS,
+    latest_participations,
+    stages_of,
+)
+from bot.step_titles import title, why_title
 from bot.store.models import (
     CampaignVersion,
-    ConsentRecord,
     Invitation,
     OutboxMessage,
     Participant,
 )
 
-STAGES = ("started", "consented", "declined", "completed", "opted_out", "in_progress")
-STAGE_WORDS = {
-    "started": "started (texted the keyword or answered an invitation)",
-    "consented": "agreed to take part",
-    "declined": "said no to taking part",
-    "completed": "answered to the end",
-    "opted_out": "stopped (STOP) part-way",
-    "in_progress": "still answering",
-}
 WAITING = {"choosing_language": "choosing a language", "awaiting_consent": "deciding on consent"}
 DELIVERED = ("sent", "delivered")  # outbox statuses: the provider took the message
 REFUSED = ("failed", "undelivered")
@@ -56,15 +60,6 @@ class Funnel:
     waiting_at: list[tuple[str, int]] = field(default_factory=list)  # where, how many
 
 
-def _stages(participant: Participant, consented: set[int]) -> list[str]:
-    stages = ["started"]
-    if participant.id in consented:
-        stages.append("consented")
-    if participant.status in ("declined", "completed", "opted_out", "in_progress"):
-        stages.append(participant.status)
-    return stages
-
-
 def collect(session: Session, slug: str) -> Funnel:
     rows = (session.query(CampaignVersion).filter_by(slug=slug)
             .order_by(CampaignVersion.version).all())
@@ -76,20 +71,30 @@ def collect(session: Session, slug: str) -> Funnel:
     funnel = Funnel(slug=slug, title=campaign.title.get(campaign.default_language, slug),
                     versions=[row.version for row in rows])
     _invitations(session, ids, funnel)
-    consented = {pid for (pid,) in session.query(ConsentRecord.participant_id)
-                 .filter(ConsentRecord.campaign_id.in_(ids), ConsentRecord.decision == "given")}
-    order = {step.id: number for number, step in enumerate(campaign.steps)}
+    steps = _steps(rows)
+    order = {step_id: number for number, step_id in enumerate(steps)}
     waiting: Counter = Counter()
-    for participant in (session.query(Participant).filter(Participant.campaign_id.in_(ids))
-                        .order_by(Participant.id)):
-        stages = _stages(participant, consented)
+    for participant in latest_participations(session, ids):
+        stages = stages_of(participant.consent, participant.status, participant.last_message_at)
+        if not stages:
+            continue  # invited, has not replied: counted with the invitations above
         funnel.totals.update(stages)
         funnel.by_channel.setdefault(participant.channel, Counter()).update(stages)
         funnel.by_language.setdefault(participant.language, Counter()).update(stages)
         if participant.status == "in_progress":
             waiting[_where(participant)] += 1
-    funnel.waiting_at = sorted(waiting.items(), key=lambda item: _place(item[0], order))
+    places = sorted(waiting.items(), key=lambda item: _place(item[0], order))
+    funnel.waiting_at = [(_words(where, steps), count) for where, count in places]
     return funnel
+
+
+def _steps(rows: list[CampaignVersion]) -> dict[str, Step]:
+    """Every step id of every version, in the newest version's order, with its newest step."""
+    steps: dict[str, Step] = {}
+    for row in reversed(rows):
+        for step in Campaign.from_dict(row.definition).steps:
+            steps.setdefault(step.id, step)
+    return steps
 
 
 def _invitations(session: Session, ids: list[int], funnel: Funnel) -> None:
@@ -117,17 +122,54 @@ def _where(participant: Participant) -> str:
     state = participant.state or {}
     phase = state.get("phase") or participant.phase
     if phase in WAITING:
-        return WAITING[phase]
+        return phase
     step = state.get("step_id") or "?"
     return f"{step}.why" if phase == "awaiting_why" else step
 
 
-def _place(where: str, order: dict[str, int]) -> tuple[int, str]:
-    if where == WAITING["choosing_language"]:
-        return (-2, where)
-    if where == WAITING["awaiting_consent"]:
-        return (-1, where)
-    return (order.get(where.split(".")[0], len(order)), where)
+def _place(where: str, order: dict[str, int]) -> tuple[int, int]:
+    if where == "choosing_language":
+        return (-2, 0)
+    if where == "awaiting_consent":
+        return (-1, 0)
+    return (order.get(where.split(".")[0], len(order)), where.endswith(".why"))
+
+
+def _words(where: str, steps: dict[str, Step]) -> str:
+    """A place in staff words: the step's title, never its id."""
+    if where in WAITING:
+        return WAITING[where]
+    step = steps.get(where.split(".")[0])
+    if step is None:
+        return "a question no longer in the campaign"
+    return why_title(step) if where.endswith(".why") else title(step)
+
+
+def stage_lines(totals: Counter, indent: str = "  ") -> list[str]:
+    """The stages with their counts, each inside the one above it, then what each means."""
+    width = max(len(stage.name) + 2 * stage.depth for stage in STAGES)
+    lines = [f"{indent}{'  ' * stage.depth}{stage.name}".ljust(width + len(indent))
+             + f"  {str(totals.get(stage.key, 0)).rjust(5)}" for stage in STAGES]
+    lines += ["", f"{indent}What these mean:"]
+    for text in [stage.definition for stage in STAGES] + [WHO_COUNTS]:
+        lines += textwrap.wrap(text, 96, initial_indent=f"{indent}  ",
+                               subsequent_indent=f"{indent}    ")
+    return lines
+
+
+def _table(title_: str, groups: dict[str, Counter], name) -> list[str]:
+    out = ["", title_]
+    if not groups:
+        return out + ["  nobody yet"]
+    codes = sorted(groups)
+    names = [name(code) for code in codes]
+    width = max(len(n) for n in names) + 2
+    first = max(len(stage.name) + 2 * stage.depth for stage in STAGES) + 2
+    out.append("  " + "".ljust(first) + "".join(n.rjust(width) for n in names))
+    for stage in STAGES:
+        out.append("  " + f"{'  ' * stage.depth}{stage.name}".ljust(first)
+                   + "".join(str(groups[c].get(stage.key, 0)).rjust(width) for c in codes))
+    return out
 
 
 def render_text(funnel: Funnel) -> str:
@@ -144,20 +186,11 @@ def render_text(funnel: Funnel) -> str:
     else:
         out.append("  none sent (residents joined by keyword only)")
     out += ["", "Residents"]
-    for stage in STAGES:
-        out.append(f"  {str(funnel.totals.get(stage, 0)).rjust(5)}  {STAGE_WORDS[stage]}")
-    for title, groups in (("By channel", funnel.by_channel), ("By language", funnel.by_language)):
-        out += ["", title]
-        if not groups:
-            out.append("  nobody yet")
-            continue
-        names = sorted(groups)
-        width = max(len(n) for n in names + ["stage"])
-        out.append("  " + "stage".ljust(12) + "".join(n.rjust(width + 2) for n in names))
-        for stage in STAGES:
-            out.append("  " + stage.ljust(12)
-                       + "".join(str(groups[n].get(stage, 0)).rjust(width + 2) for n in names))
-    out += ["", "Where residents still answering have got to"]
+    out += stage_lines(funnel.totals)
+    out += _table("By channel", funnel.by_channel, staff_words.channel)
+    out += _table("By language", funnel.by_language, staff_words.language)
+    out += ["", f"Where residents still part-way have got to ({DECIDING.name} and still "
+                "answering)"]
     if not funnel.waiting_at:
         out.append("  nobody is part-way")
     for where, count in funnel.waiting_at:

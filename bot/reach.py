@@ -6,8 +6,8 @@ district, ...), the residents who agreed to take part are counted by their answe
 said STOP has withdrawn consent and an erased resident is gone, so neither counts.
 
 Shares are of those who answered; "Prefer not to say" and "not given" (skipped, unreadable, or
-not reached yet) are shown apart. Counts under `SMALL` could identify people, so they are shown
-as "fewer than 5", with no share or gap.
+not reached yet) are shown apart. Who counts ("Agreed") is defined once, in `bot.stages`; small
+counts follow the one rule in `bot.small_numbers` ("fewer than 5", with no share or gap).
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from bot.campaigns.population import (
     population_from_dict,
     postcode_district,
 )
-from bot.store.models import CampaignVersion, Participant, Response
+from bot.small_numbers import FEW, RULE, THRESHOLD, protect, too_few
+from bot.small_numbers import text as people
+from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
+from bot.store.models import CampaignVersion, Response
 
-SMALL = 5
-FEW = f"fewer than {SMALL}"
 UNDER_HEARD = 0.8  # a group is under-heard when its share is below this part of its target
 FLAG = "hearing less from"
 HOW_TO_ADD = (
@@ -60,10 +61,11 @@ class Group:
     target: float | None  # None: a group the population block does not list
     count: int = 0
     share: float | None = None  # of those who answered (excluding prefer-not and not-given)
+    hidden: bool = False  # the small-number rule hides its count (bot.small_numbers.protect)
 
     @property
     def small(self) -> bool:
-        return self.count < SMALL
+        return self.hidden
 
     @property
     def gap(self) -> float | None:
@@ -96,7 +98,7 @@ class Reach:
     slug: str
     title: str
     source: str | None
-    participants: int  # residents who agreed to take part (any version)
+    participants: int  # Agreed residents (bot.stages), any version
     characteristics: list[CharacteristicReach]
 
 
@@ -125,21 +127,15 @@ def _words(text: dict[str, str] | None, language: str, fallback: str) -> str:
 
 
 def _latest_answers(session: Session, slug: str, step_ids: list[str]) -> tuple[int, dict[str, dict[str, Response]]]:
-    """(consenting residents, step id -> pseudonym -> their latest answer to it)."""
-    consenting = (session.query(Participant.pseudonym)
-                  .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
-                  .filter(CampaignVersion.slug == slug, Participant.consent == "given")
-                  .distinct().count())
-    rows = (session.query(Response, Participant.pseudonym)
-            .join(Participant, Participant.id == Response.participant_id)
-            .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
-            .filter(CampaignVersion.slug == slug, Participant.consent == "given",
-                    Response.step_id.in_(step_ids))
+    """(Agreed residents, step id -> pseudonym -> their answer to it)."""
+    agreed = {participant.id: participant.pseudonym for participant in counted(session, slug)}
+    rows = (session.query(Response)
+            .filter(Response.participant_id.in_(list(agreed)), Response.step_id.in_(step_ids))
             .order_by(Response.answered_at, Response.id).all())
     latest: dict[str, dict[str, Response]] = {step_id: {} for step_id in step_ids}
-    for response, name in rows:
-        latest[response.step_id][name] = response  # a later answer replaces an earlier one
-    return consenting, latest
+    for response in rows:
+        latest[response.step_id][agreed[response.participant_id]] = response
+    return len(agreed), latest
 
 
 def _group_of(step: Step | None, response: Response, shares: dict[str, float]) -> str | None:
@@ -183,6 +179,9 @@ def _measure(characteristic: Characteristic, step: Step | None, answers: dict[st
     result.groups = list(groups.values())
     if postcode and not groups[OTHER_DISTRICT].count and groups[OTHER_DISTRICT].target is None:
         result.groups.remove(groups[OTHER_DISTRICT])
+    for group, cell in zip(result.groups, protect([g.count for g in result.groups],
+                                                  result.answered), strict=True):
+        group.hidden = cell.hidden
     return result
 
 
@@ -216,35 +215,34 @@ def collect(session: Session, slug: str) -> Reach:
 
 # -- showing it ---------------------------------------------------------------------------
 
-def people(count: int) -> str:
-    """A count as staff may see it: small numbers could identify people."""
-    return FEW if count < SMALL else str(count)
-
-
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-def _shown(group: Group) -> tuple[str, str, str]:
-    """(people, share, gap) for a group; share and gap hidden for small counts."""
+def shown_group(group: Group, item: CharacteristicReach) -> tuple[str, str, str]:
+    """(people, share, gap) for a group; share and gap hidden for small counts, and for
+    every group of a question too few answered."""
     if group.small:
         return FEW, "-", "-"
+    if too_few(item.answered):
+        return str(group.count), "-", "-"
     gap = group.gap
-    return str(group.count), _percent(group.share), "-" if gap is None else f"{gap:+.0f} pts"
+    return str(group.count), percent(group.share), "-" if gap is None else f"{gap:+.0f} pts"
 
 
 def render_text(reach: Reach) -> str:
     lines = [f"Who {reach.slug} is hearing from: {reach.title}",
              f"Compared with: {reach.source or 'the target shares in the campaign file'}",
-             f"Residents who agreed to take part: {people(reach.participants)}", ""]
-    if reach.participants < SMALL:
-        lines.append(f"Fewer than {SMALL} residents have agreed to take part so far, so there "
-                     "is nothing to show yet (small numbers could identify people).")
+             f"{AGREED.name}: {people(reach.participants)} residents ({AGREED.meaning})",
+             f"{WHO_COUNTS} {WITHDRAWN_RULE}", ""]
+    if too_few(reach.participants):
+        lines.append(f"Fewer than {THRESHOLD} residents have agreed to take part so far, so "
+                     "there is nothing to show yet (small numbers could identify people).")
         return "\n".join(lines)
     width = max([len(g.label) for c in reach.characteristics for g in c.groups] +
                 [len("Prefer not to say"), 10]) + 2
     for item in reach.characteristics:
-        lines.append(f"{item.label} (step {item.step_id}: \"{item.question}\")")
+        lines.append(f"{item.label} (asked: \"{item.question}\")")
         if item.postcode:
             lines.append(f"  answered: {people(item.answered)}, not given (skipped, not a "
                          f"postcode, or not reached yet): {people(item.not_given)}")
@@ -255,20 +253,20 @@ def render_text(reach: Reach) -> str:
         lines.append(f"  {'group':<{width}}{'target':>7}  {'people':<13}{'share':>6}  "
                      f"{'gap':>8}")
         for group in item.groups:
-            count, share, gap = _shown(group)
-            flag = f"  {FLAG}" if item.answered >= SMALL and group.under_heard else ""
-            lines.append(f"  {group.label:<{width}}{_percent(group.target):>7}  {count:<13}"
+            count, share, gap = shown_group(group, item)
+            flag = f"  {FLAG}" if not too_few(item.answered) and group.under_heard else ""
+            lines.append(f"  {group.label:<{width}}{percent(group.target):>7}  {count:<13}"
                          f"{share:>6}  {gap:>8}{flag}".rstrip())
-        if item.answered < SMALL:
-            lines.append(f"  Fewer than {SMALL} residents answered this, so shares are not "
+        if too_few(item.answered):
+            lines.append(f"  Fewer than {THRESHOLD} residents answered this, so shares are not "
                          "shown yet.")
-        under = [g.label for g in item.groups if item.answered >= SMALL and g.under_heard]
+        under = [g.label for g in item.groups if not too_few(item.answered) and g.under_heard]
         if under:
             lines.append(f"  We are hearing less from: {', '.join(under)}.")
         lines.append("")
     lines += ["Share: of those who answered. Gap: share minus target, in percentage points.",
               f"\"{FLAG}\": the share is below {UNDER_HEARD:.0%} of the target.",
-              f"Counts under {SMALL} are not shown: they could identify people."]
+              RULE]
     return "\n".join(lines)
 
 
@@ -279,14 +277,14 @@ def render_csv(reach: Reach) -> str:
                      "share", "gap_points", "flag"])
     for item in reach.characteristics:
         for group in item.groups:
-            hidden = group.small
+            hidden = group.small or too_few(item.answered)
             row: list[Any] = [
                 item.name, item.step_id, group.key, group.label,
                 "" if group.target is None else f"{group.target:.4g}",
-                people(group.count),
+                FEW if group.small else str(group.count),
                 "" if hidden or group.share is None else f"{group.share:.4f}",
                 "" if hidden or group.gap is None else f"{group.gap:.1f}",
-                FLAG if item.answered >= SMALL and group.under_heard else ""]
+                FLAG if not too_few(item.answered) and group.under_heard else ""]
             writer.writerow(row)
         apart = [("not_given", "Not given", item.not_given)]
         if not item.postcode:

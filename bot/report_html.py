@@ -1,21 +1,46 @@
-"""The results as one self-contained HTML page: inline SVG bar charts, each with its data as a
-table, plain words, print styles. No scripts, fonts or images from anywhere else."""
+"""The results as one self-contained HTML page for the engagement team: when and how the
+figures were made, who took part (the funnel, by language), who we are hearing from (reach),
+then each question under its staff-facing title, with a chart and its data as a table, and a
+fair sample of open answers with their language. Plain words, print styles; no scripts, fonts
+or images from anywhere else.
+
+Every figure comes from the same definitions as the terminal commands (`bot.stages`) and
+follows the one small-number rule (`bot.small_numbers`)."""
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
-from bot.results import FEW, Bar, Results, StepResult, percent
+from sqlalchemy.orm import Session
+
+from bot import funnel as funnel_module
+from bot import reach as reach_module
+from bot import results as results_module
+from bot import staff_words
+from bot.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
+from bot.small_numbers import FEW, RULE, THRESHOLD, protect, shown, too_few
+from bot.stages import AGREED, STAGES, STARTED, WHO_COUNTS, WITHDRAWN_RULE
+from bot.store.models import utcnow
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #1a1a1a;
-       background: #fff; max-width: 50rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.5; }
-h1 { font-size: 1.8rem; } h2 { font-size: 1.3rem; margin-top: 2rem; border-top: 1px solid #767676;
-     padding-top: 1rem; }
+       background: #fff; max-width: 52rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.5; }
+h1 { font-size: 1.8rem; margin-bottom: 0.25rem; }
+h2 { font-size: 1.4rem; margin-top: 2.5rem; border-top: 2px solid #1a1a1a; padding-top: 1rem; }
+h3 { font-size: 1.15rem; margin-top: 2rem; border-top: 1px solid #767676; padding-top: 0.8rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
-th, td { border: 1px solid #767676; padding: 0.25rem 0.6rem; text-align: left; }
-td.num { text-align: right; }
+caption { text-align: left; font-weight: bold; padding-bottom: 0.25rem; }
+th, td { border: 1px solid #767676; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; white-space: nowrap; }
+.asked { color: #333; }
 .note { color: #333; font-style: italic; }
+.lang { color: #333; font-size: 0.9em; white-space: nowrap; }
+ul.quotes li { margin-bottom: 0.4rem; }
 svg { max-width: 100%; height: auto; }
 svg text { font-size: 14px; fill: #1a1a1a; }
 svg rect.bar { fill: #1f4e8c; }
@@ -24,87 +49,85 @@ svg rect.bar { fill: #1f4e8c; }
   svg rect.bar { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   section { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
+  nav { display: none; }
 }
 """
+WRAP = 62  # characters of a bar's label per line: long labels wrap, never cut
 
 
-def _chart(step: StepResult, bars: list[Bar], unit: str) -> str:
-    label_width, bar_width, row = 220, 360, 28
-    height = row * len(bars) + 8
-    most = max((bar.count for bar in bars), default=0) or 1
-    title_id, desc_id = f"t-{step.step_id}", f"d-{step.step_id}"
-    summary = "; ".join(f"{bar.label}: {bar.count} {_unit(unit, bar.count)}" for bar in bars)
-    parts = [f'<svg role="img" aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
-             f'width="{label_width + bar_width + 90}" height="{height}" '
-             f'viewBox="0 0 {label_width + bar_width + 90} {height}" '
-             '>',
-             f'<title id="{escape(title_id)}">Bar chart: {escape(step.question)}</title>',
-             f'<desc id="{escape(desc_id)}">{escape(summary)}</desc>']
-    for number, bar in enumerate(bars):
-        y = number * row + 4
-        length = round(bar_width * bar.count / most)
-        parts.append(f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end">'
-                     f'{escape(bar.label[:30])}</text>')
-        parts.append(f'<rect class="bar" x="{label_width}" y="{y + 3}" width="{length}" '
-                     f'height="{row - 8}"></rect>')
-        parts.append(f'<text x="{label_width + length + 6}" y="{y + 18}">{bar.count}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+@dataclass
+class Report:
+    results: Results
+    funnel: funnel_module.Funnel
+    reach: reach_module.Reach | None
+    no_reach: str | None  # why there is no reach section
+    made_at: datetime  # naive UTC
+    command: str
+
+
+def gather(session: Session, slug: str, command: str, now: datetime | None = None) -> Report:
+    """Everything the page shows, from one session. Raises results.UnknownCampaign."""
+    results = results_module.collect(session, slug)
+    funnel = funnel_module.collect(session, slug)
+    reach, no_reach = None, None
+    try:
+        reach = reach_module.collect(session, slug)
+    except reach_module.NoPopulation:
+        no_reach = ("The campaign file does not say whom the campaign wants to hear from (its "
+                    "population: block), so there is nothing to compare with.")
+    return Report(results, funnel, reach, no_reach, now or utcnow(), command)
+
+
+# -- pieces -------------------------------------------------------------------------------
+
+def _day(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment.day} {moment:%B %Y}"
+
+
+def _table(caption: str, headers: list[str], rows: list[list[str]],
+           numeric: tuple[int, ...] | None = None) -> str:
+    numeric = tuple(range(1, len(headers))) if numeric is None else numeric
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + f'<th scope="row">{escape(cells[0])}</th>'
+        + "".join(f'<td class="num">{escape(c)}</td>' if n in numeric else f"<td>{escape(c)}</td>"
+                  for n, c in enumerate(cells[1:], 1)) + "</tr>"
+        for cells in rows)
+    return (f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
 
 
 def _unit(unit: str, count: int) -> str:
     return {"people": "person", "points": "point"}.get(unit, unit) if count == 1 else unit
 
 
-def _table(caption: str, headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>" + "".join(
-            f'<th scope="row">{escape(cells[0])}</th>'
-            + "".join(f'<td class="num">{escape(c)}</td>' for c in cells[1:])) + "</tr>"
-        for cells in rows)
-    return (f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
-
-
-def _section(step: StepResult) -> str:
-    out = [f'<section aria-labelledby="h-{escape(step.step_id)}">',
-           f'<h2 id="h-{escape(step.step_id)}">{escape(step.question)}</h2>',
-           f"<p>Question <code>{escape(step.step_id)}</code> ({escape(_kind(step.type))}).</p>"]
-    skipped = f" {step.skipped} skipped the question." if step.skipped else ""
-    if step.suppressed:
-        words = FEW if step.answered else "No answers yet"
-        out.append(f'<p class="note">{escape(words[0].upper() + words[1:])}: not shown, so that '
-                   f"no one can be recognised.{escape(skipped)}</p></section>")
-        return "\n".join(out)
-    out.append(f"<p>{step.answered} people answered.{escape(skipped)}</p>")
-    if step.type == "rank":
-        out.append("<p>Order of importance, by points: each person's first choice gets the most "
-                   "points, their last none (a Borda count).</p>")
-        out.append(_chart(step, step.bars, "points"))
-        out.append(_table("Points for each option, highest first", ["Option", "Points", "Place"],
-                          [[b.label, str(b.count), str(i)] for i, b in enumerate(step.bars, 1)]))
-    elif step.type == "revisit":
-        out.append(f"<p>Asked again: {step.stayed} kept their answer, {step.moved} changed it.</p>")
-        if step.changes:
-            out.append(_table("How answers changed", ["Before", "After", "People"],
-                              [[a, b, str(n)] for a, b, n in step.changes]))
-        if step.bars:
-            out.append(_chart(step, step.bars, "people"))
-            out.append(_table("Answers the second time", ["Answer", "People", "Share"],
-                              [[b.label, str(b.count), percent(b.share)] for b in step.bars]))
-    elif step.type in ("text", "why"):
-        out.append("<p>The most recent answers, in residents' own words:</p><ul>")
-        out.extend(f"<li>{escape(sample)}</li>" for sample in step.samples)
-        out.append("</ul>")
-    else:
-        out.append(_chart(step, step.bars, "people"))
-        out.append(_table("Answers", ["Answer", "People", "Share"],
-                          [[b.label, str(b.count), percent(b.share)] for b in step.bars]))
-        if step.median is not None:
-            out.append(f"<p>The middle answer (median) is <strong>{step.median:g}</strong>.</p>")
-    out.append("</section>")
-    return "\n".join(out)
+def _chart(key: str, name: str, bars: list[Bar], unit: str) -> str:
+    """Horizontal bars, each label above its bar, wrapped onto as many lines as it needs. A
+    hidden count draws no bar (its length would give the count away)."""
+    width, bar_width, line, gap = 640, 520, 18, 10
+    most = max((bar.count for bar in bars if not bar.hidden), default=0) or 1
+    parts, y = [], 4
+    summary = "; ".join(f"{bar.label}: {bar.shown} {_unit(unit, 2 if bar.hidden else bar.count)}"
+                        for bar in bars)
+    for bar in bars:
+        for text in textwrap.wrap(bar.label, WRAP) or [""]:
+            y += line
+            parts.append(f'<text x="0" y="{y}">{escape(text)}</text>')
+        if bar.hidden:
+            y += line + 2
+            parts.append(f'<text x="0" y="{y}" font-style="italic">{escape(FEW)}</text>')
+        else:
+            length = round(bar_width * bar.count / most)
+            parts.append(f'<rect class="bar" x="0" y="{y + 5}" width="{length}" height="16">'
+                         "</rect>")
+            y += line + 4
+            parts.append(f'<text x="{length + 6}" y="{y}">{bar.count}</text>')
+        y += gap
+    return "\n".join([
+        f'<svg role="img" aria-labelledby="t-{key} d-{key}" width="{width}" height="{y}" '
+        f'viewBox="0 0 {width} {y}">',
+        f'<title id="t-{key}">Bar chart: {escape(name)}</title>',
+        f'<desc id="d-{key}">{escape(summary)}</desc>', *parts, "</svg>"])
 
 
 def _kind(step_type: str) -> str:
@@ -113,9 +136,156 @@ def _kind(step_type: str) -> str:
             "theirs", "revisit": "asked again"}.get(step_type, step_type)
 
 
-def render(results: Results) -> str:
+def _quotes(step: StepResult) -> list[str]:
+    if step.postcode:
+        return ['<p class="note">Postcodes are not quoted: they are counted by district in '
+                '"Who we are hearing from" above.</p>']
+    if not step.samples:
+        return [f'<p class="note">No answer with at least {MIN_LETTERS} letters to quote.</p>']
+    out = [f"<p>A fair sample of {len(step.samples)} of the {step.quotable} answers with at "
+           f"least {MIN_LETTERS} letters, chosen at random (the same each time the report is "
+           "made), in residents' own words:</p>", '<ul class="quotes">']
+    for quote in step.samples:
+        out.append(f'<li><q lang="{escape(quote.language)}" dir="auto">{escape(quote.text)}</q> '
+                   f'<span class="lang">\u2014 in {escape(staff_words.language(quote.language))}'
+                   "</span></li>")
+    out.append("</ul>")
+    return out
+
+
+def _step(number: int, step: StepResult) -> str:
+    key = f"q{number}"
+    out = [f'<section aria-labelledby="h-{key}">',
+           f'<h3 id="h-{key}">{escape(step.title)}</h3>',
+           f'<p class="asked">Asked ({escape(_kind(step.type))}): '
+           f"\u201c{escape(step.question)}\u201d</p>"]
+    skipped = f" Skipped the question: {step.skipped_shown.text}." if step.skipped else ""
+    if step.suppressed:
+        words = f"{FEW[0].upper()}{FEW[1:]} people answered" if step.answered \
+            else "No answers yet"
+        out.append(f'<p class="note">{escape(words)}: not shown, so that no one can be '
+                   f"recognised.{escape(skipped)}</p></section>")
+        return "\n".join(out)
+    out.append(f"<p>{step.answered} people answered.{escape(skipped)}</p>")
+    if step.type == "rank":
+        out.append("<p>Order of importance, by points: each person's first choice gets the most "
+                   "points, their last none (a Borda count).</p>")
+        out.append(_chart(key, step.title, step.bars, "points"))
+        out.append(_table("Points for each option, highest first", ["Option", "Points", "Place"],
+                          [[b.label, str(b.count), str(i)] for i, b in enumerate(step.bars, 1)]))
+    elif step.type == "revisit":
+        out.append(f"<p>Asked again after \u201c{escape(step.of_title or '')}\u201d: "
+                   f"{shown(step.stayed).text} kept their answer, {shown(step.moved).text} "
+                   "changed it.</p>")
+        if step.changes:
+            out.append(_table("How answers changed", ["Before", "After", "People"],
+                              [[a, b, cell.text] for a, b, cell in step.changes], (2,)))
+        if step.bars:
+            out.append(_chart(key, step.title, step.bars, "people"))
+            out.append(_table("Answers the second time", ["Answer", "People", "Share"],
+                              [[b.label, b.shown, b.share_text] for b in step.bars]))
+    elif step.type in ("text", "why"):
+        out.extend(_quotes(step))
+    else:
+        out.append(_chart(key, step.title, step.bars, "people"))
+        out.append(_table("Answers", ["Answer", "People", "Share"],
+                          [[b.label, b.shown, b.share_text] for b in step.bars]))
+        if step.median is not None:
+            out.append(f"<p>The middle answer (median) is <strong>{step.median:g}</strong>.</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _taking_part(report: Report) -> str:
+    funnel = report.funnel
+    rows = [[("\u00a0\u00a0" * stage.depth) + stage.name, shown(funnel.totals.get(stage.key, 0)).text,
+             stage.meaning] for stage in STAGES]
+    out = ['<section aria-labelledby="h-taking-part">',
+           '<h2 id="h-taking-part">Who took part</h2>',
+           f"<p>{escape(WHO_COUNTS)} Each stage is part of the one above it.</p>",
+           _table("Residents at each stage", ["Stage", "Residents", "What it means"], rows, (1,))]
+    languages = sorted(funnel.by_language)
+    if languages:
+        columns = {code: protect([funnel.by_language[code].get(s.key, 0) for s in STAGES],
+                                 funnel.by_language[code].get(STARTED.key, 0))
+                   for code in languages}
+        out.append(_table("Residents at each stage, by the language they chose",
+                          ["Stage", *[staff_words.language(c) for c in languages]],
+                          [[("\u00a0\u00a0" * s.depth) + s.name,
+                            *[columns[c][n].text for c in languages]]
+                           for n, s in enumerate(STAGES)]))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _reach(report: Report) -> str:
+    out = ['<section aria-labelledby="h-reach">',
+           '<h2 id="h-reach">Who we are hearing from</h2>']
+    reach = report.reach
+    if reach is None:
+        out += [f'<p class="note">{escape(report.no_reach or "")}</p>', "</section>"]
+        return "\n".join(out)
+    out.append(f"<p>Residents who agreed, against the target population ("
+               f"{escape(reach.source or 'the target shares in the campaign file')}). Share: of "
+               "those who answered; gap: share minus target, in percentage points.</p>")
+    if too_few(reach.participants):
+        out += [f'<p class="note">Fewer than {THRESHOLD} residents have agreed so far, so there '
+                "is nothing to show yet.</p>", "</section>"]
+        return "\n".join(out)
+    for item in reach.characteristics:
+        rows = []
+        for group in item.groups:
+            count, share, gap = reach_module.shown_group(group, item)
+            flag = reach_module.FLAG if not too_few(item.answered) and group.under_heard else ""
+            rows.append([group.label, reach_module.percent(group.target), count, share, gap,
+                         flag])
+        if not item.postcode:
+            rows.append(["Prefer not to say", "-", shown(item.prefer_not).text, "-", "-", ""])
+        rows.append(["Not given", "-", shown(item.not_given).text, "-", "-", ""])
+        out.append(_table(f"{item.label} (asked: \u201c{item.question}\u201d)",
+                          ["Group", "Target", "People", "Share", "Gap", "Note"], rows,
+                          (1, 2, 3, 4)))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _how(report: Report) -> str:
+    points = [
+        f"{AGREED.definition}. {WITHDRAWN_RULE}",
+        WHO_COUNTS,
+        RULE,
+        f"Open answers: up to {SAMPLE} per question, chosen at random from the answers with at "
+        f"least {MIN_LETTERS} letters (replies such as \u201c1\u201d or \u201cx\u201d are "
+        "counted but not quoted), not the latest; the same answers each time the report is made.",
+        "Phone numbers, email addresses and full postcodes that residents typed are removed "
+        "from quotes (the postcode district is kept).",
+        NO_TRANSLATION,
+        "Questions are titled by their label in the campaign file; the wording residents saw "
+        "(in the campaign's first language) is under each title.",
+    ]
+    return "\n".join(['<section aria-labelledby="h-how">',
+                      '<h2 id="h-how">How these figures were made</h2>', "<ul>",
+                      *[f"<li>{escape(point)}</li>" for point in points], "</ul>", "</section>"])
+
+
+def render(report: Report) -> str:
+    results = report.results
     title = f"Results: {results.title}"
-    body = "\n".join(_section(step) for step in results.steps)
+    state = "closed to new residents" if results.status == "closed" else "open to new residents"
+    facts = [
+        ("Campaign", f"{results.slug}, version{'s' if len(results.versions) > 1 else ''} "
+                     f"{', '.join(map(str, results.versions))}; {state}"),
+        ("Fieldwork", f"first published {_day(results.published)}; answers counted from "
+                      f"{_day(results.first_answer)} to {_day(results.last_answer)}"),
+        ("Made", f"{_day(report.made_at)} at {report.made_at:%H:%M} UTC, by "
+                 f"\u201c{report.command}\u201d, from the campaign's database"),
+        ("Languages", ", ".join(staff_words.language(code) for code in results.languages)),
+        (AGREED.name, f"{shown(results.agreed).text} residents ({AGREED.meaning})"),
+    ]
+    steps = "\n".join(_step(number, step) for number, step in enumerate(results.steps, 1))
+    contents = [("h-how", "How these figures were made"), ("h-taking-part", "Who took part"),
+                ("h-reach", "Who we are hearing from"), ("h-answers", "Answers, question by "
+                                                                    "question")]
     return f"""<!DOCTYPE html>
 <html lang="{escape(results.language)}">
 <head>
@@ -127,12 +297,17 @@ def render(results: Results) -> str:
 <body>
 <main>
 <h1>{escape(title)}</h1>
-<p>Campaign <code>{escape(results.slug)}</code>, versions {escape(", ".join(map(str, results.versions)))}.
-{results.participants} residents gave consent and answered.
-Only answers from residents who agreed to take part, and did not later withdraw, are counted.
-Where fewer than 5 people answered a question, the answers are not shown, so that no one can be
-recognised.</p>
-{body}
+<dl class="facts">
+{"".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)}
+</dl>
+<nav aria-label="Contents"><ul>
+{"".join(f'<li><a href="#{key}">{escape(name)}</a></li>' for key, name in contents)}
+</ul></nav>
+{_how(report)}
+{_taking_part(report)}
+{_reach(report)}
+<h2 id="h-answers">Answers, question by question</h2>
+{steps}
 </main>
 </body>
 </html>

@@ -1,26 +1,40 @@
 """Results of a campaign for the engagement team: what residents answered, step by step.
 
-Only answers from residents whose consent stands count (a resident who said STOP has withdrawn
-it). Every published version of the campaign counts; steps and labels come from the newest
-version, in the campaign's first language. Fewer than `SMALL` answers could identify people,
-so then only that fact is shown, never counts, shares or quotes.
+Whose answers count is defined once, in `bot.stages`: Agreed residents (consent given and not
+withdrawn), each by their latest participation. A resident who said STOP has withdrawn, and
+their answers are used nowhere. Every published version counts; steps and labels come from the
+newest version, in the campaign's first language, and each step is titled by its `label`.
+
+Small counts follow the one rule in `bot.small_numbers`: a question fewer than 5 answered is
+not shown at all; a count of 1 to 4 people is shown as "fewer than 5", without its share.
+Open answers are a fair sample: chosen at random (the same each time), from the answers with
+at least three letters, with phone numbers, email addresses and full postcodes masked
+(`bot.privacy_screen`).
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign, Step
-from bot.store.models import CampaignVersion, Participant, Response
+from bot.campaigns.population import population_from_dict
+from bot.privacy_screen import screen
+from bot.small_numbers import FEW, RULE, Shown, protect, shown, too_few
+from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
+from bot.step_titles import title, why_title
+from bot.store.models import CampaignVersion, Response
 
-SMALL = 5
-SAMPLE = 5
-FEW = f"fewer than {SMALL} answers"
+SAMPLE = 6  # open answers shown per question
+MIN_LETTERS = 3  # shorter answers ("1", "x", "ok") are counted but never quoted
+NO_TRANSLATION = ("Open answers are shown as residents wrote them, with their language beside "
+                  "them: machine translation is not available offline.")
 
 
 class UnknownCampaign(LookupError):
@@ -32,13 +46,32 @@ class Bar:
     label: str
     count: int
     share: float  # 0..1 of the answers counted for the step
+    hidden: bool = False  # a count of people the small-number rule hides
+
+    @property
+    def shown(self) -> str:
+        return FEW if self.hidden else str(self.count)
+
+    @property
+    def share_text(self) -> str:
+        return "-" if self.hidden else percent(self.share)
+
+
+@dataclass
+class Quote:
+    """One open answer as staff may read it: personal details masked."""
+
+    text: str
+    language: str
+    masked: tuple[str, ...] = ()  # the kinds of personal details removed
 
 
 @dataclass
 class StepResult:
     step_id: str
     type: str
-    question: str
+    title: str  # a short staff-facing title: the step's label
+    question: str  # what residents were asked, in the campaign's first language
     answered: int = 0  # non-skipped answers
     skipped: int = 0
     bars: list[Bar] = field(default_factory=list)  # choice, scale, reflect, rank (Borda points)
@@ -46,13 +79,20 @@ class StepResult:
     order: list[str] = field(default_factory=list)  # rank: labels, highest Borda score first
     moved: int = 0  # revisit
     stayed: int = 0
-    changes: list[tuple[str, str, int]] = field(default_factory=list)  # revisit: from, to, count
-    samples: list[str] = field(default_factory=list)  # text and why
+    changes: list[tuple[str, str, Shown]] = field(default_factory=list)  # revisit: from, to
+    samples: list[Quote] = field(default_factory=list)  # text and why: a fair sample
+    quotable: int = 0  # text and why: answers long enough to quote
+    postcode: bool = False  # a text step read as a postcode: counted by district in reach
     of: str | None = None
+    of_title: str | None = None
 
     @property
     def suppressed(self) -> bool:
-        return self.answered < SMALL
+        return too_few(self.answered)
+
+    @property
+    def skipped_shown(self) -> Shown:
+        return shown(self.skipped)
 
 
 @dataclass
@@ -61,8 +101,13 @@ class Results:
     title: str
     language: str
     versions: list[int]
-    participants: int  # residents whose answers count
+    agreed: int  # Agreed residents (bot.stages): only their answers count
     steps: list[StepResult]
+    first_answer: datetime | None = None  # the fieldwork: first and last answer counted
+    last_answer: datetime | None = None
+    published: datetime | None = None  # the first version's publication
+    status: str = "live"  # the newest version: live or closed
+    languages: list[str] = field(default_factory=list)
 
 
 def _campaign(session: Session, slug: str) -> tuple[Campaign, list[CampaignVersion]]:
@@ -108,7 +153,20 @@ def _display(step: Step | None, value: Any, language: str) -> str:
 
 
 def _bars(counts: list[tuple[str, int]], total: int) -> list[Bar]:
-    return [Bar(label, count, (count / total) if total else 0.0) for label, count in counts]
+    """Bars of people: each small count hidden, by the one small-number rule."""
+    cells = protect([count for _, count in counts], total)
+    return [Bar(label, count, (count / total) if total else 0.0, cell.hidden)
+            for (label, count), cell in zip(counts, cells, strict=True)]
+
+
+def _postcode_steps(campaign: Campaign) -> set[str]:
+    if not campaign.population:
+        return set()
+    try:
+        population = population_from_dict(campaign.population)
+    except (KeyError, TypeError, ValueError):
+        return set()
+    return {c.step for c in population.characteristics}
 
 
 def collect(session: Session, slug: str) -> Results:
@@ -116,39 +174,67 @@ def collect(session: Session, slug: str) -> Results:
     language = campaign.default_language
     steps = _steps(rows)
     by_id = {step.id: step for step in steps}
-    answers = (
-        session.query(Response, Participant.id)
-        .join(Participant, Participant.id == Response.participant_id)
-        .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
-        .filter(CampaignVersion.slug == slug, Participant.consent == "given")
-        .order_by(Response.answered_at.desc(), Response.id.desc())
-        .all()
-    )
+    agreed = [participant.id for participant in counted(session, slug)]
+    answers = (session.query(Response)
+               .filter(Response.participant_id.in_(agreed))
+               .order_by(Response.answered_at.desc(), Response.id.desc()).all())
     per_step: dict[str, list[tuple[Response, int]]] = {}
-    for response, participant_id in answers:
-        per_step.setdefault(response.step_id, []).append((response, participant_id))
-    people = {participant_id for _, participant_id in answers}
+    for response in answers:
+        per_step.setdefault(response.step_id, []).append((response, response.participant_id))
+    about_you = _postcode_steps(campaign)
 
     results: list[StepResult] = []
     for step in steps:
         if step.type == "info":
             continue
-        results.append(_step_result(step, per_step.get(step.id, []), by_id, per_step, language))
+        result = _step_result(step, per_step.get(step.id, []), by_id, per_step, language)
+        if step.type == "text" and step.id in about_you:
+            result.postcode, result.samples = True, []
+        else:
+            _sample(result, slug, per_step.get(step.id, []))
+        results.append(result)
         if step.type == "choice" and step.why:
-            why = StepResult(f"{step.id}.why", "why",
+            why = StepResult(f"{step.id}.why", "why", why_title(step),
                              step.why.get(language) or next(iter(step.why.values())))
             _text_result(why, per_step.get(f"{step.id}.why", []))
+            _sample(why, slug, per_step.get(f"{step.id}.why", []))
             results.append(why)
+    moments = [response.answered_at for response in answers]
     return Results(slug=slug, title=campaign.title.get(language, slug), language=language,
-                   versions=[row.version for row in rows], participants=len(people),
-                   steps=results)
+                   versions=[row.version for row in rows], agreed=len(agreed), steps=results,
+                   first_answer=min(moments, default=None),
+                   last_answer=max(moments, default=None), published=rows[0].published_at,
+                   status=rows[-1].status, languages=list(campaign.languages))
+
+
+def _given(rows: list[tuple[Response, int]]) -> list[Response]:
+    return [r for r, _ in rows if not r.skipped and r.value not in (None, "")]
 
 
 def _text_result(result: StepResult, rows: list[tuple[Response, int]]) -> None:
-    given = [r for r, _ in rows if not r.skipped and r.value not in (None, "")]
+    given = _given(rows)
     result.answered, result.skipped = len(given), len(rows) - len(given)
-    if not result.suppressed:
-        result.samples = [str(r.value) for r in given[:SAMPLE]]  # most recent first
+
+
+def quotable(text: str) -> bool:
+    """Long enough to say something: at least three letters ("1", "x" and "ok" are not)."""
+    return sum(char.isalpha() for char in text) >= MIN_LETTERS
+
+
+def _sample(result: StepResult, slug: str, rows: list[tuple[Response, int]]) -> None:
+    """A fair sample of open answers: at random among those worth quoting, the same sample
+    each time (seeded by campaign and step), not the latest; personal details masked."""
+    if result.type not in ("text", "why"):
+        return
+    candidates = sorted((r for r in _given(rows) if quotable(str(r.value))), key=lambda r: r.id)
+    result.quotable = len(candidates)
+    if result.suppressed:
+        return
+    chosen = random.Random(f"{slug}/{result.step_id}").sample(
+        candidates, min(SAMPLE, len(candidates)))
+    for response in chosen:
+        screened = screen(str(response.value))
+        result.samples.append(Quote(screened.text, response.language, screened.found))
 
 
 def _step_result(step: Step, rows: list[tuple[Response, int]], by_id: dict[str, Step],
@@ -159,7 +245,8 @@ def _step_result(step: Step, rows: list[tuple[Response, int]], by_id: dict[str, 
         question = f"{question} Does this change your view?"
     if step.type == "revisit" and earlier is not None:
         question = f"{question} {earlier.text.get(language) or next(iter(earlier.text.values()))}"
-    result = StepResult(step.id, step.type, question, of=step.of)
+    result = StepResult(step.id, step.type, title(step), question, of=step.of,
+                        of_title=title(earlier) if earlier is not None else step.of)
     if step.type == "text":
         _text_result(result, rows)
         return result
@@ -191,7 +278,8 @@ def _step_result(step: Step, rows: list[tuple[Response, int]], by_id: dict[str, 
                 scores[str(option_id)] += size - 1 - place
         position = {o.id: i for i, o in enumerate(step.options)}
         ordered = sorted(scores, key=lambda o: (-scores[o], position.get(o, size)))
-        most = max(1, (size - 1) * total)
+        most = sum(scores.values()) or 1
+        # Points, not people: never hidden one by one (the question is, below 5 answers).
         result.bars = [Bar(_label(step, o, language), scores[o], scores[o] / most) for o in ordered]
         result.order = [_label(step, o, language) for o in ordered]
     elif step.type == "revisit":
@@ -203,7 +291,9 @@ def _step_result(step: Step, rows: list[tuple[Response, int]], by_id: dict[str, 
         result.moved = len(pairs) - result.stayed
         moves = Counter((_display(earlier, a, language), _display(earlier, b, language))
                         for a, b in pairs if a != b)
-        result.changes = [(a, b, n) for (a, b), n in sorted(moves.items(), key=lambda i: (-i[1], i[0]))]
+        ordered_moves = sorted(moves.items(), key=lambda i: (-i[1], i[0]))
+        cells = protect([n for _, n in ordered_moves], result.moved)
+        result.changes = [(a, b, cell) for ((a, b), _), cell in zip(ordered_moves, cells, strict=True)]
         if earlier is not None and earlier.type == "choice":
             result.bars = _bars([(_label(earlier, o.id, language), counts.get(o.id, 0))
                                  for o in earlier.options], total)
@@ -214,39 +304,53 @@ def percent(share: float) -> str:
     return f"{round(share * 100)}%"
 
 
+def _answers_line(step: StepResult) -> str:
+    skipped = f", {step.skipped_shown.text} skipped" if step.skipped else ""
+    if step.suppressed:
+        return (f"  {FEW} answers{skipped}: not shown (small numbers could identify people)"
+                if step.answered else f"  no answers yet{skipped}")
+    return f"  {step.answered} answers{skipped}"
+
+
 def render_text(results: Results) -> str:
     """Plain text for the terminal."""
     out = [f"Results: {results.title} ({results.slug}), versions "
            f"{', '.join(map(str, results.versions))}",
-           f"Residents who gave consent and answered: {results.participants}",
-           "Answers from residents who withdrew (STOP) or never agreed are not counted.", ""]
+           f"{AGREED.name}: {shown(results.agreed).text} residents ({AGREED.meaning})",
+           f"{WHO_COUNTS} {WITHDRAWN_RULE}", RULE, ""]
     for step in results.steps:
-        out.append(f"{step.step_id} ({step.type}): {step.question}")
-        skipped = f", {step.skipped} skipped" if step.skipped else ""
+        out.append(f"{step.title}: {step.question}")
+        out.append(_answers_line(step))
         if step.suppressed:
-            out.append(f"  {FEW}{skipped}" if step.answered else f"  no answers yet{skipped}")
             out.append("")
             continue
-        out.append(f"  {step.answered} answers{skipped}")
         if step.type == "rank":
             out.append("  Order (Borda score: points for each place, first place most):")
             for number, bar in enumerate(step.bars, 1):
                 out.append(f"    {number}. {bar.label}: {bar.count} points")
         elif step.type == "revisit":
-            out.append(f"  Compared with '{step.of}': {step.stayed} stayed, {step.moved} changed")
-            for before, after, count in step.changes:
-                out.append(f"    {before} -> {after}: {count}")
+            out.append(f"  Compared with \"{step.of_title}\": {shown(step.stayed).text} stayed, "
+                       f"{shown(step.moved).text} changed")
+            for before, after, cell in step.changes:
+                out.append(f"    {before} -> {after}: {cell.text}")
             for bar in step.bars:
-                out.append(f"    now {bar.label}: {bar.count} ({percent(bar.share)})")
+                out.append(f"    now {bar.label}: {bar.shown} ({bar.share_text})")
+        elif step.postcode:
+            out.append("  Counted by postcode district in `engage campaign reach`.")
         elif step.type in ("text", "why"):
-            out.append("  Most recent answers:")
-            out.extend(f"    - {sample}" for sample in step.samples)
+            out.append(f"  A fair sample of {len(step.samples)} of the {step.quotable} answers "
+                       f"with at least {MIN_LETTERS} letters (at random, the same each time):")
+            out.extend(f"    - [{quote.language}] {quote.text}" for quote in step.samples)
         else:
             width = max((len(bar.label) for bar in step.bars), default=0)
             for bar in step.bars:
-                out.append(f"    {bar.label.ljust(width)}  {str(bar.count).rjust(4)}  "
-                           f"{percent(bar.share).rjust(4)}  {'#' * round(bar.share * 30)}")
+                out.append(f"    {bar.label.ljust(width)}  {bar.shown.rjust(12)}  "
+                           f"{bar.share_text.rjust(4)}  "
+                           f"{'' if bar.hidden else '#' * round(bar.share * 30)}".rstrip())
             if step.median is not None:
                 out.append(f"  Median: {step.median:g}")
         out.append("")
+    if any(step.samples for step in results.steps):
+        out.append(NO_TRANSLATION)
+        out.append("Phone numbers, email addresses and full postcodes in answers are masked.")
     return "\n".join(out)

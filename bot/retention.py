@@ -4,8 +4,10 @@ Each campaign version's definition carries `retention_days`, counted from when t
 made (an answer from when it was given). `purge` deletes, in one transaction:
 
 - responses answered before their campaign's boundary (now - retention_days);
-- participants with no response left whose whole participation (started, last updated,
-  completed) is before their campaign's boundary, with their consent records;
+- participants with no response left whose whole participation (started, the resident's last
+  message, completed) is before their campaign's boundary, with their consent records.
+  Activity is the resident's own messages (`last_message_at`): an invitation or a reminder
+  changes the row (`updated_at`) but does not keep it longer;
 - Rasa tracker events (table `events`) of senders with no participant left: older than the
   boundary of the participations just purged, or, for any other sender, older than the longest
   retention of any campaign;
@@ -142,7 +144,7 @@ def _forget_in_state(session: Session, expired: list[tuple[int, str]]) -> None:
         state = dict(participant.state or {})
         answers = {step: value for step, value in (state.get("answers") or {}).items()
                    if step not in steps[participant.id]}
-        # Not activity: keep updated_at, which decides when the participation itself goes.
+        # Not a change anyone made: keep updated_at as it was.
         session.query(Participant).filter_by(id=participant.id).update(
             {"state": {**state, "answers": answers}, "updated_at": participant.updated_at},
             synchronize_session=False)
@@ -174,7 +176,7 @@ def purge(session: Session, now: datetime | None = None, dry_run: bool = False,
         rows = session.query(Participant.id, Participant.pseudonym).filter(
             Participant.campaign_id == version_id,
             Participant.started_at < boundary,
-            Participant.updated_at < boundary,
+            sa.func.coalesce(Participant.last_message_at, Participant.started_at) < boundary,
             sa.or_(Participant.completed_at.is_(None), Participant.completed_at < boundary),
             ~has_response,
         ).all()

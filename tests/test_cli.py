@@ -72,7 +72,8 @@ def test_export_of_an_empty_campaign_is_empty(env):
     assert jsonl.returncode == 0 and jsonl.stdout == ""
     csv = engage(env, "export", "test-all-steps", "--format", "csv")
     header = csv.stdout.splitlines()[0].split(",")
-    assert header[:6] == ["participant", "campaign_version", "channel", "language", "consent",
-                          "status"]
+    assert header[:7] == ["participant", "campaign_version", "channel", "language", "status",
+                          "started_at", "last_message_at"]
     assert header[7:] == ["travel_mode", "travel_mode.why", "fare_cost", "priorities", "ideas",
-                          "others_mode", "travel_mode_again"]  # one column per answer, info left out
+                          "others_mode", "travel_mode_again",  # one column per answer, no info
+                          "personal_details"]

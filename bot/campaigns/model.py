@@ -115,6 +115,7 @@ class Step:
     of: str | None = None
     when: Condition | None = None
     whatsapp: WhatsAppButtons | None = None
+    label: str | None = None  # a short title for staff (reports, status); never sent
 
     def option(self, option_id: str) -> Option:
         for option in self.options:
@@ -142,6 +143,8 @@ class Step:
             data["when"] = self.when.to_dict()
         if self.whatsapp is not None:
             data["whatsapp"] = self.whatsapp.to_dict()
+        if self.label is not None:
+            data["label"] = self.label
         return data
 
     @classmethod
@@ -160,6 +163,7 @@ class Step:
             when=None if data.get("when") is None else Condition.from_dict(data["when"]),
             whatsapp=(None if data.get("whatsapp") is None
                       else WhatsAppButtons.from_dict(data["whatsapp"])),
+            label=None if data.get("label") is None else str(data["label"]),
         )
 
 

@@ -46,7 +46,8 @@ TOP_HINTS = {
     "thanks": "the last message, in every language",
     "steps": "the list of questions",
 }
-COMMON_STEP_FIELDS = ("id", "type", "text", "when", "whatsapp")  # whatsapp: choice only
+COMMON_STEP_FIELDS = ("id", "type", "text", "when", "whatsapp", "label")  # whatsapp: choice only
+MAX_LABEL = 60  # a step's label is a short title for staff (report headings, status)
 WHATSAPP_FIELDS = ("type", "content_sid")
 TYPE_FIELDS = {
     "info": ("more",), "choice": ("options", "why"), "scale": ("min", "max", "labels"),
@@ -519,6 +520,16 @@ class Validator:
             self.check_condition(join(path, "when"), step["when"], subject)
         if "whatsapp" in step and kind in TYPE_FIELDS:
             self.check_whatsapp(join(path, "whatsapp"), step, kind, subject)
+        if "label" in step:
+            self.check_label(join(path, "label"), step["label"], subject)
+
+    def check_label(self, where: str, label: Any, subject: str) -> None:
+        if not isinstance(label, str) or not label.strip() or "\n" in label.strip():
+            self.error(where, "label should be a short title for staff on one line, like "
+                              '"Travel to appointments"', subject)
+        elif len(label.strip()) > MAX_LABEL:
+            self.error(where, f"label has {len(label.strip())} characters; keep it to "
+                              f"{MAX_LABEL} (it is a heading in the report)", subject)
 
     def check_whatsapp(self, where: str, step: dict[str, Any], kind: str, subject: str) -> None:
         if kind != "choice":

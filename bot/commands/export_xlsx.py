@@ -14,7 +14,7 @@ from typing import Any
 def cmd_export_xlsx(args: argparse.Namespace) -> int:
     from bot import audit
     from bot.cli import EXIT_OK, _factory, _fail
-    from bot.export import UnknownCampaign
+    from bot.export import UnknownCampaign, written
     from bot.export_xlsx import to_xlsx
     from bot.store.db import transaction
 
@@ -34,7 +34,7 @@ def cmd_export_xlsx(args: argparse.Namespace) -> int:
             audit.record(session, "export", args.campaign, {"format": "xlsx", "to": str(output)})
     except UnknownCampaign as error:
         return _fail(str(error))
-    print(f"Wrote {count} participant(s) to {output}", file=sys.stderr)
+    print(written(count, str(output)), file=sys.stderr)
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from typing import Any
 def cmd_results(args: argparse.Namespace) -> int:
     from bot import audit
     from bot.cli import EXIT_OK, _factory, _fail
-    from bot.report_html import render
+    from bot.report_html import gather, render
     from bot.results import UnknownCampaign, collect, render_text
     from bot.store.db import transaction
 
@@ -21,7 +21,8 @@ def cmd_results(args: argparse.Namespace) -> int:
         with transaction(_factory()) as session:
             results = collect(session, args.campaign)
             if report is not None:
-                html = render(results)
+                html = render(gather(session, args.campaign,
+                                     f"engage results {args.campaign} --report {report.name}"))
                 try:
                     report.write_text(html, encoding="utf-8")
                 except OSError as error:

@@ -47,6 +47,9 @@ class Participant(Base):
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     completed_at = sa.Column(sa.DateTime)
     reminded_at = sa.Column(sa.DateTime)  # the one reminder, when it was queued
+    # When the resident's own message was last handled: "started" and retention's activity.
+    # Invitations and reminders never set it (updated_at moves with every change).
+    last_message_at = sa.Column(sa.DateTime)
 
     campaign = relationship("CampaignVersion", lazy="joined")
 

@@ -96,6 +96,14 @@ class ParticipantRepository:
             .first()
         )
 
+    def note_resident_wrote(self, pseudonym: str) -> None:
+        """The resident's own message was just handled: their latest participation records
+        when. Only this counts as activity ("started", retention); invitations, reminders and
+        staff changes move `updated_at` but never this."""
+        participant = self.latest_for(pseudonym)
+        if participant is not None:
+            participant.last_message_at = utcnow()
+
     def add(self, participant: Participant) -> Participant:
         self.session.add(participant)
         self.session.flush()

@@ -147,3 +147,11 @@ def test_the_whatsapp_template_for_a_step_and_its_revisit():
         "HX0123456789abcdef0123456789abcdef"
     assert campaign.whatsapp_template("ideas", "en") is None
     assert campaign.whatsapp_template("travel", "pl") is None
+
+
+def test_a_step_label_loads_and_round_trips_and_is_left_out_when_unset():
+    """`label` is optional: a campaign without one keeps the same definition (and checksum)."""
+    step = Step("s", "text", {"en": "Q"}, label="Ideas for buses")
+    data = json.loads(json.dumps(step.to_dict()))
+    assert data["label"] == "Ideas for buses" and Step.from_dict(data) == step
+    assert "label" not in Step("s", "text", {"en": "Q"}).to_dict()

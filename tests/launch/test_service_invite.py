@@ -261,12 +261,28 @@ def test_reminders_from_two_threads_send_once(db_url):
 
 
 def test_the_reminder_keeps_when_the_resident_last_wrote(factory):
+    """Activity is the resident's own messages: a reminder changes the row (reminded_at, so
+    updated_at too) but not last_message_at, which retention and "started" read."""
     _, participant_id = consented(factory)
     with transaction(factory) as session:
-        before = session.get(Participant, participant_id).updated_at
+        before = session.get(Participant, participant_id).last_message_at
+    assert before is not None
     service(factory).remind(participant_id)
     with transaction(factory) as session:
-        assert session.get(Participant, participant_id).updated_at >= before
+        after = session.get(Participant, participant_id)
+        assert after.reminded_at is not None
+        assert after.last_message_at == before
+
+
+def test_an_invitation_is_not_the_resident_writing(factory):
+    name, invitation_id = invite_new(factory)
+    convo = service(factory)
+    convo.invite(invitation_id)
+    [participant] = participants(factory)
+    assert participant.last_message_at is None  # enrolled, but has not written
+    convo.handle(name, "twilio_sms", "yes")
+    [participant] = participants(factory)
+    assert participant.last_message_at is not None
 
 
 def no_reminder(factory, participant_id: int) -> None:

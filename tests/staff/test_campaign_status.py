@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_results import FIXTURE, SLUG, build
 
@@ -34,15 +36,16 @@ def test_funnel_numbers(db):
         funnel = collect(session, SLUG)
     assert (funnel.invited, funnel.delivered, funnel.failed, funnel.queued) == (10, 6, 3, 1)
     assert funnel.failed_reasons == {"number not in service": 2, "blocked by carrier": 1}
-    # p1..p7 finish; "stopper" agreed then stopped; "decliner" said no; "midway" is answering
-    assert dict(funnel.totals) == {"started": 10, "consented": 9, "completed": 7,
-                                   "opted_out": 1, "declined": 1, "in_progress": 1}
-    assert funnel.by_channel["telegram"]["completed"] == 2
+    # p1..p7 finish; "stopper" agreed then withdrew; "decliner" said no; "midway" is answering.
+    # The ten invitations went to contacts who have not replied: none of them has started.
+    assert dict(funnel.totals) == {"started": 10, "agreed": 8, "finished": 7, "answering": 1,
+                                   "withdrew": 1, "said_no": 1}
+    assert funnel.by_channel["telegram"]["finished"] == 2
     assert funnel.by_channel["rest"]["started"] == 8
-    assert funnel.by_language["cy"]["completed"] == 1
+    assert funnel.by_language["cy"]["finished"] == 1
     assert funnel.by_language["en"]["started"] == 9
-    # "midway" chose car and gave a reason: next is the rank step
-    assert funnel.waiting_at == [("priorities", 1)]
+    # "midway" chose car and gave a reason: next is the rank step, titled for staff
+    assert funnel.waiting_at == [("Priorities", 1)]
 
 
 def test_delivered_and_failed_follow_the_invitation_s_first_message(db):
@@ -86,7 +89,7 @@ def test_drop_off_lists_each_place_in_campaign_order(tmp_path, monkeypatch):
     with transaction(session_factory(url)) as session:
         funnel = collect(session, SLUG)
     assert funnel.waiting_at == [("choosing a language", 1), ("deciding on consent", 1),
-                                 ("intro", 1), ("travel_mode.why", 1), ("fare_cost", 1)]
+                                 ("Intro", 1), ("Travel mode: why", 1), ("Fare cost", 1)]
 
 
 def test_command_prints_the_funnel(db, capsys):
@@ -94,9 +97,12 @@ def test_command_prints_the_funnel(db, capsys):
     out = capsys.readouterr().out
     assert "invited:   10" in out and "delivered: 6" in out
     assert "2  number not in service" in out
-    assert "7  answered to the end" in out
-    assert "telegram" in out and "cy" in out
-    assert "1  priorities" in out
+    assert re.search(r"^      Finished\s+7$", out, re.MULTILINE)
+    assert "Finished: agreed and answered to the end" in out
+    assert "Telegram" in out and "Welsh (Cymraeg)" in out and "web chat" in out
+    assert "1  Priorities" in out
+    for internal in ("opted_out", "in_progress", "completed", "twilio_sms", "rest "):
+        assert internal not in out
 
 
 def test_mistakes_and_help(db, capsys):

@@ -30,11 +30,11 @@ def rows(sheet) -> list[list]:
 def test_answers_sheet_matches_the_csv_export(db, tmp_path, capsys):
     target = tmp_path / "out.xlsx"
     assert main(["export", SLUG, "--format", "xlsx", "-o", str(target)]) == 0
-    assert "Wrote 10 participant(s)" in capsys.readouterr().err
+    assert "Wrote 8 resident(s) who agreed" in capsys.readouterr().err  # not STOP, not NO
     assert main(["export", SLUG, "--format", "csv"]) == 0
     expected = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     book = load_workbook(target)
-    assert book.sheetnames == ["Answers", "Data dictionary"]
+    assert book.sheetnames == ["Answers", "Data dictionary", "About this export"]
     got = rows(book["Answers"])
     assert got[0] == expected[0]
     assert [[("" if c is None else str(c)) for c in row] for row in got[1:]] == expected[1:]

@@ -120,7 +120,7 @@ def test_counts_shares_and_gaps_per_group_across_versions(db):
 def test_the_report_hides_small_counts_and_names_the_groups_we_hear_less_from(db, capsys):
     assert main(["campaign", "reach", "reach-test"]) == 0
     out = capsys.readouterr().out
-    assert "Residents who agreed to take part: 15" in out
+    assert "Agreed: 15 residents (gave consent and has not withdrawn it" in out
     assert "Compared with: Test census" in out
     line = next(row for row in out.splitlines() if row.strip().startswith("40 or over"))
     assert "50%" in line and " 5 " in line and "38%" in line and "-12 pts" in line
@@ -171,7 +171,7 @@ def test_few_residents_show_nothing_yet(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
     assert main(["campaign", "reach", "buses-2026"]) == 0
     out = capsys.readouterr().out
-    assert "Residents who agreed to take part: fewer than 5" in out
+    assert "Agreed: 0 residents" in out
     assert "nothing to show yet" in out
 
 

@@ -72,11 +72,12 @@ def results_by_step(url: str):
 def test_choice_counts_and_shares_count_consented_answers_only(db):
     results, steps = results_by_step(db)
     # p1..p7 and "midway" gave consent; the resident who said STOP withdrew it
-    assert results.participants == 8
+    assert results.agreed == 8
     choice = steps["travel_mode"]
     assert choice.answered == 8
     assert [(b.label, b.count) for b in choice.bars] == [("Bus", 5), ("Walk", 1), ("Car", 2)]
     assert round(choice.bars[0].share, 3) == 0.625
+    assert [b.hidden for b in choice.bars] == [False, True, True]  # the small-number rule
 
 
 def test_scale_distribution_and_median(db):
@@ -99,17 +100,22 @@ def test_revisit_pairs_each_resident_with_their_first_answer(db):
     _, steps = results_by_step(db)
     revisit = steps["travel_mode_again"]
     assert (revisit.stayed, revisit.moved) == (4, 3)
-    assert sorted(revisit.changes) == [("Bus", "Car", 1), ("Bus", "Walk", 1), ("Car", "Bus", 1)]
+    assert sorted((a, b, cell.count) for a, b, cell in revisit.changes) == [
+        ("Bus", "Car", 1), ("Bus", "Walk", 1), ("Car", "Bus", 1)]
+    assert all(cell.hidden for _, _, cell in revisit.changes)
 
 
-def test_reflect_yes_no_and_text_samples_most_recent_first(db):
+def test_reflect_yes_no_and_text_samples(db):
     _, steps = results_by_step(db)
     assert [(b.label, b.count) for b in steps["others_mode"].bars] == [("Yes", 3), ("No", 4)]
     ideas = steps["ideas"]
-    assert ideas.answered == 7
-    assert ideas.samples == ["idea seven", "idea six", "idea five", "idea four", "idea three"]
+    assert ideas.answered == 7 and ideas.quotable == 7
+    ideas_given = {f"idea {n}" for n in ("one two three four five six seven".split())}
+    quoted = [quote.text for quote in ideas.samples]
+    assert len(quoted) == len(set(quoted)) == 6 and set(quoted) <= ideas_given
     why = steps["travel_mode.why"]
-    assert why.answered == 8 and why.samples[0] == "because"
+    assert why.answered == 8 and why.quotable == 7  # "w" is counted, never quoted
+    assert "w" not in [quote.text for quote in why.samples]
 
 
 def test_small_numbers_are_not_shown(tmp_path, monkeypatch, capsys):
@@ -128,12 +134,29 @@ def test_small_numbers_are_not_shown(tmp_path, monkeypatch, capsys):
     assert "%" not in out and "idea one" not in out
 
 
+def test_small_counts_within_a_question_are_hidden_in_the_terminal_and_the_report(
+        db, tmp_path, capsys):
+    """Walk (1) and Car (2) of travel_mode: "fewer than 5" and no share, as reach shows them."""
+    report = tmp_path / "results.html"
+    assert main(["results", SLUG, "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("Travel mode:"))
+    walk = next(line for line in lines[start:] if line.strip().startswith("Walk"))
+    car = next(line for line in lines[start:] if line.strip().startswith("Car"))
+    for line in (walk, car):
+        assert "fewer than 5" in line and "%" not in line and "#" not in line
+    html = report.read_text(encoding="utf-8")
+    assert "Walk: 1 " not in html and "Car: 2 " not in html and ">13%<" not in html
+    assert "Walk: fewer than 5" in html
+
+
 def test_terminal_output_is_readable(db, capsys):
     assert main(["results", SLUG]) == 0
     out = capsys.readouterr().out
     assert "Bus" in out and "62%" in out
     assert "Median: 4" in out
-    assert "4 stayed, 3 changed" in out
+    assert "fewer than 5 stayed, fewer than 5 changed" in out
 
 
 def test_html_report_is_self_contained_and_has_the_figures(db, tmp_path, capsys):

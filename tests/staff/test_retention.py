@@ -63,12 +63,18 @@ class World:
 
     def participant(self, name: str, slug: str, started: float, updated: float | None = None,
                     completed: float | None = None, answers: dict[str, float] | None = None,
-                    consent: str = "given") -> Participant:
+                    consent: str = "given", wrote: float | None = None,
+                    silent: bool = False) -> Participant:
+        """`updated`: the row last changed; `wrote`: the resident last wrote (default: then
+        too); `silent`: invited, never wrote."""
         campaign = self.campaigns[slug]
+        updated = updated if updated is not None else started
+        wrote = wrote if wrote is not None else updated
         row = Participant(pseudonym=name, campaign_id=campaign.id, channel="sms", language="en",
                           phase="done" if completed is not None else "in_step", state={},
                           consent=consent, status="in_progress", started_at=ago(started),
-                          updated_at=ago(updated if updated is not None else started),
+                          updated_at=ago(updated),
+                          last_message_at=None if silent else ago(wrote),
                           completed_at=None if completed is None else ago(completed))
         self.session.add(row)
         self.session.flush()
@@ -263,6 +269,22 @@ def test_later_purge_takes_what_has_since_passed_retention(factory):
     assert after["events"] == after["inbox"] == after["outbox"] == []
     assert after["contacts"] == [("p_grouped",), ("p_invited",), ("p_opted_out",)]
     assert report.participants == 5 and report.contacts == 4
+
+
+def test_a_reminder_does_not_postpone_the_purge(factory):
+    """Activity is the resident's own messages. A reminder yesterday moved updated_at, but
+    the resident last wrote 40 days ago: past the 30 days, their participation goes."""
+    with transaction(factory) as session:
+        session.execute(sa.text(EVENTS_DDL))
+        world = World(session)
+        world.campaign("short", 30)
+        world.participant("p_reminded", "short", started=45, updated=1, wrote=40)
+        world.participant("p_wrote_lately", "short", started=45, updated=1, wrote=2)
+        world.participant("p_never_wrote", "short", started=45, updated=1, silent=True)
+    with transaction(factory) as session:
+        report = purge(session, NOW)
+    assert report.participants == 2
+    assert snapshot(factory)["participants"] == [("p_wrote_lately", ids(factory)["short"])]
 
 
 def test_purge_without_campaigns_or_tracker_table(factory):
