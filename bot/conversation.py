@@ -290,7 +290,7 @@ class ConversationService:
         if closed is not None:
             return self._closed(session, pseudonym, closed, channel)
         if current is None:
-            return self._stranger(session, pseudonym, reply, channel)
+            return self._stranger(session, pseudonym, reply)
         _, campaign = self.catalogue.version(session, current.campaign_id)
         state = engine.ParticipantState.from_dict(current.state)
         outcome = engine.handle(campaign, state, reply, self._context(session, campaign, state))
@@ -340,7 +340,7 @@ class ConversationService:
         return ParticipantRepository(session).start_afresh(
             pseudonym, version.id, channel, campaign.default_language)
 
-    def _stranger(self, session: Session, pseudonym: str, reply: Reply, channel: str) -> TurnResult:
+    def _stranger(self, session: Session, pseudonym: str, reply: Reply) -> TurnResult:
         """Someone who is in no campaign: tell them how to start, or honour STOP, DELETE and
         HELP, in the language of their word (or the one they gave when they agreed to be
         contacted). After STOP only HELP, DELETE and START are answered."""
