@@ -14,7 +14,10 @@ from bot.conversation import service_from_env
 logger = logging.getLogger(__name__)
 # Intents the worker triggers through Rasa's trigger_intent API, with the row id as an entity.
 EXTERNAL = {"EXTERNAL_invite": "invitation", "EXTERNAL_remind": "participant"}
-EXTERNAL_TEXT_PREFIX = "EXTERNAL: "  # the text Rasa gives an external event
+# Only Rasa's trigger_intent makes a user event with this metadata (UserUttered.create_external);
+# no channel of ours passes metadata a resident chose. The event's text ("EXTERNAL: ...") and
+# its intent are not proof: a resident can type either, or Rasa's "/intent{...}" syntax.
+IS_EXTERNAL = "is_external"
 
 
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:
@@ -37,11 +40,10 @@ class ActionEngage(Action):
         name = intent.get("name")
         text = message.get("text") or ""
         metadata = latest_metadata(tracker)
-        if name in EXTERNAL and text.startswith(EXTERNAL_TEXT_PREFIX) and \
-                "inbox_id" not in metadata:
+        if name in EXTERNAL and metadata.get(IS_EXTERNAL) is True:
             run_external(name, message.get("entities") or [])
             return []
-        if name in EXTERNAL:  # a resident's words the model took for one: just words
+        if name in EXTERNAL:  # a resident's words (typed, or taken for one): just words
             name, intent = None, {}
         result = service_from_env().handle(
             pseudonym=tracker.sender_id,

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config, engine
 from bot.campaigns.model import Campaign
-from bot.catalogue import Catalogue
-from bot.engine import Context, Event, Outcome, Phase, Reply
+from bot.catalogue import Catalogue, Version
+from bot.engine import Context, Event, Outcome, Phase, Reply, vocabulary
+from bot.language import SUPPORTED
 from bot.store.db import session_factory, transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import (
@@ -30,7 +31,12 @@ from bot.store.models import (
     Participant,
     utcnow,
 )
-from bot.store.repository import ConsentRepository, ParticipantRepository, ResponseRepository
+from bot.store.repository import (
+    ConsentRepository,
+    ParticipantRepository,
+    ResponseRepository,
+    lock_resident,
+)
 
 logger = logging.getLogger(__name__)
 RESTARTABLE = {Phase.OPTED_OUT, Phase.DECLINED, Phase.ERASED}
@@ -77,9 +83,11 @@ class TurnResult:
 
 
 class ConversationService:
-    def __init__(self, factory: sessionmaker, catalogue: Catalogue | None = None) -> None:
+    def __init__(self, factory: sessionmaker, catalogue: Catalogue | None = None,
+                 tally_ttl: float = TALLY_TTL_SECONDS) -> None:
         self.factory = factory
         self.catalogue = catalogue or Catalogue()
+        self.tally_ttl = tally_ttl  # how long reflect steps reuse a count of answers
         self._tallies: dict[tuple[str, str], tuple[float, dict[str, int]]] = {}
 
     def handle(self, pseudonym: str, channel: str, text: str, intent: str | None = None,
@@ -88,17 +96,32 @@ class ConversationService:
         """One message, one transaction: the conversation's changes, the inbox row marked
         processed and the reply queued in the outbox all commit together, or none do."""
         with transaction(self.factory) as session:
+            lock_resident(session, pseudonym)  # first: their turns run one at a time
             if inbox_id is not None and not self._unprocessed(session, inbox_id):
                 return TurnResult([])  # a replay of a message already applied
             reply = Reply(text, intent, confidence, kind=kind)
             result = self._turn(session, pseudonym, channel, reply)
-            ParticipantRepository(session).note_resident_wrote(pseudonym)
+            if result.erased:
+                self._erase(session, pseudonym, channel, inbox_id, confirm=bool(result.messages))
+            else:
+                ParticipantRepository(session).note_resident_wrote(pseudonym)
             if inbox_id is not None:
                 session.query(InboxMessage).filter_by(id=inbox_id).update(
                     {"status": "processed", "processed_at": utcnow()})
             if channel not in REPLY_OVER_HTTP:
                 self._queue(session, channel, pseudonym, result, inbox_id)
             return result
+
+    @staticmethod
+    def _erase(session: Session, pseudonym: str, channel: str, inbox_id: int | None,
+               confirm: bool) -> None:
+        """The resident asked for their data to go. A provider channel still needs the
+        address and this message's inbox row to send the confirmation: the sender forgets
+        both once it is sent (the confirmation's row has `forget_contact_after`)."""
+        confirm_later = confirm and channel not in REPLY_OVER_HTTP
+        erase_pseudonym(session, pseudonym, "resident", include_tracker=False,
+                        keep_contact=confirm_later,
+                        keep_inbox_id=inbox_id if confirm_later else None)
 
     def invite(self, invitation_id: int) -> TurnResult:
         """Start the conversation an invitation stands for, in one transaction.
@@ -119,10 +142,11 @@ class ConversationService:
 
     def _invite(self, session: Session, invitation: Invitation) -> TurnResult:
         pseudonym, channel = invitation.pseudonym, invitation.channel
+        lock_resident(session, pseudonym)  # a message of theirs may be joining right now
         contact = session.query(Contact).filter_by(pseudonym=pseudonym).one_or_none()
         self.catalogue.refresh(session)  # a version nobody has joined yet may be re-published
-        row, campaign = self.catalogue.version(session, invitation.campaign_id)
-        status = session.query(CampaignVersion.status).filter_by(id=row.id).scalar()
+        version, campaign = self.catalogue.version(session, invitation.campaign_id)
+        status = session.query(CampaignVersion.status).filter_by(id=version.id).scalar()
         language = invitation_language(campaign, contact.language if contact else None)
         template = invitation_template(campaign, language)
         reason = None
@@ -137,11 +161,11 @@ class ConversationService:
         elif channel == WHATSAPP and template is None:
             reason = no_whatsapp_template(language)
         else:
-            reason = self._already_in(session, pseudonym, row.slug)
+            reason = self._already_in(session, pseudonym, version.slug)
         if reason is not None:
             invitation.status, invitation.reason = "failed", reason
             return TurnResult([])
-        participant = self._enrol(session, pseudonym, channel, row, campaign)
+        participant = self._enrol(session, pseudonym, channel, version, campaign)
         known = contact.language if contact is not None else None
         outcome = engine.start(campaign, known, invited=True)
         result = self._apply(session, participant, campaign, outcome, channel)
@@ -248,97 +272,115 @@ class ConversationService:
                 dedupe_key=f"inbox:{inbox_id}:{number}" if inbox_id is not None else None,
                 forget_contact_after=result.erased and number == last,
             ))
-        if result.erased and not result.messages:
-            session.query(Contact).filter_by(pseudonym=pseudonym).delete()
         result.queued = True
 
     def _turn(self, session: Session, pseudonym: str, channel: str, reply: Reply) -> TurnResult:
         text = reply.text
         self.catalogue.refresh(session)
-        current = ParticipantRepository(session).latest_for(pseudonym)
+        participants = ParticipantRepository(session)
+        current = participants.latest_for(pseudonym)
         started = self.catalogue.for_keyword(session, text) if reply.kind == "text" else None
         if started is not None:
-            row, campaign = started
-            if current is not None and self._same_campaign(current, row) and \
-                    Phase(current.phase) not in RESTARTABLE:
-                _, campaign = self.catalogue.version(session, current.campaign_id)
-                state = engine.ParticipantState.from_dict(current.state)
-                outcome = engine.resume(campaign, state, self._context(session, campaign, state))
-                return self._apply(session, current, campaign, outcome, channel)
-            participant = self._enrol(session, pseudonym, channel, row, campaign)
+            version, campaign = started
+            theirs = participants.in_campaign(pseudonym, version.slug)
+            if theirs is not None and Phase(theirs.phase) not in RESTARTABLE:
+                return self._resume(session, theirs, channel)  # back to where they were
+            participant = self._enrol(session, pseudonym, channel, version, campaign)
             return self._apply(session, participant, campaign, engine.start(campaign), channel)
         closed = self.catalogue.closed_for_keyword(session, text) \
             if started is None and reply.kind == "text" else None
         if closed is not None:
-            return self._closed(session, current, closed, channel)
+            return self._closed(session, pseudonym, closed, channel)
         if current is None:
-            return self._stranger(session, pseudonym, reply, channel)
+            return self._stranger(session, pseudonym, reply)
         _, campaign = self.catalogue.version(session, current.campaign_id)
         state = engine.ParticipantState.from_dict(current.state)
         outcome = engine.handle(campaign, state, reply, self._context(session, campaign, state))
         if Event.RESUBSCRIBED in outcome.events and current.campaign.status == "closed" and \
                 self.catalogue.live_for_slug(session, campaign.id) is None:
             # START after STOP, but the campaign has closed: nothing to join, nothing changes.
-            return self._closed(session, current, (current.campaign, campaign), channel)
+            return self._closed(session, pseudonym, (Version.of(current.campaign), campaign),
+                                channel)
         if Event.RESUBSCRIBED in outcome.events:  # START after STOP: fresh consent, newest version
             session.query(Contact).filter_by(pseudonym=pseudonym).update({"opted_out_at": None})
-            row, newest = self.catalogue.live_for_slug(session, campaign.id) or (current.campaign, campaign)
+            version, newest = self.catalogue.live_for_slug(session, campaign.id) or \
+                (Version.of(current.campaign), campaign)
             if newest is not campaign:
                 outcome = engine.start(newest)
                 outcome.events.append(Event.RESUBSCRIBED)
-            current = self._enrol(session, pseudonym, channel, row, newest)
+            current = self._enrol(session, pseudonym, channel, version, newest)
             campaign = newest
         return self._apply(session, current, campaign, outcome, channel)
 
-    def _closed(self, session: Session, current: Participant | None,
-                closed: tuple[CampaignVersion, Campaign], channel: str) -> TurnResult:
+    def _resume(self, session: Session, participant: Participant, channel: str) -> TurnResult:
+        """Their campaign's keyword again, part-way through: where they were."""
+        _, campaign = self.catalogue.version(session, participant.campaign_id)
+        state = engine.ParticipantState.from_dict(participant.state)
+        outcome = engine.resume(campaign, state, self._context(session, campaign, state))
+        return self._apply(session, participant, campaign, outcome, channel)
+
+    def _closed(self, session: Session, pseudonym: str, closed: tuple[Version, Campaign],
+                channel: str) -> TurnResult:
         """The keyword of a closed campaign: someone part-way through may finish; anyone else
         is told kindly that it has closed and what happens with the results."""
-        row, campaign = closed
-        if current is not None and self._same_campaign(current, row) and \
-                current.status == "in_progress" and Phase(current.phase) not in RESTARTABLE:
-            _, campaign = self.catalogue.version(session, current.campaign_id)
-            state = engine.ParticipantState.from_dict(current.state)
-            outcome = engine.resume(campaign, state, self._context(session, campaign, state))
-            return self._apply(session, current, campaign, outcome, channel)
+        version, campaign = closed
+        theirs = ParticipantRepository(session).in_campaign(pseudonym, version.slug)
+        if theirs is not None and theirs.status == "in_progress" and \
+                Phase(theirs.phase) not in RESTARTABLE:
+            return self._resume(session, theirs, channel)
         language = campaign.default_language
-        if current is not None and self._same_campaign(current, row) and \
-                current.language in campaign.languages:
-            language = current.language
+        if theirs is not None and theirs.language in campaign.languages:
+            language = theirs.language
         title = campaign.title.get(language) or campaign.title[campaign.default_language]
         thanks = campaign.thanks.get(language) or campaign.thanks[campaign.default_language]
         return TurnResult([engine.phrase("campaign_closed", language, title=title), thanks])
 
     @staticmethod
-    def _same_campaign(participant: Participant, row: CampaignVersion) -> bool:
-        return participant.campaign.slug == row.slug
+    def _enrol(session: Session, pseudonym: str, channel: str, version: Version,
+               campaign: Campaign) -> Participant:
+        """Their one participation in this version, begun (again) from the start."""
+        return ParticipantRepository(session).start_afresh(
+            pseudonym, version.id, channel, campaign.default_language)
 
-    def _enrol(self, session: Session, pseudonym: str, channel: str,
-               row: CampaignVersion, campaign: Campaign) -> Participant:
-        language = campaign.default_language
-        return ParticipantRepository(session).add(
-            Participant(pseudonym=pseudonym, campaign_id=row.id, channel=channel,
-                        language=language, phase=Phase.CHOOSING_LANGUAGE.value,
-                        state={}, consent="none", status="in_progress")
-        )
-
-    def _stranger(self, session: Session, pseudonym: str, reply: Reply, channel: str) -> TurnResult:
-        """Someone who is in no campaign: tell them how to start, or honour their STOP."""
+    def _stranger(self, session: Session, pseudonym: str, reply: Reply) -> TurnResult:
+        """Someone who is in no campaign: tell them how to start, or honour STOP, DELETE and
+        HELP, in the language of their word (or the one they gave when they agreed to be
+        contacted). After STOP only HELP, DELETE and START are answered."""
         text, intent = reply.text, reply.intent
+        contact = session.query(Contact).filter_by(pseudonym=pseudonym).one_or_none()
+        stopped = contact is not None and contact.opted_out_at is not None
+        known = vocabulary.language_of(text) if reply.kind == "text" else None
+        language = known or (contact.language if contact is not None else None)
+        say = engine.phrase
         if reply.kind != "text":
-            return TurnResult([engine.phrase("can_only_read_text", "en")])
+            return TurnResult([] if stopped else [say("can_only_read_text", language or "en")])
         if engine.is_opt_out(text) or intent == "stop":
             session.query(Contact).filter_by(pseudonym=pseudonym).update({"opted_out_at": utcnow()})
-            return TurnResult([engine.phrase("opted_out", "en")], events=[Event.OPTED_OUT])
+            return TurnResult([say("opted_out", language or "en")], events=[Event.OPTED_OUT])
         if engine.is_erase(text) or intent == "erase":
-            erase_pseudonym(session, pseudonym, "resident", include_tracker=False,
-                            keep_contact=channel not in REPLY_OVER_HTTP)
-            return TurnResult([engine.phrase("erased", "en")], erased=True,
+            return TurnResult([say("erased", language or "en")], erased=True,
                               events=[Event.ERASE_REQUESTED])
-        keywords = self.catalogue.keywords()
+        if stopped and engine.is_resubscribe(text):
+            contact.opted_out_at = None
+            return TurnResult([self._how_to_start(language)], events=[Event.RESUBSCRIBED])
+        if stopped:
+            return TurnResult([say("help_stopped", language or "en")] if engine.is_help(text)
+                              else [])
+        if engine.is_help(text):
+            return TurnResult([self._how_to_start(language or "en")])
+        return TurnResult([self._how_to_start(language)])
+
+    def _how_to_start(self, language: str | None) -> str:
+        """The live campaigns' keywords: in the resident's language when it is known, else a
+        short, language-neutral line (the keywords, then HELP in each language offered)."""
+        keywords = self.catalogue.keywords(language)
         if not keywords:
-            return TurnResult([engine.phrase("no_campaigns", "en")])
-        return TurnResult([engine.phrase("how_to_start", "en", keywords=", ".join(keywords))])
+            return engine.phrase("no_campaigns", language or "en")
+        if language is not None:
+            return engine.phrase("how_to_start", language, keywords=", ".join(keywords))
+        offered = {code for campaign in self.catalogue.live() for code in campaign.languages}
+        helps = [vocabulary.help_word(code) for code in SUPPORTED if code in offered]
+        return "\n".join([" / ".join(keywords), " / ".join(helps)])
 
     def _context(self, session: Session, campaign: Campaign, state: engine.ParticipantState) -> Context:
         targets = {step.of for step in campaign.steps if step.type == "reflect" and step.of}
@@ -350,7 +392,7 @@ class ConversationService:
     def _tally(self, session: Session, slug: str, step_id: str) -> dict[str, int]:
         key, now = (slug, step_id), time.monotonic()
         cached = self._tallies.get(key)
-        if cached and now - cached[0] < TALLY_TTL_SECONDS:
+        if cached and now - cached[0] < self.tally_ttl:
             return cached[1]
         counts = dict(ResponseRepository(session).tallies(slug, step_id))
         self._tallies[key] = (now, counts)
@@ -358,13 +400,10 @@ class ConversationService:
 
     def _apply(self, session: Session, participant: Participant, campaign: Campaign,
                outcome: Outcome, channel: str) -> TurnResult:
-        if Event.ERASE_REQUESTED in outcome.events:
-            # A provider channel still needs the address to confirm: the outbox forgets it
-            # once the confirmation is sent.
-            erase_pseudonym(session, participant.pseudonym, "resident", include_tracker=False,
-                            keep_contact=channel not in REPLY_OVER_HTTP)
+        if Event.ERASE_REQUESTED in outcome.events:  # handle() erases, nothing to update
             return TurnResult(outcome.messages, erased=True, events=outcome.events)
         state = outcome.state
+        participant.updated_at = utcnow()  # every turn: latest_for() follows the conversation
         participant.state = state.to_dict()
         participant.phase = state.phase.value
         participant.language = state.language

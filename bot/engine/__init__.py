@@ -10,7 +10,14 @@
 back as text is read as its answer. `is_resubscribe` spots START and its equivalents.
 """
 
-from bot.engine.commands import Command, is_erase, is_opt_out, is_resubscribe, keyword_command
+from bot.engine.commands import (
+    Command,
+    is_erase,
+    is_help,
+    is_opt_out,
+    is_resubscribe,
+    keyword_command,
+)
 from bot.engine.engine import handle, remind, resubscribe, resume, start
 from bot.engine.outcome import (
     NO_CONTEXT,
@@ -26,6 +33,7 @@ from bot.engine.state import ParticipantState, Phase
 
 __all__ = [
     "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
-    "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_opt_out", "is_resubscribe",
+    "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_help", "is_opt_out",
+    "is_resubscribe",
     "keyword_command", "phrase", "phrases", "remind", "resubscribe", "resume", "start",
 ]

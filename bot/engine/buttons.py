@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from bot.campaigns.model import Campaign, Step
 from bot.engine.flow import answer_type
+from bot.engine.outcome import Context
 from bot.engine.phrases import phrase
+from bot.engine.prompts import has_results
 from bot.engine.state import ParticipantState, Phase
 from bot.language import endonym
 from bot.text import fold
@@ -52,9 +54,11 @@ def _scale(step: Step, language: str) -> list[Button]:
                       for point in points], points)
 
 
-def _step(campaign: Campaign, step: Step, state: ParticipantState) -> list[Button]:
+def _step(campaign: Campaign, step: Step, state: ParticipantState,
+          context: Context) -> list[Button]:
     language = state.language
-    if step.type == "info":
+    if step.type == "info" or (step.type == "reflect" and
+                               not has_results(campaign, step, context)):
         if step.more and not state.detail_shown:
             return _words(phrase("button_ok", language), phrase("button_more", language))
         return _words(phrase("button_ok", language))
@@ -69,14 +73,15 @@ def _step(campaign: Campaign, step: Step, state: ParticipantState) -> list[Butto
     return []  # text and rank are typed
 
 
-def buttons_for(campaign: Campaign, state: ParticipantState) -> list[Button]:
-    """The buttons for what the resident is asked now; empty when there is nothing to tap."""
+def buttons_for(campaign: Campaign, state: ParticipantState, context: Context) -> list[Button]:
+    """The buttons for what the resident is asked now; empty when there is nothing to tap.
+    `context` says whether a reflect step has results to ask about (else it is only OK)."""
     if state.phase is Phase.CHOOSING_LANGUAGE:
         return _numbered([endonym(code) for code in campaign.languages])
     if state.phase is Phase.AWAITING_CONSENT:
         return _words(phrase("consent_yes", state.language), phrase("consent_no", state.language))
     if state.phase is Phase.IN_STEP and state.step_id is not None:
-        return _step(campaign, campaign.step(state.step_id), state)
+        return _step(campaign, campaign.step(state.step_id), state, context)
     return []  # a why follow-up, the end, a decline, an opt-out, an erasure
 
 

@@ -51,6 +51,11 @@ def is_erase(text: str) -> bool:
     return _KEYWORDS.get(fold(text)) is Command.ERASE
 
 
+def is_help(text: str) -> bool:
+    """The whole message asks for help ("HELP", "what?", "nie rozumiem")."""
+    return _KEYWORDS.get(fold(text)) is Command.HELP
+
+
 def keyword_command(text: str) -> Command | None:
     """The command a whole message names, opt-out first; None for anything else."""
     key = fold(text)

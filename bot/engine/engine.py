@@ -9,8 +9,9 @@ Free-text questions skip step 3, and only trust the model for short messages, so
 ("1 Bus") is read as what it stands for ("1") before all of this.
 
 Only text is read: a photo, voice note, edited message... gets a kind word and the question
-again, and changes nothing (an exact stop word in it is still honoured). After STOP there is
-silence, except for a deletion request or a re-subscribe word (START), which starts afresh.
+again, and changes nothing (an exact stop word in it is still honoured). After STOP only three
+things are answered, in the resident's language: HELP (how to start again or delete), a
+deletion request (done, and confirmed) and a re-subscribe word (START), which starts afresh.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.engine.commands import (
     INTENT_COMMANDS,
     Command,
     is_erase,
+    is_help,
     is_opt_out,
     is_resubscribe,
     keyword_command,
@@ -110,9 +112,12 @@ def handle(campaign: Campaign, state: ParticipantState, reply: Reply,
     if is_text and is_resubscribe(text):
         return resubscribe(campaign, state, context)
     if turn.state.phase is Phase.OPTED_OUT:
-        # No reply ever again; a request to delete their data is still honoured, silently.
+        # Nothing is answered any more but HELP (the exact words, never a model's guess) and
+        # a request to delete their data, which is honoured and confirmed.
         if is_text and (is_erase(text) or _confident(reply, "erase")):
-            turn.erase(silent=True)
+            turn.erase()
+        elif is_text and is_help(text):
+            turn.say(turn.phrase("help_stopped"))
         return turn.outcome()
     if not is_text:
         turn.not_text(reply.kind, text)
@@ -159,7 +164,8 @@ class _Turn:
         """Labels for the last message's question; None when nothing there can be tapped."""
         if not self.messages or self.asked_other:
             return None
-        labels = [button.label for button in buttons_for(self.campaign, self.state)]
+        labels = [button.label for button in
+                  buttons_for(self.campaign, self.state, self.context)]
         return labels or None
 
     def say(self, *parts: str | None) -> None:
@@ -175,6 +181,12 @@ class _Turn:
         if self.state.step_id is None:
             return None
         return self.campaign.step(self.state.step_id)
+
+    def goes_on(self, step: Step) -> bool:
+        """A step that is only read and passed: info, or a reflect step with nothing to show
+        yet (too few answers), which asks no question about nothing."""
+        return step.type == "info" or (step.type == "reflect" and
+                                       not prompts.has_results(self.campaign, step, self.context))
 
     def current_prompt(self) -> str:
         """What the resident is being asked right now, in their language."""
@@ -213,7 +225,7 @@ class _Turn:
         self.say(lead, self.current_prompt())
 
     def respond(self, text: str, reply: Reply) -> None:
-        typed = tapped(buttons_for(self.campaign, self.state), text)
+        typed = tapped(buttons_for(self.campaign, self.state, self.context), text)
         if typed is not None:
             self.tapped_label, text = text, typed
         command = keyword_command(text)
@@ -298,7 +310,7 @@ class _Turn:
             self.go_on_after_yes("")
         elif self.state.phase is Phase.AWAITING_CONSENT:
             self.consent(yes)
-        elif self.state.phase is Phase.IN_STEP and step is not None and step.type == "info":
+        elif self.state.phase is Phase.IN_STEP and step is not None and self.goes_on(step):
             self.advance()
         elif self.state.phase is Phase.IN_STEP and step is not None and \
                 answer_type(self.campaign, step) == "reflect":
@@ -376,10 +388,7 @@ class _Turn:
         if command is Command.STOP:
             self.opt_out()
         elif command is Command.HELP:
-            title = self.campaign.title[self.state.language]
-            organisation = self.campaign.organisation[self.state.language]
-            self.say(self.phrase("help", title=title, organisation=organisation))
-            self.say(self.current_prompt())
+            self.help()
         elif command is Command.REPEAT:
             self.say(self.current_prompt())
         elif command is Command.SKIP:
@@ -389,23 +398,39 @@ class _Turn:
         elif command is Command.ERASE:
             self.erase()
 
+    def help(self) -> None:
+        """Who is asking and what can be sent, then the question again. At the consent
+        question one short message says what to reply (the consent text is long: REPEAT
+        shows it again)."""
+        language = self.state.language
+        names = {"title": self.campaign.title[language],
+                 "organisation": self.campaign.organisation[language]}
+        if self.state.phase is Phase.AWAITING_CONSENT:
+            self.say(self.phrase("help_consent", **names))
+            return
+        self.say(self.phrase("help", **names))
+        self.say(self.current_prompt())
+
     def opt_out(self) -> None:
         self.state.phase = Phase.OPTED_OUT
         self.state.misunderstood = 0
         self.events.append(Event.OPTED_OUT)
         self.say(self.phrase("opted_out"))
 
-    def erase(self, silent: bool = False) -> None:
+    def erase(self) -> None:
+        """Everything goes; the confirmation says so (and, unless they had said STOP, how to
+        take part again)."""
         state = self.state
         state.answers = {}
         state.step_id = None
         state.detail_shown = False
         state.misunderstood = 0
-        if state.phase is not Phase.OPTED_OUT:
-            state.phase = Phase.ERASED
         self.events.append(Event.ERASE_REQUESTED)
-        if not silent:
-            self.say(self.current_prompt())
+        if state.phase is Phase.OPTED_OUT:
+            self.say(self.phrase("erased"))
+            return
+        state.phase = Phase.ERASED
+        self.say(self.current_prompt())
 
     def skip(self) -> None:
         phase, step = self.state.phase, self.step
@@ -418,7 +443,7 @@ class _Turn:
             self.record(f"{step.id}.why", "", None, skipped=True)
             self.advance()
         elif phase is Phase.IN_STEP and step is not None:
-            if step.type != "info":
+            if not self.goes_on(step):
                 self.record(step.id, "", None, skipped=True)
             self.advance()
         else:
@@ -445,14 +470,15 @@ class _Turn:
         else:
             self.state.phase = Phase.DECLINED
             self.events.append(Event.CONSENT_DECLINED)
-            self.say(self.phrase("declined", keyword=prompts.keyword(self.campaign)))
+            self.say(self.phrase("declined",
+                                 keyword=prompts.keyword(self.campaign, self.state.language)))
 
     def answer(self, text: str, loose: bool) -> bool:
         """Read a reply to the current (non-free-text) step; record it and move on."""
         step = self.step
         if step is None:
             return False
-        if step.type == "info":
+        if self.goes_on(step):
             if loose or parse_yes_no(text) is True:
                 self.advance()
                 return True
@@ -487,8 +513,13 @@ class _Turn:
         self.answers.append(Answer(step_id, raw[:MAX_TEXT], value, self.state.language, skipped))
 
     def advance(self) -> None:
+        """On to the next step that applies. A reflect step with nothing to show yet is
+        passed over: the resident is not asked about results there are none of."""
         state = self.state
         upcoming = next_step(self.campaign, state.step_id, state.answers)
+        while upcoming is not None and upcoming.type == "reflect" and \
+                not prompts.has_results(self.campaign, upcoming, self.context):
+            upcoming = next_step(self.campaign, upcoming.id, state.answers)
         state.detail_shown = False
         state.misunderstood = 0
         if upcoming is None:

@@ -13,7 +13,7 @@ from bot.engine.outcome import Context
 from bot.engine.phrases import phrase
 from bot.engine.state import Phase
 from bot.language import endonym
-from bot.text import render_options
+from bot.text import fold, render_options
 
 RANK_EXAMPLES = {2: "21", 3: "312"}
 
@@ -87,9 +87,22 @@ def percentages(counts: Mapping[str, int], total: int) -> dict[str, int]:
     return result
 
 
+def _known_counts(of: Step, counts: Mapping[str, int]) -> dict[str, int]:
+    return {option.id: max(0, int(counts.get(option.id, 0))) for option in of.options}
+
+
+def has_results(campaign: Campaign, step: Step, context: Context) -> bool:
+    """Whether a reflect step has anything to show: enough answers to its question so far."""
+    if step.type != "reflect" or step.of is None:
+        return False
+    of = campaign.step(step.of)
+    total = sum(_known_counts(of, context.tallies.get(of.id, {})).values())
+    return total > 0 and total >= context.min_count_to_show
+
+
 def tally_summary(of: Step, counts: Mapping[str, int], language: str, min_count: int) -> str:
     """"So far: Bus 45%, Walk 30%, Car 25%", or a plain note that too few have answered."""
-    known = {option.id: max(0, int(counts.get(option.id, 0))) for option in of.options}
+    known = _known_counts(of, counts)
     total = sum(known.values())
     if total == 0 or total < min_count:
         return phrase("too_few", language)
@@ -108,6 +121,8 @@ def step_prompt(campaign: Campaign, step: Step, language: str, context: Context)
         of = campaign.step(step.of)
         summary = tally_summary(of, context.tallies.get(of.id, {}), language,
                                 context.min_count_to_show)
+        if not has_results(campaign, step, context):  # no question about nothing: go on
+            return lines(text, summary, phrase("info_ok", language))
         return lines(text, summary, phrase("reflect_question", language),
                      yes_no_options(language))
     if step.type == "revisit" and step.of is not None:
@@ -123,19 +138,40 @@ def why_message(step: Step, language: str) -> str:
     return (step.why or {}).get(language, "")
 
 
-def keyword(campaign: Campaign) -> str:
-    return campaign.keywords[0] if campaign.keywords else ""
+def _words(campaign: Campaign, language: str) -> set[str]:
+    """Every word the campaign says in one language (folded), to tell its keywords apart."""
+    texts = [campaign.title, campaign.organisation, campaign.consent_text, campaign.thanks]
+    for step in campaign.steps:
+        texts += [step.text, step.more or {}, step.why or {}, *step.labels.values(),
+                  *(option.text for option in step.options)]
+    return {word for text in texts for word in fold(text.get(language, "")).split()}
+
+
+def keyword(campaign: Campaign, language: str | None = None) -> str:
+    """The keyword to offer a resident who reads `language`: one that is a word of the
+    campaign's own text in that language and not in its first language (BWS, "bws" in
+    the Welsh options, for a Welsh resident), else the first keyword. A campaign lists its
+    keywords without languages, so this is the one way to tell."""
+    if not campaign.keywords:
+        return ""
+    if language and language != campaign.default_language and language in campaign.languages:
+        theirs, first = _words(campaign, language), _words(campaign, campaign.default_language)
+        for word in campaign.keywords:
+            if fold(word) in theirs and fold(word) not in first:
+                return word
+    return campaign.keywords[0]
 
 
 def status_message(campaign: Campaign, phase: Phase, language: str) -> str:
-    """What someone who has finished, declined or erased hears when they write again."""
+    """What someone who has finished, declined or erased hears when they write again: short
+    (the thanks was said once, at the end)."""
     if phase is Phase.COMPLETED:
-        return lines(phrase("finished", language), campaign.thanks[language])
+        return phrase("finished", language)
     if phase is Phase.DECLINED:
-        return phrase("declined_again", language, keyword=keyword(campaign))
+        return phrase("declined_again", language, keyword=keyword(campaign, language))
     if phase is Phase.ERASED:
         return lines(phrase("erased", language),
-                     phrase("start_again", language, keyword=keyword(campaign)))
+                     phrase("start_again", language, keyword=keyword(campaign, language)))
     return ""
 
 

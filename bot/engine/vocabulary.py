@@ -10,44 +10,70 @@ from __future__ import annotations
 
 from bot.text import fold
 
-OPT_OUT = (
+Words = tuple[str, ...]
+
+
+def _every(by_language: dict[str, Words]) -> Words:
+    return tuple(word for words in by_language.values() for word in words)
+
+
+# The words a stranger may use first are kept by language, so the answer can be in theirs.
+OPT_OUT_BY_LANGUAGE: dict[str, Words] = {
     # carrier standards
-    "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "opt out", "optout",
-    "revoke", "stop please", "please stop", "stop texting me", "stop messaging me",
-    # Welsh
-    "stopio", "dim mwy", "stopiwch", "dad-danysgrifio", "diddymu",
-    # Polish
-    "koniec", "rezygnuję", "rezygnuje", "wypisz", "wypisz mnie", "zakończ", "przestań",
-    # Arabic
-    "توقف", "إيقاف", "ايقاف", "أوقف", "اوقف", "قف", "إلغاء", "الغاء", "إلغاء الاشتراك",
-    # Romanian
-    "oprire", "dezabonare", "dezabonează", "oprește", "opreste", "renunț", "renunt", "stop mesaje",
-)
+    "en": ("stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "opt out",
+           "optout", "revoke", "stop please", "please stop", "stop texting me",
+           "stop messaging me"),
+    "cy": ("stopio", "dim mwy", "stopiwch", "dad-danysgrifio", "diddymu"),
+    "pl": ("koniec", "rezygnuję", "rezygnuje", "wypisz", "wypisz mnie", "zakończ", "przestań"),
+    "ar": ("توقف", "إيقاف", "ايقاف", "أوقف", "اوقف", "قف", "إلغاء", "الغاء", "إلغاء الاشتراك"),
+    "ro": ("oprire", "dezabonare", "dezabonează", "oprește", "opreste", "renunț", "renunt",
+           "stop mesaje"),
+}
+OPT_OUT = _every(OPT_OUT_BY_LANGUAGE)
 
 # Carrier re-subscribe keywords: after STOP, these (and only these) start a conversation again.
-RESUBSCRIBE = (
-    "start", "unstop", "resubscribe", "subscribe",
-    "dechrau", "ailddechrau",
-    "wznów", "wznow",
-    "ابدأ", "ابدا", "إبدأ", "البدء",
-    "pornire", "pornește", "porneste", "abonare", "reabonare",
-)
+RESUBSCRIBE_BY_LANGUAGE: dict[str, Words] = {
+    "en": ("start", "unstop", "resubscribe", "subscribe"),
+    "cy": ("dechrau", "ailddechrau"),
+    "pl": ("wznów", "wznow"),
+    "ar": ("ابدأ", "ابدا", "إبدأ", "البدء"),
+    "ro": ("pornire", "pornește", "porneste", "abonare", "reabonare"),
+}
+RESUBSCRIBE = _every(RESUBSCRIBE_BY_LANGUAGE)
 
-HELP = ("help", "info", "help me", "cymorth", "help plis", "pomoc", "pomocy", "مساعدة",
-        "مساعده", "ساعدني", "ajutor")
+# The first word of each language is the one shown to residents. "what?" and its equivalents
+# are a request for help, not an answer to re-ask.
+HELP_BY_LANGUAGE: dict[str, Words] = {
+    "en": ("help", "info", "help me", "what", "wot", "wat", "eh", "huh", "pardon", "sorry what",
+           "what do you mean", "what is this", "what is this about", "whats this",
+           "what's this", "i dont understand", "i don't understand", "dont understand",
+           "don't understand", "i dont get it", "i don't get it"),
+    "cy": ("cymorth", "help plis", "beth", "sori beth", "beth yw hwn", "beth ydy hwn", "pardwn",
+           "dwi ddim yn deall", "ddim yn deall"),
+    "pl": ("pomoc", "pomocy", "co", "że co", "słucham", "nie rozumiem", "o co chodzi",
+           "co to jest"),
+    "ar": ("مساعدة", "مساعده", "ساعدني", "ماذا", "شو", "ايش", "إيش", "ماذا تقصد", "لم أفهم",
+           "ما فهمت", "مش فاهم"),
+    "ro": ("ajutor", "ce", "poftim", "cum adică", "nu înțeleg", "ce e asta",
+           "ce înseamnă asta"),
+}
+HELP = _every(HELP_BY_LANGUAGE)
 REPEAT = ("repeat", "again", "say again", "ailadrodd", "eto", "powtórz", "powtorz", "jeszcze raz",
           "كرر", "أعد", "اعد", "إعادة", "اعادة", "repetă", "repeta", "din nou")
 SKIP = ("skip", "next", "pass", "skip it", "hepgor", "nesaf", "pomiń", "pomin", "dalej",
         "تخطي", "تخطى", "التالي", "sari", "sări", "treci", "următorul", "urmatorul")
 MORE = ("more", "more info", "detail", "details", "tell me more", "mwy", "mwy o wybodaeth",
         "więcej", "wiecej", "المزيد", "مزيد", "أكثر", "اكثر", "mai mult", "detalii")
-ERASE = (
-    "delete", "erase", "delete my data", "delete my answers", "erase my data", "remove my data",
-    "delete me", "forget me", "dileu", "dileu fy nata", "dileu fy atebion", "dilëwch",
-    "usuń", "usun", "usuń moje dane", "usuń moje odpowiedzi", "usuń dane",
-    "حذف", "احذف", "احذف بياناتي", "حذف بياناتي", "امسح بياناتي", "امسح",
-    "șterge", "sterge", "ștergere", "stergere", "șterge datele mele", "șterge răspunsurile mele",
-)
+ERASE_BY_LANGUAGE: dict[str, Words] = {
+    "en": ("delete", "erase", "delete my data", "delete my answers", "erase my data",
+           "remove my data", "delete me", "forget me"),
+    "cy": ("dileu", "dileu fy nata", "dileu fy atebion", "dilëwch"),
+    "pl": ("usuń", "usun", "usuń moje dane", "usuń moje odpowiedzi", "usuń dane"),
+    "ar": ("حذف", "احذف", "احذف بياناتي", "حذف بياناتي", "امسح بياناتي", "امسح"),
+    "ro": ("șterge", "sterge", "ștergere", "stergere", "șterge datele mele",
+           "șterge răspunsurile mele"),
+}
+ERASE = _every(ERASE_BY_LANGUAGE)
 
 YES = (
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yes please", "ok", "okay", "k", "okey", "sure",
@@ -144,3 +170,28 @@ def folded(words: tuple[str, ...]) -> frozenset[str]:
 def command_words() -> frozenset[str]:
     """Every folded word that means something by itself: commands, yes and no."""
     return folded(OPT_OUT + RESUBSCRIBE + HELP + REPEAT + SKIP + MORE + ERASE + YES + NO)
+
+
+def _languages_of() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for by_language in (OPT_OUT_BY_LANGUAGE, RESUBSCRIBE_BY_LANGUAGE, HELP_BY_LANGUAGE,
+                        ERASE_BY_LANGUAGE):
+        for language, words in by_language.items():
+            for key in folded(words):
+                found.setdefault(key, set()).add(language)
+    return {key: frozenset(languages) for key, languages in found.items()}
+
+
+_LANGUAGES_OF = _languages_of()
+
+
+def language_of(text: str) -> str | None:
+    """The language of a whole message that is a stop, start, help or delete word, when only
+    one language uses it ("POMOC" is Polish; "STOP" is English); None otherwise."""
+    languages = _LANGUAGES_OF.get(fold(text), frozenset())
+    return next(iter(languages)) if len(languages) == 1 else None
+
+
+def help_word(language: str) -> str:
+    """The word for HELP shown to a resident who reads `language`."""
+    return HELP_BY_LANGUAGE.get(language, HELP_BY_LANGUAGE["en"])[0].upper()

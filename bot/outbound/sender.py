@@ -358,11 +358,15 @@ class OutboxSender:
 
     @staticmethod
     def _forget(session: Session, job: Job) -> None:
-        """After an erasure's confirmation: the address goes, and so does this last row
-        (it names the pseudonym; the erasure itself keeps only the bare fact)."""
+        """After an erasure's confirmation: the address goes, and so do this last row and the
+        DELETE message it answers (both name the pseudonym; the erasure itself keeps only
+        the bare fact)."""
         session.query(Contact).filter_by(pseudonym=job.pseudonym).delete(
             synchronize_session=False)
         session.query(OutboxMessage).filter_by(id=job.id).delete(synchronize_session=False)
+        if job.inbox_id is not None:
+            session.query(InboxMessage).filter_by(id=job.inbox_id, pseudonym=job.pseudonym
+                                                  ).delete(synchronize_session=False)
 
     @staticmethod
     def _forgotten(job: Job) -> None:

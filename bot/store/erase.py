@@ -35,13 +35,17 @@ def delete_tracker_events(session: Session, pseudonym: str) -> int:
 
 def erase_pseudonym(
     session: Session, pseudonym: str, requested_by: str, include_tracker: bool = True,
-    keep_contact: bool = False,
+    keep_contact: bool = False, keep_inbox_id: int | None = None,
 ) -> bool:
     """Remove responses, consent records, participation, vault entry, inbox and outbox
     messages, invitations, group memberships, contact sources (and tracker events).
 
     Returns whether anything was held. Called inside a Rasa turn, `include_tracker` is False:
-    the tracker store erases the conversation itself once Rasa has saved the turn.
+    the tracker store erases the conversation itself once Rasa has saved the turn. A provider
+    channel still has to send the confirmation: `keep_contact` keeps the vault entry and
+    `keep_inbox_id` the DELETE message's own inbox row (the confirmation's outbox row points
+    at it: a reply to the resident's own message, sent after STOP and within WhatsApp's
+    24 hours); the sender removes both once the confirmation is sent (bot/outbound/sender.py).
     """
     participants = session.query(Participant).filter_by(pseudonym=pseudonym).all()
     ids = [p.id for p in participants]
@@ -60,8 +64,14 @@ def erase_pseudonym(
         held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     # Message texts are theirs too; so are the invitations, audience groups and the record of
     # where their consent to be contacted came from.
-    for table in (OutboxMessage, InboxMessage, Invitation, ContactGroupMember, ContactSource):
+    for table in (OutboxMessage, Invitation, ContactGroupMember, ContactSource):
         held |= bool(session.query(table).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
+    inbox = session.query(InboxMessage).filter(InboxMessage.pseudonym == pseudonym)
+    if keep_inbox_id is not None:
+        inbox = inbox.filter(InboxMessage.id != keep_inbox_id)
+        session.query(InboxMessage).filter_by(id=keep_inbox_id, pseudonym=pseudonym).update(
+            {"body": ""}, synchronize_session=False)  # the words were theirs too
+    held |= bool(inbox.delete(synchronize_session=False))
     if include_tracker:
         held |= bool(delete_tracker_events(session, pseudonym))
     for slug in slugs or [None]:

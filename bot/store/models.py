@@ -33,6 +33,12 @@ class Participant(Base):
     """A resident's part in one campaign version, known only by pseudonym."""
 
     __tablename__ = "participants"
+    # One participation per resident per campaign version. A unique index, not a table
+    # constraint: SQLite can add an index without rebuilding the table (dropping the old
+    # table would cascade to every answer and consent record).
+    __table_args__ = (
+        sa.Index("uq_participant_version", "pseudonym", "campaign_id", unique=True),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
     pseudonym = sa.Column(sa.String(64), nullable=False, index=True)

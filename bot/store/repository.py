@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign
@@ -84,15 +85,34 @@ class CampaignRepository:
         return count, hash(newest)
 
 
+def lock_resident(session: Session, pseudonym: str) -> None:
+    """Make this transaction the only one working on this resident until it ends, so two of
+    their messages (or a message and an invitation) run one after the other and the second
+    sees what the first did. PostgreSQL: a transaction-level advisory lock on the pseudonym.
+    SQLite: the database's write lock, taken by a write that changes nothing; it must come
+    before any read, or a concurrent writer's commit makes this transaction's write fail."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = int(hashlib.sha256(pseudonym.encode()).hexdigest()[:15], 16)
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    elif dialect == "sqlite":
+        session.execute(sa.text("UPDATE participants SET id = id WHERE pseudonym = :p"),
+                        {"p": pseudonym})
+
+
 class ParticipantRepository:
+    """One participation per resident per campaign version (uq_participant_version)."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def latest_for(self, pseudonym: str) -> Participant | None:
+        """The participation the resident is in now: the one they last wrote to (every turn
+        touches updated_at), so returning to an earlier campaign carries on there."""
         return (
             self.session.query(Participant)
             .filter_by(pseudonym=pseudonym)
-            .order_by(Participant.id.desc())
+            .order_by(Participant.updated_at.desc(), Participant.id.desc())
             .first()
         )
 
@@ -103,6 +123,49 @@ class ParticipantRepository:
         participant = self.latest_for(pseudonym)
         if participant is not None:
             participant.last_message_at = utcnow()
+
+    def in_campaign(self, pseudonym: str, slug: str) -> Participant | None:
+        """Their most recent participation in any version of one campaign."""
+        return (
+            self.session.query(Participant)
+            .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
+            .filter(Participant.pseudonym == pseudonym, CampaignVersion.slug == slug)
+            .order_by(Participant.updated_at.desc(), Participant.id.desc())
+            .first()
+        )
+
+    def for_version(self, pseudonym: str, campaign_id: int) -> Participant | None:
+        return (self.session.query(Participant)
+                .filter_by(pseudonym=pseudonym, campaign_id=campaign_id).one_or_none())
+
+    def start_afresh(self, pseudonym: str, campaign_id: int, channel: str,
+                     language: str) -> Participant:
+        """Their participation in this version, new or begun again from the language menu.
+        Beginning again (after STOP, a refusal or an erasure of answers) keeps the row and
+        its consent history, and drops its old answers: nothing from before carries over.
+        A concurrent insert that wins (IntegrityError) is read back and begun again."""
+        fresh = {"channel": channel, "language": language,
+                 "phase": "choosing_language", "state": {}, "consent": "none",
+                 "status": "in_progress", "completed_at": None}
+        participant = self.for_version(pseudonym, campaign_id)
+        if participant is None:
+            try:
+                with self.session.begin_nested():
+                    participant = Participant(pseudonym=pseudonym, campaign_id=campaign_id,
+                                              **fresh)
+                    self.session.add(participant)
+                return participant
+            except IntegrityError:
+                participant = self.for_version(pseudonym, campaign_id)
+                if participant is None:
+                    raise
+        self.session.query(Response).filter_by(participant_id=participant.id).delete(
+            synchronize_session=False)
+        for name, value in fresh.items():
+            setattr(participant, name, value)
+        participant.updated_at = utcnow()
+        self.session.flush()
+        return participant
 
     def add(self, participant: Participant) -> Participant:
         self.session.add(participant)

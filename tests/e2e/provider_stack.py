@@ -108,9 +108,12 @@ def wait_for(check: Callable[[], object], timeout: float = 60) -> object:
 
 @contextmanager
 def provider_stack(model: Path, workdir: Path, extra_env: dict[str, str] | None = None,
-                   campaigns: list[Path] | None = None, worker: bool = False) -> Iterator[Provider]:
-    """A fresh SQLite database with the campaigns published, both fakes, and the stack."""
-    url = f"sqlite:///{workdir / 'engage.db'}"
+                   campaigns: list[Path] | None = None, worker: bool = False,
+                   database_url: str | None = None) -> Iterator[Provider]:
+    """A fresh database with the campaigns published, both fakes, and the stack: SQLite in
+    `workdir`, or the (fresh) database at `database_url`, e.g. PostgreSQL, where every store,
+    Rasa's tracker store included, then lives."""
+    url = database_url or f"sqlite:///{workdir / 'engage.db'}"
     upgrade(url)
     files = campaigns if campaigns is not None else sorted((ROOT / "campaigns").glob("*.yml"))
     publish_files([str(p) for p in files], url)

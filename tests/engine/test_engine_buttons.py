@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from engine_helpers import Chat, chat_at
+from engine_helpers import TALLIES, Chat, chat_at
 
 from bot.campaigns.model import Campaign
 from bot.engine import Event, Phase, Reply, handle, resume, start
@@ -246,7 +246,7 @@ def test_an_option_whose_words_are_a_command_is_still_an_option(campaign):
 
 
 def test_tapped_reads_only_the_buttons_given(campaign):
-    buttons = buttons_for(campaign, at(campaign, "travel_mode").state)
+    buttons = buttons_for(campaign, at(campaign, "travel_mode").state, TALLIES)
     assert [b.label for b in buttons] == ["1 Bus", "2 Walk", "3 Car"]
     assert tapped(buttons, "3 Car") == "3"
     assert tapped(buttons, " 3  car! ") == "3"

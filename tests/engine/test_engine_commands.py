@@ -4,10 +4,12 @@ the model's intent, loose answers, re-asks."""
 from __future__ import annotations
 
 import pytest
-from engine_helpers import Chat, chat_at
+from engine_helpers import ROOT, Chat, chat_at
 
+from bot.campaigns import load_campaign
 from bot.engine import Event, Phase, phrase
-from bot.engine.commands import Command, is_erase, is_opt_out, keyword_command
+from bot.engine.commands import Command, is_erase, is_opt_out, is_resubscribe, keyword_command
+from bot.text import sms_segments
 
 POINTS = ["menu", "consent", "intro", "travel_mode", "travel_mode.why", "fare_cost",
           "priorities", "ideas", "others_mode", "travel_mode_again", "completed", "declined",
@@ -41,8 +43,12 @@ def prompt_now(campaign, point: str) -> list[str]:
 
 # -- stop --------------------------------------------------------------------------------
 
+HELP_STOPPED = ("You have stopped our messages. To start again, text START. To delete your "
+                "answers, text DELETE.")
+
+
 @pytest.mark.parametrize("point", POINTS)
-def test_stop_at_every_phase_confirms_once_then_silence(campaign, point):
+def test_stop_at_every_phase_confirms_once_then_only_help_is_answered(campaign, point):
     chat = at(campaign, point)
     consented = chat.state.consent_given
     assert chat.send("STOP") == [STOPPED]
@@ -50,9 +56,37 @@ def test_stop_at_every_phase_confirms_once_then_silence(campaign, point):
     assert chat.phase is Phase.OPTED_OUT
     assert chat.state.status == "opted_out"
     assert chat.state.consent == ("withdrawn" if consented else "none")
-    for later in ("hello", "1", "yes", "HELP", "REPEAT", "Cymraeg", "STOP", "TESTALL"):
+    stopped = chat.state.to_dict()
+    for later in ("hello", "1", "yes", "REPEAT", "Cymraeg", "STOP", "TESTALL", "SKIP", "MORE"):
         assert chat.send(later) == [] and chat.events == [] and chat.last.answers == []
+        # the model's guess is never enough to write after STOP
         assert chat.send(later, intent="help", confidence=0.99) == []
+    for word in ("HELP", "help", "what?"):
+        assert chat.send(word) == [HELP_STOPPED]
+        assert chat.events == [] and chat.last.answers == [] and chat.buttons is None
+    assert chat.state.to_dict() == stopped
+
+
+@pytest.mark.parametrize(("language", "word", "expected"), [
+    ("2", "CYMORTH", "Rydych chi wedi stopio ein negeseuon. I ddechrau eto, tecstiwch DECHRAU. "
+                     "I ddileu eich atebion, tecstiwch DILEU."),
+    ("3", "pomoc", "Nie piszemy już. Wyślij WZNÓW, by wrócić, lub USUŃ, by usunąć dane."),
+])
+def test_help_after_stop_is_in_the_resident_s_language(campaign, language, word, expected):
+    chat = chat_at(campaign, "consent", language=language)
+    chat.send("STOP")
+    assert chat.send(word) == [expected]
+    assert chat.send("HELP") == [expected]  # whichever language the word is in
+
+
+def test_help_after_stop_names_words_that_work(campaign, five):
+    for language in ("1", "2", "3", "4", "5"):
+        chat = Chat(five)
+        chat.send(language)
+        chat.send("STOP")
+        [text] = chat.send("HELP")
+        words = text.replace(".", " ").replace("،", " ").split()
+        assert any(map(is_resubscribe, words)) and any(map(is_erase, words)), text
 
 
 @pytest.mark.parametrize(
@@ -104,17 +138,25 @@ def test_in_a_free_text_step_a_long_message_is_an_answer_not_an_opt_out(campaign
     assert chat.phase is Phase.OPTED_OUT
 
 
-def test_erasing_after_stopping_is_honoured_silently(campaign):
+def test_erasing_after_stopping_is_honoured_and_confirmed(campaign):
     chat = at(campaign, "opted_out")
-    assert chat.send("DELETE") == []
+    assert chat.send("DELETE") == [
+        "Your answers are deleted. You will get no more messages from us."]
     assert chat.events == [Event.ERASE_REQUESTED]
     assert chat.phase is Phase.OPTED_OUT and chat.state.answers == {}
     assert chat.send("hello") == []
+    chat = chat_at(campaign, "travel_mode", language="2")
+    chat.send("STOP")
+    assert chat.send("dileu") == ["Mae eich atebion wedi'u dileu. Fyddwch chi ddim yn cael mwy "
+                                  "o negeseuon gennym ni."]
+    chat = at(campaign, "opted_out")
+    chat.send("get rid of everything about me", intent="erase", confidence=0.9)
+    assert chat.events == [Event.ERASE_REQUESTED] and chat.last.messages
 
 
 # -- help, repeat ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("point", POINTS)
+@pytest.mark.parametrize("point", [p for p in POINTS if p != "consent"])
 def test_help_at_every_phase_explains_then_repeats(campaign, point):
     chat = at(campaign, point)
     before = chat.state.to_dict()
@@ -141,9 +183,43 @@ def test_repeat_at_every_phase(campaign, point, word):
         assert repeated == prompt_now(campaign, point)
 
 
+@pytest.mark.parametrize("word", ["HELP", "what?", "What??", "eh?", "I don't understand",
+                                  "beth?", "co?", "nie rozumiem", "ماذا؟", "ce?"])
+def test_help_at_the_consent_question_is_one_short_message(campaign, word):
+    chat = at(campaign, "consent")
+    assert chat.send(word) == ["This is Getting to appointments, from Test Council. Reply YES "
+                               "to take part, NO if not, or REPEAT to read it again."]
+    assert chat.buttons == ["Yes", "No"] and chat.phase is Phase.AWAITING_CONSENT
+    assert chat.send("yes") and chat.phase is Phase.IN_STEP
+
+
+def test_help_at_the_consent_question_of_a_real_campaign_is_short():
+    """Buses' consent is 3 SMS in English: HELP there was the help (2 SMS) and all of it
+    again; now one message of at most 2 SMS (3 in the UCS-2 languages)."""
+    buses = load_campaign(ROOT.parent / "campaigns" / "buses-2026.yml")
+    for number, language in enumerate(buses.languages, start=1):
+        chat = Chat(buses)
+        chat.send(str(number))
+        [text] = chat.send("HELP")
+        limit = 2 if sms_segments(text).encoding == "GSM-7" else 3
+        assert sms_segments(text).segments <= limit, (language, text)
+
+
+@pytest.mark.parametrize(("point", "word"), [("travel_mode", "what?"), ("fare_cost", "Huh?"),
+                                             ("ideas", "what"), ("menu", "co?")])
+def test_what_is_a_request_for_help_not_a_misunderstanding(campaign, point, word):
+    chat = at(campaign, point)
+    messages = chat.send(word)
+    assert messages[0].startswith("This is Getting to appointments, from Test Council.")
+    assert chat.state.misunderstood == 0 and chat.last.answers == []
+
+
 def test_help_in_welsh_and_arabic(campaign, five):
     chat = at(campaign, "consent")
     chat.send("Cymraeg")
+    assert chat.send("HELP") == ["Cyrraedd apwyntiadau - Cyngor Prawf. Atebwch IE i gymryd "
+                                 "rhan, NA i beidio, neu AILADRODD i'w ddarllen eto."]
+    chat.send("ie")
     assert chat.send("HELP")[0].startswith("Cyrraedd apwyntiadau - Cyngor Prawf. Tecstiwch STOP")
     chat = Chat(five)
     chat.send("4")
@@ -324,7 +400,7 @@ def test_no_answer_is_ever_produced_before_consent(campaign, reply):
 
 def test_consent_reask_is_short_and_kind(campaign):
     chat = at(campaign, "consent")
-    assert chat.send("what is this about") == [
+    assert chat.send("maybe later") == [
         "Sorry, I did not get that. Reply YES to take part or NO if not."]
     assert chat.send("hmm") == [
         "Sorry, I did not get that. Reply YES to take part or NO if not.\nReply HELP for help."]

@@ -74,19 +74,54 @@ def test_reflect_and_revisit_are_left_out_when_their_question_was_never_asked(ca
     assert set(chat.state.answers) == {"intro_choice", "priorities", "ideas"}
 
 
-def test_reflect_below_the_threshold_says_too_few(campaign):
+def test_reflect_below_the_threshold_is_passed_over(campaign):
+    """Nothing to show: no "Does this change your view?" about nothing; straight on."""
     few = Context(tallies={"travel_mode": {"bus": 2, "walk": 1, "car": 1}})
     chat = chat_at(campaign, "ideas", context=few)
     chat.send("Later buses")
-    assert "Too few people have answered yet to show results." in chat.text
-    assert "%" not in chat.text
-    assert chat.text.endswith("Does this change your view?\n1 Yes\n2 No")
+    assert chat.text == "Now we ask once more.\nHow do you usually get to your GP?\n1 Bus\n" \
+                        "2 Walk\n3 Car"
+    assert chat.step == "travel_mode_again" and "others_mode" not in chat.state.answers
+    assert [a.step_id for a in chat.last.answers] == ["ideas"]
+    assert chat.buttons == ["1 Bus", "2 Walk", "3 Car"]
 
 
 def test_reflect_with_no_tallies_at_all(campaign):
     chat = chat_at(campaign, "ideas", context=Context())
     chat.send("Later buses")
-    assert "Too few people" in chat.text
+    assert "Too few people" not in chat.text and "change your view" not in chat.text
+    assert chat.step == "travel_mode_again"
+
+
+def test_reflect_as_the_last_step_with_nothing_to_show_ends_the_campaign(campaign):
+    data = campaign.to_dict()
+    data["steps"] = [step for step in data["steps"] if step["id"] != "travel_mode_again"]
+    variant = type(campaign).from_dict(data)
+    chat = chat_at(variant, "ideas", context=Context())
+    chat.send("Later buses")
+    assert chat.phase is Phase.COMPLETED
+    assert chat.text == "Thank you. We will share what we learn in the spring."
+
+
+@pytest.mark.parametrize("reply", ["ok", "yes", "2", "whatever"])
+def test_at_a_reflect_step_whose_results_are_gone_it_only_asks_to_go_on(campaign, reply):
+    """Shown with results, then too few (answers erased meanwhile): no question about
+    nothing, and the reply to go on is not stored as a view."""
+    chat = chat_at(campaign, "others_mode")
+    chat.context = Context()
+    assert chat.send("REPEAT") == ["Here is how others get there.\nToo few people have "
+                                   "answered yet to show results.\nReply OK to go on."]
+    assert chat.buttons == ["OK"]
+    chat.send(reply)
+    assert chat.step == "travel_mode_again" and "others_mode" not in chat.state.answers
+    assert chat.last.answers == []
+
+
+def test_skipping_a_reflect_step_with_nothing_to_show_stores_nothing(campaign):
+    chat = chat_at(campaign, "others_mode")
+    chat.context = Context()
+    chat.send("SKIP")
+    assert chat.step == "travel_mode_again" and chat.last.answers == []
 
 
 def test_reflect_at_exactly_the_threshold_shows_percentages(campaign):
@@ -100,7 +135,7 @@ def test_reflect_ignores_unknown_values_in_tallies(campaign):
     odd = Context(tallies={"travel_mode": {"bus": 1, "plane": 50}})
     chat = chat_at(campaign, "ideas", context=odd)
     chat.send("Later buses")
-    assert "Too few people" in chat.text and "plane" not in chat.text
+    assert chat.step == "travel_mode_again" and "plane" not in chat.text
 
 
 @pytest.mark.parametrize(("reply", "stored"),

@@ -9,7 +9,7 @@ import string
 import pytest
 
 from bot.engine import phrase, phrases
-from bot.engine.commands import Command, keyword_command
+from bot.engine.commands import Command, is_resubscribe, keyword_command
 from bot.engine.parsing import parse_yes_no
 from bot.language import SUPPORTED
 from bot.text import fold, normalise_for_sms, sms_segments
@@ -18,7 +18,8 @@ KEYS = sorted(phrases())
 # Words that really are the same: Polish and Romanian residents are asked to reply OK too.
 SAME_AS_ENGLISH = {("button_ok", "pl"), ("button_ok", "ro")}
 # Phrases that carry a campaign's title and organisation, or a list, may take two SMS.
-LONGER = {"help", "how_to_start", "language_unavailable", "which_language", "consent_needed"}
+LONGER = {"help", "help_consent", "how_to_start", "language_unavailable", "which_language",
+          "consent_needed"}
 SAMPLE = {"keyword": "BUSES", "title": "Buses", "organisation": "The Council", "min": 1,
           "max": 5, "min_label": "No", "max_label": "Yes", "example": "312",
           "summary": "Bus 50%, Walk 50%", "names": "English, Cymraeg", "keywords": "BUSES"}
@@ -34,7 +35,7 @@ def test_the_phrase_keys():
         "choose_language",
         "consent_needed", "consent_no", "consent_prompt", "consent_reask", "consent_yes",
         "declined", "declined_again", "edited_message", "empty_message", "erased", "finished",
-        "help", "how_to_start", "info_more", "info_ok", "invitation_intro",
+        "help", "help_consent", "help_stopped", "how_to_start", "info_more", "info_ok", "invitation_intro",
         "language_unavailable", "no", "no_campaigns", "only_text", "opted_out", "rank",
         "reflect_question", "reminder", "reply_number", "reply_words", "scale_labelled", "scale_plain", "so_far", "sorry", "start_again", "stuck",
         "stuck_help", "too_few", "too_long", "unreadable", "which_language", "yes"])
@@ -77,8 +78,8 @@ def test_every_command_word_shown_is_understood(language):
         shown |= set(re.findall(r"\b[A-ZĄĆĘŁŃÓŚŹŻĂÂÎȘȚŴŶ]{2,}\b", phrase(key, language, **SAMPLE)))
     shown -= {"BUSES"}  # the sample keyword
     assert {"STOP", "HELP"} & shown
-    understood = {word for word in shown
-                  if keyword_command(word) is not None or parse_yes_no(word) is not None}
+    understood = {word for word in shown if keyword_command(word) is not None
+                  or parse_yes_no(word) is not None or is_resubscribe(word)}
     assert shown == understood, shown - understood
 
 

@@ -138,8 +138,7 @@ def test_resume_before_consent_and_after_completion(campaign):
     chat = chat_at(campaign, "consent", language="3")
     assert resume(campaign, chat.state).messages[0].startswith("Już bierzesz udział.\nUrząd")
     done = chat_at(campaign, "completed")
-    assert resume(campaign, done.state).messages == [
-        "You have finished. Thank you!\nThank you. We will share what we learn in the spring."]
+    assert resume(campaign, done.state).messages == ["You have finished. Thank you!"]
 
 
 def test_resume_after_declining_stopping_or_erasing_starts_again(campaign):

@@ -85,3 +85,32 @@ def test_a_trigger_without_an_id_does_nothing(stack: Stack):
     assert trigger(stack, "p_nobody", "EXTERNAL_invite", {}) == 200
     assert trigger(stack, "p_nobody", "EXTERNAL_invite", {"invitation": "twelve"}) == 200
     assert len(outbox(factory)) == before
+
+
+def say(stack: Stack, sender: str, text: str) -> list[str]:
+    request = urllib.request.Request(
+        f"{stack.config.rasa_url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return [message["text"] for message in json.loads(reply.read())]
+
+
+def test_a_resident_typing_the_trigger_gets_an_ordinary_reply(stack: Stack):
+    """Only Rasa's own trigger (metadata is_external) starts an invitation: the words, or
+    Rasa's intent syntax, typed by anyone are read as ordinary words."""
+    factory = session_factory(stack.config.database_url)
+    name = add_contact(factory, "twilio_sms", 43, "en")
+    with transaction(factory) as session:
+        version_id = session.query(CampaignVersion.id).scalar()
+        row = Invitation(campaign_id=version_id, pseudonym=name, channel="twilio_sms")
+        session.add(row)
+        session.flush()
+        invitation_id = row.id
+    before = len(outbox(factory))
+    for text in ("EXTERNAL: invite", "EXTERNAL: EXTERNAL_invite", "EXTERNAL_invite",
+                 f'/EXTERNAL_invite{{"invitation": "{invitation_id}"}}'):
+        assert say(stack, "someone typing", text) == ["LAUNCHTEST\nHELP / CYMORTH / POMOC"]
+    assert len(outbox(factory)) == before
+    with transaction(factory) as session:
+        assert session.get(Invitation, invitation_id).status == "queued"

@@ -15,9 +15,10 @@ import yaml
 from bot.cli import main, publish_files
 from bot.conversation import ConversationService
 from bot.results import SAMPLE
-from bot.store.db import session_factory
+from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import utcnow
+from bot.store.repository import ParticipantRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "buses-2026"
@@ -61,18 +62,29 @@ def db(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'engage.db'}"
     upgrade(url)
     publish_files([str(campaign_file(tmp_path))], url)
-    service = ConversationService(session_factory(url))
+    factory = session_factory(url)
+    service = ConversationService(factory, tally_ttl=0)  # counts as they grow
     for number, answers in enumerate(RESIDENTS):
         menu, mode, why, ease, hardest, fix, reflect, idea, again, age, postcode = answers
         script = ["BUSES", menu, CONSENT[menu], "ok", mode, why, ease]
         script += [hardest] if hardest is not None else []
-        script += [fix, reflect, idea, again, age, postcode]
+        script += [fix]
         for text in script:
+            service.handle(f"r{number}", "rest", text)
+        # The reflect question is asked only once there are enough answers to show.
+        if current_step(factory, f"r{number}") == "others_fix":
+            service.handle(f"r{number}", "rest", reflect)
+        for text in (idea, again, age, postcode):
             service.handle(f"r{number}", "rest", text)
     for text in ("BUSES", "1", "YES", "ok", "1", "I said STOP after this", "STOP"):
         service.handle("stopper", "rest", text)
     monkeypatch.setenv("ENGAGE_DATABASE_URL", url)
     return url
+
+
+def current_step(factory, pseudonym: str) -> str | None:
+    with transaction(factory) as session:
+        return ParticipantRepository(session).latest_for(pseudonym).state.get("step_id")
 
 
 def report(tmp_path, capsys) -> str:

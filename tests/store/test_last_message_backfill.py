@@ -1,4 +1,4 @@
-"""Migration 0005_reports: `participants.last_message_at` is filled in for rows made before it
+"""Migration 0005: `participants.last_message_at` is filled in for rows made before it
 existed, from what the resident did, on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ resident did: their answers, consent decisions, inbox messages and, where no rem
 been sent since, `updated_at` (which only their own messages moved then). An invited
 resident who never replied keeps NULL.
 
-Revision ID: 0005_reports
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-30
 """
@@ -20,7 +20,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_reports'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
