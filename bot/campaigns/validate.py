@@ -59,6 +59,10 @@ SCALE_LOWEST, SCALE_HIGHEST = 0, 10
 DEFAULT_SCALE = (1, 5)
 MAX_RANK_OPTIONS = 9
 MAX_EASY_OPTIONS = 9
+# Twilio sends no message body over 1,600 characters, so no text a resident gets can be longer.
+MAX_TEXT_CHARS = 1_600
+MAX_NAME_CHARS = 200  # the title and the organisation: names, shown in lists and reports
+MAX_ID_CHARS = 64  # campaign ids and consent versions are stored in 64-character columns
 
 
 def _quoted(items: Any) -> str:
@@ -128,10 +132,11 @@ class Validator:
         self.check_languages(data.get("languages"))
         self.check_keywords(data.get("keywords"))
         self.check_retention(data.get("retention_days"))
-        for field, label in (("title", "the title"), ("organisation", "the organisation"),
-                             ("thanks", "the thanks message")):
+        for field, label, longest in (("title", "the title", MAX_NAME_CHARS),
+                                      ("organisation", "the organisation", MAX_NAME_CHARS),
+                                      ("thanks", "the thanks message", MAX_TEXT_CHARS)):
             if field in data:
-                self.text(field, data[field], label)
+                self.text(field, data[field], label, longest=longest)
         self.check_consent(data.get("consent"))
         self.check_steps(data.get("steps"))
         self.check_timezone(data.get("timezone"))
@@ -158,6 +163,9 @@ class Validator:
         if not isinstance(value, str) or not CAMPAIGN_ID.match(value):
             self.error("id", f'the id "{value}" can only use lower-case letters, digits and '
                              "dashes, like buses-2026")
+        elif len(value) > MAX_ID_CHARS:
+            self.error("id", f"the id is {len(value)} characters long; keep it to "
+                             f"{MAX_ID_CHARS} or fewer, like buses-2026")
 
     def check_languages(self, value: Any) -> None:
         if value is None:
@@ -215,6 +223,9 @@ class Validator:
         if not isinstance(version, str) or not version.strip():
             self.error("consent.version", 'consent needs a "version", like "2026-11-a"; change '
                                           "it whenever the consent text changes")
+        elif len(version) > MAX_ID_CHARS:
+            self.error("consent.version", f"the consent version is {len(version)} characters "
+                       f'long; keep it to {MAX_ID_CHARS} or fewer, like "2026-11-a"')
         if "text" not in value:
             self.error("consent", 'consent needs a "text" in every language')
         else:
@@ -432,8 +443,9 @@ class Validator:
                               "every option of the step a share (0 if none)")
 
     # -- texts -----------------------------------------------------------------------------
-    def text(self, path: str, value: Any, label: str, subject: str = "") -> None:
-        """Every campaign language present and not empty."""
+    def text(self, path: str, value: Any, label: str, subject: str = "",
+             longest: int = MAX_TEXT_CHARS) -> None:
+        """Every campaign language present, not empty, and not longer than can be sent."""
         if value is None:
             self.error(path, f"{label} is empty", subject)
             return
@@ -449,6 +461,12 @@ class Validator:
             elif not isinstance(words, str) or not words.strip():
                 self.error(join(path, code), f'{label} has an empty "{code}" translation',
                            subject)
+            elif len(words) > longest:
+                limit = (f"a name can be at most {longest:,}" if longest == MAX_NAME_CHARS else
+                         f"a message can be at most {longest:,} (Twilio sends nothing longer, "
+                         "and one SMS is 160)")
+                self.error(join(path, code), f'{label} in "{code}" is {len(words):,} characters '
+                           f"long; {limit}", subject)
         for code in value:
             if code not in self.languages and code in LANGUAGES:
                 self.warning(join(path, code), f'{label} has a "{code}" text, but "{code}" is '
