@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign
+from bot.csvcells import safe_writer
 from bot.store.repository import CampaignRepository, ParticipantRepository, ResponseRepository
 
 FORMATS = ("jsonl", "csv")
@@ -78,7 +78,7 @@ def to_csv(session: Session, slug: str) -> str:
     fixed = ["participant", "campaign_version", "channel", "language", "consent", "status",
              "started_at"]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_writer(out)
     writer.writerow(fixed + steps)
     for row in records(session, slug):
         writer.writerow([row[name] for name in fixed] + [_cell(row["answers"], s) for s in steps])

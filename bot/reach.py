@@ -12,7 +12,6 @@ as "fewer than 5", with no share or gap.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from bot.campaigns.population import (
     population_from_dict,
     postcode_district,
 )
+from bot.csvcells import safe_writer
 from bot.store.models import CampaignVersion, Participant, Response
 
 SMALL = 5
@@ -274,7 +274,7 @@ def render_text(reach: Reach) -> str:
 
 def render_csv(reach: Reach) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["characteristic", "step", "group", "label", "target_share", "people",
                      "share", "gap_points", "flag"])
     for item in reach.characteristics:
