@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.campaigns.keywords import keyword_clashes
 from bot.campaigns.model import Campaign
 from bot.campaigns.population import normalised
 from bot.campaigns.problems import CampaignInvalid, Problem
@@ -85,8 +87,9 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def analyse(source: str | Path) -> Analysis:
-    """Parse and validate; never raises for anything wrong with the file itself."""
+def analyse(source: str | Path, published: Iterable[Campaign] = ()) -> Analysis:
+    """Parse and validate; never raises for anything wrong with the file itself. `published`:
+    the live campaigns, when known, so an option word that is one of their keywords is found."""
     name = _file_name(source) or ""
     try:
         file, text = _read(source)
@@ -110,12 +113,16 @@ def analyse(source: str | Path) -> Analysis:
     problems = Validator(parsed, file).run()
     if any(p.level == "error" for p in problems):
         return Analysis(None, problems, parsed, file)
-    return Analysis(Campaign.from_dict(_with_defaults(parsed.data)), problems, parsed, file)
+    campaign = Campaign.from_dict(_with_defaults(parsed.data))
+    clashes = keyword_clashes(campaign, published, parsed, file)
+    if clashes:
+        return Analysis(None, problems + clashes, parsed, file)
+    return Analysis(campaign, problems, parsed, file)
 
 
-def load_campaign(path_or_text: str | Path) -> Campaign:
+def load_campaign(path_or_text: str | Path, published: Iterable[Campaign] = ()) -> Campaign:
     """The campaign in a file (or YAML text); raises CampaignInvalid listing every error."""
-    analysis = analyse(path_or_text)
+    analysis = analyse(path_or_text, published)
     if analysis.campaign is None:
         raise CampaignInvalid(analysis.errors)
     return analysis.campaign

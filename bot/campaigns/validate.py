@@ -74,6 +74,40 @@ def _suggest(word: str, choices: tuple[str, ...]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
+# What staff call a step in other tools -> the step type that does that job here. Spelling is
+# no guide: "rating" looks like "rank", but a rating is a scale.
+STEP_TYPE_MEANINGS = {
+    "scale": ("rating", "rate", "likert", "slider", "score", "stars", "agree", "agreement",
+              "opinion_scale", "nps", "range", "number"),
+    "choice": ("multiple_choice", "multiple-choice", "multichoice", "options", "option",
+               "select", "radio", "dropdown", "poll", "vote", "question", "single_choice",
+               "yes_no", "yesno", "boolean", "mcq", "pick"),
+    "rank": ("ranking", "order", "ordering", "priority", "priorities", "sort", "prioritise",
+             "prioritize"),
+    "text": ("open", "open_text", "free_text", "freetext", "comment", "comments", "textarea",
+             "string", "answer", "open_question", "essay", "words"),
+    "info": ("message", "intro", "introduction", "background", "statement", "note", "notice",
+             "information", "explain", "explanation", "context"),
+    "reflect": ("results", "summary", "others", "feedback", "show_results", "recap"),
+    "revisit": ("repeat", "again", "ask_again", "reask", "followup", "follow_up", "return"),
+}
+_TYPE_BY_MEANING = {alias: kind for kind, aliases in STEP_TYPE_MEANINGS.items()
+                    for alias in aliases}
+
+
+def _suggest_type(word: str) -> str:
+    """The step type a mistyped or borrowed name means ("rating" -> "scale")."""
+    key = word.strip().lower().replace(" ", "_")
+    if key in _TYPE_BY_MEANING:
+        return f' (a "{word}" step is a "{_TYPE_BY_MEANING[key]}" step here)'
+    known = tuple(_TYPE_BY_MEANING)
+    close = difflib.get_close_matches(key, STEP_TYPES + known, n=1, cutoff=0.75)
+    if close:
+        meant = _TYPE_BY_MEANING.get(close[0], close[0])
+        return f' (did you mean "{meant}"?)'
+    return _suggest(key, STEP_TYPES)
+
+
 @lru_cache(maxsize=1)
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -512,7 +546,7 @@ class Validator:
         if kind is None:
             self.error(path, f'this step needs a "type": {", ".join(STEP_TYPES)}', subject)
         elif kind not in STEP_TYPES:
-            self.error(join(path, "type"), f'"{kind}" is not a step type{_suggest(str(kind), STEP_TYPES)}; '
+            self.error(join(path, "type"), f'"{kind}" is not a step type{_suggest_type(str(kind))}; '
                                            f"use {', '.join(STEP_TYPES)}", subject)
         if "text" not in step:
             self.error(path, 'this step needs a "text" in every language', subject)
