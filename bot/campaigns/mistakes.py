@@ -169,8 +169,10 @@ def consent_warnings(campaign: Campaign, language: str) -> Iterator[str]:
     for words, what in ((OPT_OUT, "how to stop"), (ERASE, "how to delete their answers")):
         if not written & folded(words):
             word = bot_word(words, language)
+            how = "in capitals as the bot writes it" if word.lower() != word.upper() else \
+                "as the bot writes it"
             yield (f"in {endonym(language)} the consent text never says {what}: say it with "
-                   f"the word {word}, in capitals as the bot writes it")
+                   f"the word {word}, {how}")
     wrong = [days for days in days_mentioned(text) if days != campaign.retention_days]
     if wrong:
         yield (f"in {endonym(language)} the consent text says {wrong[0]} days, but "

@@ -140,10 +140,9 @@ def test_consent_must_say_stop_and_delete_in_each_language(tmp_path):
                             "answers: say it with the word USUŃ, in capitals as the bot writes "
                             "it"),
         ("consent.text.ar", "in العربية the consent text never says how to stop: say it with "
-                            "the word توقف, in capitals as the bot writes it"),
+                            "the word توقف, as the bot writes it"),
         ("consent.text.ar", "in العربية the consent text never says how to delete their "
-                            "answers: say it with the word حذف, in capitals as the bot writes "
-                            "it"),
+                            "answers: say it with the word حذف, as the bot writes it"),
         ("consent.text.en", "in English the consent text never says how to stop: say it with "
                             "the word STOP, in capitals as the bot writes it"),
         ("consent.text.en", "in English the consent text never says how to delete their "
