@@ -229,8 +229,9 @@ def _lines(text: str, path: Path) -> Iterator[str]:
         yield line
 
 
-def _records(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line, values) for every row, header first; csv's own errors become ImportProblems."""
+def csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line, values) for every row, header first; csv's own errors become ImportProblems.
+    With `read_text`, for any staff CSV (a launch audience file could use both)."""
     reader = csv.reader(_lines(text, path))
     while True:
         start = reader.line_num + 1
@@ -256,7 +257,7 @@ def _records(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
 def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[Invalid], list[Invalid]]:
     """The file's addresses, normalised, with their line numbers and languages; the rows that
     are not addresses; and the rows whose language is not one the bot speaks."""
-    records = _records(read_text(path), path)
+    records = csv_rows(read_text(path), path)
     _, header = next(records, (0, []))
     if not header:
         raise ImportProblem(f"{path} is empty; it needs a header row, e.g. 'name,phone'.")
