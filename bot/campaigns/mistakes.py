@@ -35,9 +35,10 @@ WORDS_TO_THE_NUMBER = 4  # "Reply with a number from 1": at most this many words
 NUMBER_JOINERS = frozenset({"or", "to", "and", "neu", "i", "hyd", "lub", "albo", "do", "od",
                             "sau", "la", "si", "او", "الى", "من", "و", "-"})
 ANSWERED_WITH_NUMBERS = ("choice", "scale", "rank", "reflect", "revisit")
-# "1. Bus", "1) Bus", "2 - Walk", or a line that starts with the number.
-_OPTION_MARK = re.compile(r"(?:^|(?<=\s))(\d)\s*(?:[.)\]:]|\s-)\s*(?=\S)|^\s*(\d)\s+(?=\S)",
-                          re.MULTILINE)
+# "1. Bus", "1) Bus", "2 - Walk", or a line that starts with the number, then a word (so
+# "£1.50", "at 1:30" and "1 to 5" are not options).
+_OPTION_MARK = re.compile(r"(?:^|(?<=\s))(\d)\s*(?:[.)\]:]|\s-)\s*(?=[^\W\d_])"
+                          r"|^\s*(\d)\s+(?=[^\W\d_])", re.MULTILINE)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 # Day words after a number, after `fold`: "365 days", "365 diwrnod", "365 dni", "365 يوما",
 # "365 de zile". Welsh mutates: diwrnod, niwrnod, ddiwrnod.

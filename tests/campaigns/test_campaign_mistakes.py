@@ -111,6 +111,7 @@ def test_a_scale_that_says_its_own_range_disagrees_with_it(tmp_path):
 @pytest.mark.parametrize("text", [
     "Do you take 2 buses to get there?", "In the last 12 months, how did you get there?",
     "Which is best? Reply in your own words after this.",
+    "Fares went from £1.50 to £2.20. Which way do you go?", "Buses leave at 1:30 and 2:15.",
 ])
 def test_numbers_that_are_not_instructions_are_fine(tmp_path, text):
     assert check_campaign(campaign(tmp_path, choice({"en": text}))) == []
