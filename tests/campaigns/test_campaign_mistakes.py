@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaigns import load_campaign
+from bot.campaigns import CampaignInvalid, load_campaign
 from bot.campaigns.check import check_campaign
 from bot.store.migrate import upgrade
 
@@ -329,3 +329,21 @@ def test_the_example_campaigns_pass_and_can_be_live_together():
     live = [load_campaign(path) for path in examples]
     for path in examples:
         assert [str(p) for p in check_campaign(path, live) if p.level == "error"] == []
+
+
+def test_files_published_together_are_compared_with_each_other(tmp_path):
+    from bot.cli import publish_files
+    from bot.store.db import session_factory, transaction
+    from bot.store.repository import CampaignRepository
+
+    other = tmp_path / "other.yml"
+    other.write_text(OTHER, encoding="utf-8")
+    path = campaign(tmp_path, choice({}))
+    url = f"sqlite:///{tmp_path / 'together.db'}"
+    upgrade(url)
+    with pytest.raises(CampaignInvalid) as raised:
+        publish_files([str(other), str(path)], url)
+    assert {p.where for p in raised.value.problems} == {
+        "steps[1].options[4].text.en", "steps[1].options[4].text.ro", "keywords[1]"}
+    with transaction(session_factory(url)) as session:
+        assert CampaignRepository(session).live_versions() == []
