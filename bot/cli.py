@@ -46,7 +46,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 # --- campaigns ------------------------------------------------------------------------------
 
 def cmd_campaign_check(args: argparse.Namespace) -> int:
-    from bot.campaigns.check import check_campaign
+    from bot.campaigns.check import check_with_published as check_campaign
 
     errors = 0
     for path in args.files:

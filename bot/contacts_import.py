@@ -9,9 +9,10 @@ opted out: an import never makes them contactable again.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,25 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _CHAT_ID = re.compile(r"-?\d{1,20}")
 # Ofcom keeps 07700 900000-900999 for TV, drama and testing; phonenumbers calls them invalid.
 _OFCOM_DRAMA = re.compile(r"\+447700900\d{3}")
+# Numbers that can never get a text: SMS and WhatsApp contacts with them are refused. A US or
+# Canadian number is FIXED_LINE_OR_MOBILE (the plan does not say), and is kept.
+_NOT_FOR_TEXTS = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline number, which cannot get text messages",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a freephone number, not a resident's phone",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number, not a resident's phone",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost service number, not a resident's "
+                                              "phone",
+    phonenumbers.PhoneNumberType.UAN: "an organisation's number, not a resident's phone",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number, not a resident's phone",
+}
+# A contacts file is a few columns of short values; these bound what one import reads, so a
+# wrong or hostile file gets a plain error instead of filling memory.
+MAX_FILE_BYTES = 10_000_000
+MAX_ROWS = 100_000
+MAX_COLUMNS = 100
+MAX_LINE_CHARS = 10_000
+SHOWN_CHARS = 40  # a bad value is quoted in the summary up to this length
+SAVE_AS_CSV = "Save it as 'CSV UTF-8' and try again."
 _REASONS = {
     phonenumbers.ValidationResult.TOO_SHORT: "too short to be a phone number",
     phonenumbers.ValidationResult.TOO_LONG: "too long to be a phone number",
@@ -80,6 +100,12 @@ def normalise_phone(raw: str, region: str) -> tuple[str | None, str | None]:
     return None, _REASONS.get(reason, "not a real phone number")
 
 
+def texting_problem(e164: str) -> str | None:
+    """Why a valid number cannot be an SMS or WhatsApp contact (a landline...), or None."""
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return _NOT_FOR_TEXTS.get(kind)
+
+
 def normalise_chat_id(raw: str) -> tuple[str | None, str | None]:
     text = raw.strip()
     if not text:
@@ -125,12 +151,14 @@ class ImportReport:
     kept_opted_out: int = 0
     invalid: list[Invalid] = field(default_factory=list)
     unknown_language: list[Invalid] = field(default_factory=list)  # imported, without language
-    languages: dict[str, int] = field(default_factory=dict)  # contacts given each language
+    languages: dict[str, int] = field(default_factory=dict)  # contacts with each language
+    no_language: int = 0  # contacts of this import who still have no language
 
     def counts(self) -> dict[str, int]:
         return {"rows": self.rows, "imported": self.imported, "merged": self.merged,
                 "kept_opted_out": self.kept_opted_out, "invalid": len(self.invalid),
-                "unknown_language": len(self.unknown_language)}
+                "unknown_language": len(self.unknown_language),
+                "no_language": self.no_language}
 
     def summary(self) -> str:
         lines = [f"Read {self.rows} row(s) from the file.",
@@ -139,46 +167,114 @@ class ImportReport:
                  f"  kept opted out:    {self.kept_opted_out}  (they said STOP; not added)",
                  f"  invalid:           {len(self.invalid)}  (not imported)"]
         for bad in self.invalid:
-            lines.append(f"    line {bad.line}: {bad.value!r}: {bad.reason}")
-        if self.languages:
-            lines.append("Languages: " + ", ".join(f"{code} {count}" for code, count
-                                                   in sorted(self.languages.items())))
+            lines.append(f"    line {bad.line}: {_shown(bad.value)!r}: {bad.reason}")
+        spoken = [f"{code} {count}" for code, count in sorted(self.languages.items())]
+        if self.no_language:
+            spoken.append(f"no language {self.no_language} (they choose one when they first "
+                          "reply)")
+        if spoken:
+            lines.append("Languages: " + ", ".join(spoken))
         if self.unknown_language:
             lines.append(f"  unknown language:  {len(self.unknown_language)}  (imported "
                          "without a language; they choose one when they first reply)")
             for odd in self.unknown_language:
-                lines.append(f"    line {odd.line}: {odd.value!r}: {odd.reason}")
+                lines.append(f"    line {odd.line}: {_shown(odd.value)!r}: {odd.reason}")
         lines.append(f"Group: {self.group}.  Source: {self.source}")
         return "\n".join(lines)
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "..."
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def read_text(path: Path) -> str:
+    """The file as text, or an ImportProblem that says which line is wrong and how to fix it."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ImportProblem(f"no such file: {path}") from None
+    except OSError as error:
+        raise ImportProblem(f"cannot read {path}: {error.strerror or error}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportProblem(f"{path} is larger than {MAX_FILE_BYTES // 1_000_000} MB. Split it "
+                            f"into files of up to {MAX_ROWS:,} rows and import each.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportProblem(f"{path} is saved as UTF-16 ('Unicode text'), not as a CSV file. "
+                            + SAVE_AS_CSV)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportProblem(f"line {line} of {path} is not UTF-8 text (the file was probably "
+                            f"saved in another encoding). {SAVE_AS_CSV}") from None
+    if "\x00" in text:
+        raise ImportProblem(f"line {_line_of(text, text.index(chr(0)))} of {path} has a NUL "
+                            "character in it, so this is not a plain CSV file (it may be a "
+                            f"spreadsheet file, or damaged). {SAVE_AS_CSV}")
+    return text.replace("\ufeff", "")  # a byte-order mark inside, e.g. from joining two files
+
+
+def _lines(text: str, path: Path) -> Iterator[str]:
+    """The file's lines as csv wants them, refusing one too long to be a row of contacts."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ImportProblem(f"line {number} of {path} is {len(line):,} characters long; a "
+                                f"row of contacts is far shorter (at most {MAX_LINE_CHARS:,}). "
+                                "Is this the right file?")
+        yield line
+
+
+def csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line, values) for every row, header first; csv's own errors become ImportProblems.
+    With `read_text`, for any staff CSV (a launch audience file could use both)."""
+    reader = csv.reader(_lines(text, path))
+    while True:
+        start = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            reason = ("a value runs on for more than 128 KB (is there a \" with no closing "
+                      "\"?)" if "field limit" in str(error) else f"it is not CSV ({error})")
+            raise ImportProblem(f"the row starting at line {start} of {path} cannot be read: "
+                                f"{reason}.") from None
+        if len(values) > MAX_COLUMNS:
+            raise ImportProblem(f"line {start} of {path} has {len(values):,} columns; a "
+                                f"contacts file needs a few (phone, name, language), at most "
+                                f"{MAX_COLUMNS}. Is this the right file?")
+        if start > MAX_ROWS + 1:
+            raise ImportProblem(f"{path} has more than {MAX_ROWS:,} rows. Split it into smaller "
+                                "files and import each.")
+        yield start, values
 
 
 def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[Invalid], list[Invalid]]:
     """The file's addresses, normalised, with their line numbers and languages; the rows that
     are not addresses; and the rows whose language is not one the bot speaks."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ImportProblem(f"no such file: {path}") from None
-    except UnicodeDecodeError:
-        raise ImportProblem(f"{path} is not a text (UTF-8) CSV file. Save it as "
-                            "'CSV UTF-8' and try again.") from None
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
+    records = csv_rows(read_text(path), path)
+    _, header = next(records, (0, []))
     if not header:
         raise ImportProblem(f"{path} is empty; it needs a header row, e.g. 'name,phone'.")
     names = [name.strip().lower() for name in header]
     wanted = TELEGRAM_COLUMNS if channel == "telegram" else ADDRESS_COLUMNS
     column = next((names.index(name) for name in wanted if name in names), None)
     if column is None:
+        shown = ", ".join(_shown(name) for name in header[:10]) + (", ..." if len(header) > 10
+                                                                   else "")
         raise ImportProblem(f"{path} has no column called {' or '.join(wanted)} "
-                            f"(its header is: {', '.join(header)}).")
+                            f"(its header is: {shown}).")
     language_column = next((names.index(name) for name in LANGUAGE_COLUMNS if name in names),
                            None)
     valid: list[Row] = []
     invalid: list[Invalid] = []
     unknown: list[Invalid] = []
-    for values in reader:
-        line = reader.line_num
+    for line, values in records:
         if not any(value.strip() for value in values):
             continue  # blank lines are not mistakes
         raw = values[column] if column < len(values) else ""
@@ -186,6 +282,9 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[In
             address, reason = normalise_chat_id(raw)
         else:
             address, reason = normalise_phone(raw, region)
+            if address is not None:
+                reason = texting_problem(address)
+                address = None if reason else address
         if address is None:
             invalid.append(Invalid(line, raw.strip(), reason or "invalid"))
             continue
@@ -240,7 +339,7 @@ def import_contacts(session: Session, secret: str, path: Path, channel: str, sou
             report.imported += 1
         else:
             report.merged += 1
-        languages[name] = ""
+        languages[name] = (existing.language if existing is not None else None) or ""
         if row.language:
             _set_language(session, name, row.language, languages)
         session.add(ContactSource(pseudonym=name, source=report.source, imported_by=importer))
@@ -251,6 +350,8 @@ def import_contacts(session: Session, secret: str, path: Path, channel: str, sou
     for code in languages.values():
         if code:
             report.languages[code] = report.languages.get(code, 0) + 1
+        else:
+            report.no_language += 1
     audit.record(session, "import", report.source,
                  {**report.counts(), "group": group, "channel": channel, "file": path.name,
                   "invalid_lines": [bad.line for bad in invalid],

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import staff_words
 from bot.campaigns.model import Campaign
+from bot.csvcells import safe_writer
 from bot.privacy_screen import screen
 from bot.stages import AGREED, BY_KEY, FINISHED, WITHDRAWN_RULE, counted, stages_of
 from bot.store.repository import CampaignRepository, ResponseRepository
@@ -121,7 +122,7 @@ def to_csv(session: Session, slug: str) -> str:
         raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
     steps = answer_columns(Campaign.from_dict(latest.definition))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_writer(out)
     writer.writerow(FIXED + steps + [DETAILS])
     for row in records(session, slug):
         writer.writerow([row[name] or "" for name in FIXED]

@@ -12,7 +12,6 @@ counts follow the one rule in `bot.small_numbers` ("fewer than 5", with no share
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from bot.campaigns.population import (
     population_from_dict,
     postcode_district,
 )
+from bot.csvcells import safe_writer
 from bot.small_numbers import FEW, RULE, THRESHOLD, protect, too_few
 from bot.small_numbers import text as people
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
@@ -272,7 +272,7 @@ def render_text(reach: Reach) -> str:
 
 def render_csv(reach: Reach) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["characteristic", "step", "group", "label", "target_share", "people",
                      "share", "gap_points", "flag"])
     for item in reach.characteristics:

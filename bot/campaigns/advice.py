@@ -50,9 +50,13 @@ def messages(campaign: Campaign) -> Iterator[tuple[str, str, str]]:
         yield f"thanks.{language}", language, campaign.thanks[language]
 
 
+# Messages that are not a step's are named by the field they come from.
+FIELD_SUBJECTS = {"consent": "consent", "thanks": "thanks", "languages": "languages"}
+
+
 def _subject(campaign: Campaign, where: str) -> str:
     if not where.startswith("steps["):
-        return ""
+        return FIELD_SUBJECTS.get(where.split(".", 1)[0], "")
     number = int(where[len("steps["):where.index("]")])
     return f"steps[{number}] ({campaign.steps[number - 1].id})"
 
@@ -102,7 +106,8 @@ def reading_warnings(campaign: Campaign, parsed: Parsed, file: str = "") -> list
     problems = []
     for where, text in english_texts(campaign):
         age = reading_age(text)
-        if age is not None and age > MAX_READING_AGE:
+        # Compared as it is shown: "about 11" is within "11 or under".
+        if age is not None and round(age) > MAX_READING_AGE:
             problems.append(Problem(
                 "warning", parsed.line_of(where), where,
                 f"the English text has a reading age of about {round(age)}; aim for "

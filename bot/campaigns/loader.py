@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.campaigns.keywords import keyword_clashes
 from bot.campaigns.model import Campaign
 from bot.campaigns.population import normalised
 from bot.campaigns.problems import CampaignInvalid, Problem
 from bot.campaigns.validate import DEFAULT_SCALE, Validator
-from bot.campaigns.yamlnodes import Parsed, YamlSyntaxError, parse_yaml
+from bot.campaigns.yamlnodes import Parsed, YamlRefused, YamlSyntaxError, parse_yaml
 
 __all__ = ["Analysis", "CampaignInvalid", "analyse", "load_campaign"]
+
+# The example campaigns are 8 to 14 KB; a file a hundred times bigger is not a campaign.
+MAX_FILE_BYTES = 1_000_000
+
+
+class FileTooLarge(ValueError):
+    """More than MAX_FILE_BYTES: refused before it is parsed (or, for a file, read)."""
 
 
 @dataclass
@@ -29,12 +38,32 @@ class Analysis:
         return [p for p in self.problems if p.level == "error"]
 
 
-def _read(source: str | Path) -> tuple[str, str]:
-    """(file name, text): a Path or a one-line *.yml/*.yaml string is a file, else YAML text."""
+def _read_file(path: Path) -> str:
+    """The file's text, reading no more than the limit (a device or a huge file is refused
+    without filling memory)."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise FileTooLarge
+    return data.decode("utf-8")
+
+
+def _file_name(source: str | Path) -> str | None:
+    """A Path or a one-line *.yml/*.yaml string names a file; anything else is YAML text."""
     if isinstance(source, Path):
-        return str(source), source.read_text(encoding="utf-8")
+        return str(source)
     if "\n" not in source and source.strip().endswith((".yml", ".yaml")):
-        return source, Path(source).read_text(encoding="utf-8")
+        return source
+    return None
+
+
+def _read(source: str | Path) -> tuple[str, str]:
+    """(file name, text); the name is "" for YAML text."""
+    name = _file_name(source)
+    if name is not None:
+        return name, _read_file(Path(name))
+    if len(source) > MAX_FILE_BYTES or len(source.encode("utf-8", "replace")) > MAX_FILE_BYTES:
+        raise FileTooLarge
     return "", source
 
 
@@ -58,18 +87,25 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def analyse(source: str | Path) -> Analysis:
-    """Parse and validate; never raises for anything wrong with the file itself."""
+def analyse(source: str | Path, published: Iterable[Campaign] = ()) -> Analysis:
+    """Parse and validate; never raises for anything wrong with the file itself. `published`:
+    the live campaigns, when known, so an option word that is one of their keywords is found."""
+    name = _file_name(source) or ""
     try:
         file, text = _read(source)
+    except FileTooLarge:
+        message = (f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, which no campaign "
+                   "needs (the examples are under 15 KB); is this the right file?")
+        return Analysis(None, [Problem("error", None, "", message, "", name)], None, name)
     except (OSError, UnicodeDecodeError) as error:
-        name = str(source)
         reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (
             error.strerror or str(error))
         return Analysis(None, [Problem("error", None, "", f"cannot read the file: {reason}",
                                        "", name)], None, name)
     try:
         parsed = parse_yaml(text)
+    except YamlRefused as error:
+        return Analysis(None, [Problem("error", error.line, "", str(error), "", file)], None, file)
     except YamlSyntaxError as error:
         message = (f"this is not valid YAML ({error}); check the indentation and that each "
                    "field is written as 'name: value'")
@@ -77,12 +113,16 @@ def analyse(source: str | Path) -> Analysis:
     problems = Validator(parsed, file).run()
     if any(p.level == "error" for p in problems):
         return Analysis(None, problems, parsed, file)
-    return Analysis(Campaign.from_dict(_with_defaults(parsed.data)), problems, parsed, file)
+    campaign = Campaign.from_dict(_with_defaults(parsed.data))
+    clashes = keyword_clashes(campaign, published, parsed, file)
+    if clashes:
+        return Analysis(None, problems + clashes, parsed, file)
+    return Analysis(campaign, problems, parsed, file)
 
 
-def load_campaign(path_or_text: str | Path) -> Campaign:
+def load_campaign(path_or_text: str | Path, published: Iterable[Campaign] = ()) -> Campaign:
     """The campaign in a file (or YAML text); raises CampaignInvalid listing every error."""
-    analysis = analyse(path_or_text)
+    analysis = analyse(path_or_text, published)
     if analysis.campaign is None:
         raise CampaignInvalid(analysis.errors)
     return analysis.campaign

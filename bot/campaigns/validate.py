@@ -60,6 +60,10 @@ SCALE_LOWEST, SCALE_HIGHEST = 0, 10
 DEFAULT_SCALE = (1, 5)
 MAX_RANK_OPTIONS = 9
 MAX_EASY_OPTIONS = 9
+# Twilio sends no message body over 1,600 characters, so no text a resident gets can be longer.
+MAX_TEXT_CHARS = 1_600
+MAX_NAME_CHARS = 200  # the title and the organisation: names, shown in lists and reports
+MAX_ID_CHARS = 64  # campaign ids and consent versions are stored in 64-character columns
 
 
 def _quoted(items: Any) -> str:
@@ -69,6 +73,40 @@ def _quoted(items: Any) -> str:
 def _suggest(word: str, choices: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+# What staff call a step in other tools -> the step type that does that job here. Spelling is
+# no guide: "rating" looks like "rank", but a rating is a scale.
+STEP_TYPE_MEANINGS = {
+    "scale": ("rating", "rate", "likert", "slider", "score", "stars", "agree", "agreement",
+              "opinion_scale", "nps", "range", "number"),
+    "choice": ("multiple_choice", "multiple-choice", "multichoice", "options", "option",
+               "select", "radio", "dropdown", "poll", "vote", "question", "single_choice",
+               "yes_no", "yesno", "boolean", "mcq", "pick"),
+    "rank": ("ranking", "order", "ordering", "priority", "priorities", "sort", "prioritise",
+             "prioritize"),
+    "text": ("open", "open_text", "free_text", "freetext", "comment", "comments", "textarea",
+             "string", "answer", "open_question", "essay", "words"),
+    "info": ("message", "intro", "introduction", "background", "statement", "note", "notice",
+             "information", "explain", "explanation", "context"),
+    "reflect": ("results", "summary", "others", "feedback", "show_results", "recap"),
+    "revisit": ("repeat", "again", "ask_again", "reask", "followup", "follow_up", "return"),
+}
+_TYPE_BY_MEANING = {alias: kind for kind, aliases in STEP_TYPE_MEANINGS.items()
+                    for alias in aliases}
+
+
+def _suggest_type(word: str) -> str:
+    """The step type a mistyped or borrowed name means ("rating" -> "scale")."""
+    key = word.strip().lower().replace(" ", "_")
+    if key in _TYPE_BY_MEANING:
+        return f' (a "{word}" step is a "{_TYPE_BY_MEANING[key]}" step here)'
+    known = tuple(_TYPE_BY_MEANING)
+    close = difflib.get_close_matches(key, STEP_TYPES + known, n=1, cutoff=0.75)
+    if close:
+        meant = _TYPE_BY_MEANING.get(close[0], close[0])
+        return f' (did you mean "{meant}"?)'
+    return _suggest(key, STEP_TYPES)
 
 
 @lru_cache(maxsize=1)
@@ -129,10 +167,11 @@ class Validator:
         self.check_languages(data.get("languages"))
         self.check_keywords(data.get("keywords"))
         self.check_retention(data.get("retention_days"))
-        for field, label in (("title", "the title"), ("organisation", "the organisation"),
-                             ("thanks", "the thanks message")):
+        for field, label, longest in (("title", "the title", MAX_NAME_CHARS),
+                                      ("organisation", "the organisation", MAX_NAME_CHARS),
+                                      ("thanks", "the thanks message", MAX_TEXT_CHARS)):
             if field in data:
-                self.text(field, data[field], label)
+                self.text(field, data[field], label, longest=longest)
         self.check_consent(data.get("consent"))
         self.check_steps(data.get("steps"))
         self.check_timezone(data.get("timezone"))
@@ -159,6 +198,9 @@ class Validator:
         if not isinstance(value, str) or not CAMPAIGN_ID.match(value):
             self.error("id", f'the id "{value}" can only use lower-case letters, digits and '
                              "dashes, like buses-2026")
+        elif len(value) > MAX_ID_CHARS:
+            self.error("id", f"the id is {len(value)} characters long; keep it to "
+                             f"{MAX_ID_CHARS} or fewer, like buses-2026")
 
     def check_languages(self, value: Any) -> None:
         if value is None:
@@ -216,6 +258,9 @@ class Validator:
         if not isinstance(version, str) or not version.strip():
             self.error("consent.version", 'consent needs a "version", like "2026-11-a"; change '
                                           "it whenever the consent text changes")
+        elif len(version) > MAX_ID_CHARS:
+            self.error("consent.version", f"the consent version is {len(version)} characters "
+                       f'long; keep it to {MAX_ID_CHARS} or fewer, like "2026-11-a"')
         if "text" not in value:
             self.error("consent", 'consent needs a "text" in every language')
         else:
@@ -433,8 +478,9 @@ class Validator:
                               "every option of the step a share (0 if none)")
 
     # -- texts -----------------------------------------------------------------------------
-    def text(self, path: str, value: Any, label: str, subject: str = "") -> None:
-        """Every campaign language present and not empty."""
+    def text(self, path: str, value: Any, label: str, subject: str = "",
+             longest: int = MAX_TEXT_CHARS) -> None:
+        """Every campaign language present, not empty, and not longer than can be sent."""
         if value is None:
             self.error(path, f"{label} is empty", subject)
             return
@@ -450,6 +496,12 @@ class Validator:
             elif not isinstance(words, str) or not words.strip():
                 self.error(join(path, code), f'{label} has an empty "{code}" translation',
                            subject)
+            elif len(words) > longest:
+                limit = (f"a name can be at most {longest:,}" if longest == MAX_NAME_CHARS else
+                         f"a message can be at most {longest:,} (Twilio sends nothing longer, "
+                         "and one SMS is 160)")
+                self.error(join(path, code), f'{label} in "{code}" is {len(words):,} characters '
+                           f"long; {limit}", subject)
         for code in value:
             if code not in self.languages and code in LANGUAGES:
                 self.warning(join(path, code), f'{label} has a "{code}" text, but "{code}" is '
@@ -495,7 +547,7 @@ class Validator:
         if kind is None:
             self.error(path, f'this step needs a "type": {", ".join(STEP_TYPES)}', subject)
         elif kind not in STEP_TYPES:
-            self.error(join(path, "type"), f'"{kind}" is not a step type{_suggest(str(kind), STEP_TYPES)}; '
+            self.error(join(path, "type"), f'"{kind}" is not a step type{_suggest_type(str(kind))}; '
                                            f"use {', '.join(STEP_TYPES)}", subject)
         if "text" not in step:
             self.error(path, 'this step needs a "text" in every language', subject)

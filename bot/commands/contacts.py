@@ -5,9 +5,38 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from bot import config
 from bot.cli import EXIT_OK, _command, _factory, _fail
+
+PROGRESS_EVERY = 500
+
+
+class Progress:
+    """"checked 500 of 12,000 contacts..." on one line of a terminal, updated in place and
+    wiped before the summary; nothing at all when stderr is a file or a pipe (a log should
+    hold the summary, not a progress line after it)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.shown = 0
+        self.live = self.stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.live or total < PROGRESS_EVERY:
+            return
+        if done % PROGRESS_EVERY == 0 or done == total:
+            text = f"\r  checked {done:,} of {total:,} contacts..."
+            self.stream.write(text.ljust(self.shown))
+            self.stream.flush()
+            self.shown = len(text)
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
+            self.stream.flush()
+            self.shown = 0
 
 
 def cmd_contacts_import(args: argparse.Namespace) -> int:
@@ -22,10 +51,7 @@ def cmd_contacts_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _fail(f"no such file: {path}")
 
-    def progress(done: int, total: int) -> None:
-        if done % 500 == 0 or done == total:
-            print(f"  checked {done} of {total} contact(s)...", file=sys.stderr)
-
+    progress = Progress()
     try:
         with transaction(_factory()) as session:  # one transaction: all or nothing
             report = import_contacts(session, secret, path, args.channel, args.source,
@@ -33,6 +59,8 @@ def cmd_contacts_import(args: argparse.Namespace) -> int:
                                      progress=progress)
     except ImportProblem as problem:
         return _fail(f"{problem} Nothing was imported.")
+    finally:
+        progress.clear()
     print(report.summary())
     return EXIT_OK
 

@@ -149,7 +149,7 @@ def _words(campaign: Campaign, language: str) -> set[str]:
 
 def keyword(campaign: Campaign, language: str | None = None) -> str:
     """The keyword to offer a resident who reads `language`: one that is a word of the
-    campaign's own text in that language and not in its first language (BWS, "bws" in
+    campaign's own text in that language and not in its first language (TEITHIO, "teithio" in
     the Welsh options, for a Welsh resident), else the first keyword. A campaign lists its
     keywords without languages, so this is the one way to tell."""
     if not campaign.keywords:

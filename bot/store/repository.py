@@ -40,7 +40,17 @@ class CampaignRepository:
         )
 
     def publish(self, campaign: Campaign) -> PublishResult:
-        """Publish a definition. A version anyone has taken part in is never changed."""
+        """Publish a definition. A version anyone has taken part in is never changed. Raises
+        CampaignInvalid, storing nothing, when an option text is another live campaign's
+        keyword or a keyword is another's option text (residents would change campaign)."""
+        from bot.campaigns.keywords import keyword_clashes
+        from bot.campaigns.problems import CampaignInvalid
+
+        others = [Campaign.from_dict(row.definition) for row in self.live_versions()
+                  if row.slug != campaign.id]
+        clashes = keyword_clashes(campaign, others, file=campaign.id)
+        if clashes:
+            raise CampaignInvalid(clashes)
         definition = campaign.to_dict()
         digest = checksum(definition)
         current = self.latest(campaign.id)

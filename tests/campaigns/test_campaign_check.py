@@ -98,7 +98,7 @@ organisation: {en: Test Council, ar: المجلس}
 languages: [en, ar]
 keywords: [WARN]
 retention_days: 30
-consent: {version: "1", text: {en: "We ask about buses.", ar: "نسأل عن الحافلات."}}
+consent: {version: "1", text: {en: "Text STOP to stop, DELETE to delete.", ar: "أرسل توقف أو حذف."}}
 thanks: {en: Thanks, ar: شكرا}
 steps:
 """

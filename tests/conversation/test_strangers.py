@@ -34,7 +34,7 @@ def test_help_from_a_stranger_is_in_the_language_of_the_word(factory):
     assert say(convo, factory, name, "POMOC").messages == [
         "Aby wziąć udział, wyślij jedno z tych słów: BUSES, PARKS"]
     assert say(convo, factory, name, "cymorth").messages == [
-        "I gymryd rhan, tecstiwch un o'r geiriau hyn: BWS, PARCIAU"]
+        "I gymryd rhan, tecstiwch un o'r geiriau hyn: PARCIAU, TEITHIO"]
     assert say(convo, factory, name, "HELP").messages == [
         "To take part, text one of these words: BUSES, PARKS"]
     assert say(convo, factory, name, "what?").messages == [
@@ -47,7 +47,7 @@ def test_a_stranger_whose_language_is_known_is_answered_in_it(factory):
     with transaction(factory) as session:
         session.query(Contact).filter_by(pseudonym=name).update({"language": "cy"})
     assert say(convo, factory, name, "hi").messages == [
-        "I gymryd rhan, tecstiwch un o'r geiriau hyn: BWS, PARCIAU"]
+        "I gymryd rhan, tecstiwch un o'r geiriau hyn: PARCIAU, TEITHIO"]
 
 
 def test_stop_and_delete_from_a_stranger_in_their_language(factory):

@@ -10,12 +10,12 @@ from engine_helpers import ROOT, Chat, chat_at
 from bot.campaigns import load_campaign
 from bot.engine.prompts import keyword
 
-BUSES = load_campaign(ROOT.parent / "campaigns" / "buses-2026.yml")  # BUSES, TRAVEL, BWS
+BUSES = load_campaign(ROOT.parent / "campaigns" / "buses-2026.yml")  # BUSES, TRAVEL, TEITHIO
 PARKS = load_campaign(ROOT.parent / "campaigns" / "parks-2026.yml")  # PARKS, PARCIAU, YOUTH
 
 
 @pytest.mark.parametrize(("campaign", "language", "expected"), [
-    (BUSES, "en", "BUSES"), (BUSES, "cy", "BWS"), (BUSES, "pl", "BUSES"), (BUSES, "ar", "BUSES"),
+    (BUSES, "en", "BUSES"), (BUSES, "cy", "TEITHIO"), (BUSES, "pl", "BUSES"), (BUSES, "ar", "BUSES"),
     (PARKS, "en", "PARKS"), (PARKS, "cy", "PARCIAU"), (PARKS, "ro", "PARKS"),
     (BUSES, "ro", "BUSES"), (BUSES, None, "BUSES"),
 ])
@@ -28,7 +28,7 @@ def test_a_welsh_resident_s_erasure_confirmation_names_the_welsh_keyword():
     chat.send("2")  # Cymraeg
     chat.send("ie")
     [confirmation] = chat.send("DILEU")
-    assert confirmation.endswith("I gymryd rhan eto, tecstiwch BWS.")
+    assert confirmation.endswith("I gymryd rhan eto, tecstiwch TEITHIO.")
     assert "BUSES" not in confirmation
 
 

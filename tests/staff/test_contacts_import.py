@@ -3,6 +3,10 @@ provenance, groups and the audit recorded, all in one transaction (real SQLite).
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -257,3 +261,159 @@ def test_a_later_import_can_give_a_language_and_a_blank_one_keeps_it(url, tmp_pa
     assert run(sheet, "--channel", "sms", "--source", "Festival stall") == 0
     assert languages(url) == {"+447700900123": "cy", "+447700900124": "pl"}
     assert "unknown language" not in capsys.readouterr().out
+
+
+# -- hostile and broken files: a plain error with the line, and nothing imported ------------------
+
+LONG_QUOTED = b'phone,note\n07700900123,ok\n07700900124,"runs on\n' + (b"x" * 5_000 + b"\n") * 30
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"phone\n07700900123\n0770\x00090012\n", "line 3 of SHEET has a NUL character in it"),
+    ("phone\n07700900123\n".encode("utf-16-le"), "line 1 of SHEET has a NUL character"),
+    ("phone\n07700900123\n".encode("utf-16"), "SHEET is saved as UTF-16 ('Unicode text')"),
+    (b"phone,name\n07700900123,Ann\n07700900124,Zo\xeb\n",
+     "line 3 of SHEET is not UTF-8 text"),
+    (b"phone,name\n07700900123,Ann\n07700900124," + b"x" * 200_000 + b"\n",
+     "line 3 of SHEET is 200,013 characters long"),
+    (LONG_QUOTED, "the row starting at line 3 of SHEET cannot be read: a value runs on for "
+                  "more than 128 KB (is there a \" with no closing \"?)"),
+    (b"phone" + b",x" * 200 + b"\n07700900123\n", "line 1 of SHEET has 201 columns"),
+    (b"phone\n07700900123\n07700900124" + b",x" * 150 + b"\n", "line 3 of SHEET has 151 "
+                                                                "columns"),
+    (b"phone\n" + b"07700900123\n" * 1_000_000, "SHEET is larger than 10 MB"),
+    (b"phone\n" + b"1\n" * 100_001, "SHEET has more than 100,000 rows"),
+], ids=["nul", "utf16-no-bom", "utf16", "not-utf8", "long-line", "unclosed-quote",
+        "wide-header", "wide-row", "huge-file", "many-rows"])
+def test_a_broken_or_hostile_file_is_a_plain_error_and_nothing_is_imported(
+        url, tmp_path, capsys, content, message):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes(content)
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 1
+    captured = capsys.readouterr()
+    message = message.replace("SHEET", str(sheet))
+    assert captured.err.startswith("Error: ") and message in captured.err, captured.err
+    assert captured.err.rstrip().endswith("Nothing was imported.")
+    assert captured.out == ""
+    assert contacts(url) == {} and rows(url, AuditEntry) == [] and rows(url, ContactSource) == []
+
+
+def test_a_byte_order_mark_anywhere_is_ignored(url, tmp_path, capsys):
+    sheet = tmp_path / "bom.csv"
+    sheet.write_bytes("\ufeff\ufeffPhone,Name\n\ufeff07700 900123,Ann\n".encode("utf-8"))
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    assert "imported (new):    1" in capsys.readouterr().out
+    assert contacts(url) == {"+447700900123": ("twilio_sms", False)}
+
+
+def test_a_long_bad_value_is_shortened_in_the_summary(url, tmp_path, capsys):
+    sheet = tmp_path / "long.csv"
+    sheet.write_text("phone\n07700900123\n" + "9" * 300 + "\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    out = capsys.readouterr().out
+    assert f"line 3: '{'9' * 40}...': " in out and "9" * 41 not in out
+
+
+# -- what can get a text: landlines are refused for SMS and WhatsApp ----------------------------
+
+LANDLINES = ("phone\n"
+             "07700 900123\n"      # a mobile (Ofcom's drama range)
+             "029 2087 2087\n"     # a Cardiff landline
+             "+1 202 555 0143\n"   # US: fixed line or mobile, the plan does not say
+             "0800 123 4567\n"     # freephone
+             "07400 123456\n")     # a mobile
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+def test_landlines_and_service_numbers_cannot_get_texts(url, tmp_path, capsys, channel):
+    sheet = tmp_path / "landlines.csv"
+    sheet.write_text(LANDLINES, encoding="utf-8")
+    assert run(sheet, "--channel", channel, "--source", SOURCE) == 0
+    out = capsys.readouterr().out
+    assert "imported (new):    3" in out and "invalid:           2" in out
+    assert "line 3: '029 2087 2087': a landline number, which cannot get text messages" in out
+    assert "line 5: '0800 123 4567': a freephone number, not a resident's phone" in out
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    assert set(contacts(url)) == {f"{prefix}+447700900123", f"{prefix}+12025550143",
+                                  f"{prefix}+447400123456"}
+
+
+def test_the_summary_counts_contacts_with_no_language(url, tmp_path, capsys):
+    sheet = tmp_path / "languages.csv"
+    sheet.write_text("phone,language\n07700 900123,cy\n07700 900124,\n07700 900125,Klingon\n"
+                     "07700 900126,\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    out = capsys.readouterr().out
+    assert "Languages: cy 1, no language 3 (they choose one when they first reply)" in out
+    assert rows(url, AuditEntry)[-1].details["no_language"] == 3
+    # A later sheet without languages: the contacts keep theirs, and are counted with it.
+    sheet.write_text("phone\n07700 900123\n07700 900127\n", encoding="utf-8")
+    assert run(sheet, "--channel", "sms", "--source", SOURCE) == 0
+    assert "Languages: cy 1, no language 1 (" in capsys.readouterr().out
+
+
+def test_a_sheet_without_a_language_column_says_so(url, capsys):
+    assert run(RESIDENTS, "--channel", "sms", "--source", SOURCE) == 0
+    assert "Languages: no language 5 (they choose one when they first reply)" in \
+        capsys.readouterr().out
+
+
+# -- the real command: nothing after the summary, progress only on a terminal -------------------
+
+ENGAGE = str(Path(sys.executable).parent / "engage")
+
+
+def engage(url: str, tmp_path: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = {"ENGAGE_DATABASE_URL": url, "ENGAGE_SECRET_KEY": SECRET,
+           "ENGAGE_VAR_DIR": str(tmp_path / "var"), "PATH": str(Path(sys.executable).parent)}
+    return subprocess.run([ENGAGE, "contacts", "import", *args], env=env, timeout=300,
+                          **kwargs)
+
+
+def test_a_nul_byte_is_an_error_with_its_line_not_a_traceback(url, tmp_path):
+    sheet = tmp_path / "nul.csv"
+    sheet.write_bytes(b"phone\n07700900123\n0770\x00090012\n")
+    result = engage(url, tmp_path, str(sheet), "--channel", "sms", "--source", SOURCE,
+                    capture_output=True, text=True)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"Error: line 3 of {sheet} has a NUL character")
+    assert "Traceback" not in result.stderr and contacts(url) == {}
+
+
+def test_piped_output_is_the_summary_alone(url, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("phone\n07700900123\n07700900124\n", encoding="utf-8")
+    result = engage(url, tmp_path, str(sheet), "--channel", "sms", "--source", SOURCE,
+                    capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("Read 2 row(s)") and result.stdout.endswith(
+        f"Group: sheet.  Source: {SOURCE}\n")
+
+
+def test_on_a_terminal_progress_is_one_line_wiped_before_the_summary(url, tmp_path):
+    sheet = tmp_path / "many.csv"
+    sheet.write_text("phone\n" + "".join(f"07700 900{n:03d}\n" for n in range(600)),
+                     encoding="utf-8")
+    main_fd, terminal = pty.openpty()
+    try:
+        result = engage(url, tmp_path, str(sheet), "--channel", "sms", "--source", SOURCE,
+                        stdout=subprocess.PIPE, stderr=terminal, text=True)
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # the terminal closed: everything was read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main_fd)
+    assert result.returncode == 0 and "imported (new):    600" in result.stdout
+    progress = seen.decode()
+    assert "\n" not in progress.replace("\r\n", "")
+    assert "\r  checked 500 of 600 contacts..." in progress
+    assert "\r  checked 600 of 600 contacts..." in progress
+    assert progress.endswith("\r" + " " * len("\r  checked 600 of 600 contacts...") + "\r")
