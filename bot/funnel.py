@@ -1,26 +1,18 @@
 """The funnel of a campaign: who was invited, reached, started, agreed, finished or left, and
 where those still answering have got to. Counts only, never pseudonyms.
 
-An invitation is "delivered" once the provider took its first message (the outbox row keyed
-invite:<id>:0 is sent or delivered); it "failed" when the service could not send it (the
-invitation's reason) or the provider refused that message (the outbox row's last error)."""
+Invitations (queued, sent, delivered, failed, with reasons) come from bot.invitation_status."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign
-from bot.store.models import (
-    CampaignVersion,
-    ConsentRecord,
-    Invitation,
-    OutboxMessage,
-    Participant,
-)
+from bot.invitation_status import InvitationCounts, invitation_counts, invitation_lines
+from bot.store.models import CampaignVersion, ConsentRecord, Participant
 
 STAGES = ("started", "consented", "declined", "completed", "opted_out", "in_progress")
 STAGE_WORDS = {
@@ -32,8 +24,6 @@ STAGE_WORDS = {
     "in_progress": "still answering",
 }
 WAITING = {"choosing_language": "choosing a language", "awaiting_consent": "deciding on consent"}
-DELIVERED = ("sent", "delivered")  # outbox statuses: the provider took the message
-REFUSED = ("failed", "undelivered")
 
 
 class UnknownCampaign(LookupError):
@@ -45,11 +35,7 @@ class Funnel:
     slug: str
     title: str
     versions: list[int]
-    invited: int = 0
-    delivered: int = 0
-    queued: int = 0  # waiting: for the worker, quiet hours, or the provider
-    failed: int = 0
-    failed_reasons: Counter = field(default_factory=Counter)
+    invitations: InvitationCounts = field(default_factory=InvitationCounts)
     totals: Counter = field(default_factory=Counter)
     by_channel: dict[str, Counter] = field(default_factory=dict)
     by_language: dict[str, Counter] = field(default_factory=dict)
@@ -75,7 +61,7 @@ def collect(session: Session, slug: str) -> Funnel:
     ids = [row.id for row in rows]
     funnel = Funnel(slug=slug, title=campaign.title.get(campaign.default_language, slug),
                     versions=[row.version for row in rows])
-    _invitations(session, ids, funnel)
+    funnel.invitations = invitation_counts(session, ids)
     consented = {pid for (pid,) in session.query(ConsentRecord.participant_id)
                  .filter(ConsentRecord.campaign_id.in_(ids), ConsentRecord.decision == "given")}
     order = {step.id: number for number, step in enumerate(campaign.steps)}
@@ -90,27 +76,6 @@ def collect(session: Session, slug: str) -> Funnel:
             waiting[_where(participant)] += 1
     funnel.waiting_at = sorted(waiting.items(), key=lambda item: _place(item[0], order))
     return funnel
-
-
-def _invitations(session: Session, ids: list[int], funnel: Funnel) -> None:
-    """Each invitation with the outbox row of its first message, if it has one yet."""
-    key = sa.literal("invite:") + sa.cast(Invitation.id, sa.String) + sa.literal(":0")
-    rows = (session.query(Invitation.status, Invitation.reason, OutboxMessage.status,
-                          OutboxMessage.last_error)
-            .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == key)
-            .filter(Invitation.campaign_id.in_(ids)))
-    for status, reason, sent_status, error in rows:
-        funnel.invited += 1
-        if status == "failed":
-            funnel.failed += 1
-            funnel.failed_reasons[reason or "no reason given"] += 1
-        elif status == "sent" and sent_status in REFUSED:
-            funnel.failed += 1
-            funnel.failed_reasons[error or "the provider refused it"] += 1
-        elif status == "sent" and sent_status in (*DELIVERED, None):
-            funnel.delivered += 1  # no row: erased since, after it was handed over
-        else:
-            funnel.queued += 1
 
 
 def _where(participant: Participant) -> str:
@@ -133,16 +98,7 @@ def _place(where: str, order: dict[str, int]) -> tuple[int, str]:
 def render_text(funnel: Funnel) -> str:
     out = [f"Status: {funnel.title} ({funnel.slug}), versions "
            f"{', '.join(map(str, funnel.versions))}", ""]
-    out.append("Invitations")
-    if funnel.invited:
-        out += [f"  invited:   {funnel.invited}",
-                f"  delivered: {funnel.delivered}  (the phone company or app took it)",
-                f"  waiting:   {funnel.queued}  (to be sent, or held in quiet hours)",
-                f"  failed:    {funnel.failed}" + ("  (why, below)" if funnel.failed else "")]
-        for reason, count in funnel.failed_reasons.most_common():
-            out.append(f"    {count}  {reason}")
-    else:
-        out.append("  none sent (residents joined by keyword only)")
+    out += invitation_lines(funnel.invitations)
     out += ["", "Residents"]
     for stage in STAGES:
         out.append(f"  {str(funnel.totals.get(stage, 0)).rjust(5)}  {STAGE_WORDS[stage]}")
