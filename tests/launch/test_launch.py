@@ -377,7 +377,8 @@ def test_help_has_examples(capsys):
     out = capsys.readouterr().out
     assert "example:\n  engage campaign launch buses-2026 --audience library-nov --dry-run" in out
     assert '--at "2026-12-01 10:00"' in out and "--rate 30/min" in out
-    for option in ("--audience", "--channel", "--at", "--rate", "--dry-run", "--no-wait", "--by"):
+    for option in ("--audience", "--channel", "--at", "--rate", "--dry-run", "--no-wait", "--by",
+                   "--reinvite", "--queue-anyway"):
         assert option in out
 
 
