@@ -4,10 +4,20 @@ nothing could send (unless told --queue-anyway), and never calls queued "sent"."
 from __future__ import annotations
 
 import pytest
-from launch_helpers import GROUP, SLUG, Queue, audience, invitations, row_counts
+from launch_helpers import (
+    GROUP,
+    SLUG,
+    Queue,
+    audience,
+    hand_to_providers,
+    invitations,
+    row_counts,
+)
 
 from bot import launch as launching
+from bot.catalogue import Catalogue
 from bot.cli import main
+from bot.conversation import ConversationService
 from bot.outbound.providers import CHANNEL_SETTINGS, build_providers, missing_settings
 
 TWILIO = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",
@@ -81,3 +91,22 @@ def test_the_launch_asks_what_the_sender_needs(settings):
     """The launch runs in another process than the sender: it must judge by the same rule."""
     sendable = {channel for channel in CHANNEL_SETTINGS if not missing_settings(channel, settings)}
     assert sendable == set(build_providers(settings))
+
+
+def test_queue_anyway_watches_only_what_can_be_sent(env, factory, capsys, no_twilio,
+                                                    monkeypatch, fake_telegram):
+    audience(factory)
+    convo = ConversationService(factory, Catalogue(check_every=0))
+
+    def worker_and_bot(invitation_id: int, _due: object) -> None:
+        convo.invite(invitation_id)
+        hand_to_providers(factory)  # the bot has only Telegram set up, like this shell
+
+    monkeypatch.setattr(launching, "default_enqueue", worker_and_bot)
+    assert main(["campaign", "launch", SLUG, "--audience", GROUP, "--queue-anyway"]) == 0
+    captured = capsys.readouterr()
+    assert f"{SMS_NOT_SET_UP}: its 5 invitation(s) wait until it is" in captured.out
+    assert "Done: 1 invitation(s) sent (handed to the phone company or app), 0 failed." \
+        in captured.out
+    assert "1/1  sent 1  failed 0  queued 0" in captured.err
+    assert len(fake_telegram.calls("sendMessage")) == 1
