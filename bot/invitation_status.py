@@ -38,7 +38,6 @@ WAITING_FOR_WORKER = "waiting for the worker to take it"
 WAITING_FOR_SENDER = "with the bot, waiting to be handed to the provider"
 PROVIDER_REFUSED = "the provider refused it"
 NO_REASON = "no reason given"
-_OUTBOX_WAITING = ("queued", "sending")
 _OUTBOX_SENT = ("sent",)
 _OUTBOX_DELIVERED = ("delivered",)
 _OUTBOX_FAILED = ("failed", "undelivered")

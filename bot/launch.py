@@ -59,6 +59,9 @@ RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minu
               "h": 3600.0, "hr": 3600.0, "hour": 3600.0}
 PRICES = (("ENGAGE_PRICE_SMS", 0.04), ("ENGAGE_PRICE_WHATSAPP", 0.03))
 CHUNK = 500  # rows per IN (...) query and per insert batch
+# An invitation row's status: queued for the worker, sent (the service queued its messages for
+# the provider), failed. What officers see is derived from it (bot.invitation_status).
+ROW_QUEUED, ROW_SENT, ROW_FAILED = "queued", "sent", "failed"
 
 # Why a contact in the audience is not invited, in the words staff see.
 ERASED = "no contact details any more (erased)"
@@ -258,8 +261,8 @@ class Target:
     """One contact to invite. `language`: their language if the campaign has it, else MENU.
     `invitation_id`: their invitation to this campaign already waiting (from an earlier
     launch), of version `version_id`. For a new invitation, `reinvitation` numbers it (0: the
-    first) and `after` says what became of their last one: FAILED (never sent: tried again)
-    or SENT (staff asked for a re-invitation)."""
+    first) and `after` says what became of their last one: ROW_FAILED (never sent: tried
+    again) or ROW_SENT (staff asked for a re-invitation)."""
 
     pseudonym: str
     channel: str
@@ -292,11 +295,11 @@ class Plan:
 
     @property
     def retried(self) -> list[Target]:
-        return [target for target in self.new if target.after == FAILED]
+        return [target for target in self.new if target.after == ROW_FAILED]
 
     @property
     def reinvited(self) -> list[Target]:
-        return [target for target in self.new if target.after == SENT]
+        return [target for target in self.new if target.after == ROW_SENT]
 
     def by_channel_and_language(self) -> Counter:
         return Counter((target.channel, target.language) for target in self.targets)
@@ -372,13 +375,13 @@ def plan_launch(session: Session, slug: str, audience: str, channel: str | None 
         language = known or MENU
         if earlier is None:
             plan.targets.append(Target(name, contact.channel, language))
-        elif earlier.status == QUEUED:
+        elif earlier.status == ROW_QUEUED:
             plan.targets.append(Target(name, contact.channel, language, earlier.id,
                                        earlier.version_id))
         else:
+            after = ROW_FAILED if earlier.status == ROW_FAILED else ROW_SENT
             plan.targets.append(Target(name, contact.channel, language,
-                                       reinvitation=earlier.reinvitation + 1,
-                                       after=FAILED if earlier.status == FAILED else SENT))
+                                       reinvitation=earlier.reinvitation + 1, after=after))
     return plan
 
 
@@ -391,7 +394,8 @@ def _exclusion(plan: Plan, contact: Contact | None, earlier: _Earlier | None,
         return other_channel(plan.channel)
     if contact.opted_out_at is not None:
         return OPTED_OUT
-    if earlier is not None and earlier.status not in (QUEUED, FAILED) and not plan.reinvite:
+    sent_before = earlier is not None and earlier.status not in (ROW_QUEUED, ROW_FAILED)
+    if sent_before and not plan.reinvite:
         return ALREADY_INVITED if earlier.version_id == plan.version_id else INVITED_EARLIER
     if statuses:
         return SAID_NO if statuses == {"declined"} else TAKING_PART
@@ -406,7 +410,8 @@ def _exclusion(plan: Plan, contact: Contact | None, earlier: _Earlier | None,
     return None
 
 
-def unsendable(plan: Plan, env: Mapping[str, str] | None = None) -> dict[str, tuple[int, list[str]]]:
+def unsendable(plan: Plan,
+               env: Mapping[str, str] | None = None) -> dict[str, tuple[int, list[str]]]:
     """Channels of the plan's targets that the bot's sender could not send on, given the
     settings in `env` (default: this process's; the bot must be started with the same):
     channel -> (targets on it, the settings missing)."""
@@ -682,7 +687,7 @@ def _move_to_this_version(session: Session, plan: Plan) -> int:
     now, moved = utcnow(), 0
     for start in range(0, len(ids), CHUNK):
         moved += session.query(Invitation).filter(
-            Invitation.id.in_(ids[start:start + CHUNK]), Invitation.status == QUEUED,
+            Invitation.id.in_(ids[start:start + CHUNK]), Invitation.status == ROW_QUEUED,
             sa.or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now),
         ).update({Invitation.campaign_id: plan.version_id}, synchronize_session=False)
     return moved
@@ -695,7 +700,7 @@ def _insert(session: Session, plan: Plan, launch_row: Launch, due_at: datetime) 
     def invitation(target: Target) -> Invitation:
         return Invitation(campaign_id=plan.version_id, slug=plan.slug,
                           pseudonym=target.pseudonym, reinvitation=target.reinvitation,
-                          channel=target.channel, status=QUEUED, due_at=due_at,
+                          channel=target.channel, status=ROW_QUEUED, due_at=due_at,
                           launch_id=launch_row.id)
 
     created = 0
@@ -724,7 +729,7 @@ def _waiting(session: Session, plan: Plan) -> list[tuple[int, datetime, str]]:
     names = [target.pseudonym for target in plan.targets]
     return sorted(tuple(row) for row in _select_in(
         session, [Invitation.id, Invitation.due_at, Invitation.channel], Invitation.pseudonym,
-        names, Invitation.slug == plan.slug, Invitation.status == QUEUED))
+        names, Invitation.slug == plan.slug, Invitation.status == ROW_QUEUED))
 
 
 def unknown_rows(audience: Audience, limit: int = 20) -> str:
