@@ -182,7 +182,7 @@ def _run(url: str, setup: str, queue: str, workdir: Path, limit: float | None, c
             with spying as spies:
                 before = cpu.snapshot(pids)
                 started = time.monotonic()
-                engage(url, *launch, env=queue_settings)
+                engage(url, *launch, env=env)  # the officer has the bot's channel settings
                 launched = time.monotonic() - started
                 status = _wait_until_done(url, twilio, count, started + time_limit)
                 accepted = list(twilio.accepted)

@@ -5,9 +5,7 @@ The residents' stages (from "started" on) are defined once, in `bot.stages`, and
 here the same way as in results, reach and exports: each resident once, by their latest
 participation in the campaign. An invited resident who has not replied is not "started".
 
-An invitation is "delivered" once the provider took its first message (the outbox row keyed
-invite:<id>:0 is sent or delivered); it "failed" when the service could not send it (the
-invitation's reason) or the provider refused that message (the outbox row's last error)."""
+Invitations (queued, sent, delivered, failed, with reasons) come from bot.invitation_status."""
 
 from __future__ import annotations
 
@@ -15,11 +13,11 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot import staff_words
 from bot.campaigns.model import Campaign, Step
+from bot.invitation_status import InvitationCounts, invitation_counts, invitation_lines
 from bot.stages import (
     DECIDING,
     STAGES,
@@ -28,16 +26,9 @@ from bot.stages import (
     stages_of,
 )
 from bot.step_titles import title, why_title
-from bot.store.models import (
-    CampaignVersion,
-    Invitation,
-    OutboxMessage,
-    Participant,
-)
+from bot.store.models import CampaignVersion, Participant
 
 WAITING = {"choosing_language": "choosing a language", "awaiting_consent": "deciding on consent"}
-DELIVERED = ("sent", "delivered")  # outbox statuses: the provider took the message
-REFUSED = ("failed", "undelivered")
 
 
 class UnknownCampaign(LookupError):
@@ -49,11 +40,7 @@ class Funnel:
     slug: str
     title: str
     versions: list[int]
-    invited: int = 0
-    delivered: int = 0
-    queued: int = 0  # waiting: for the worker, quiet hours, or the provider
-    failed: int = 0
-    failed_reasons: Counter = field(default_factory=Counter)
+    invitations: InvitationCounts = field(default_factory=InvitationCounts)
     totals: Counter = field(default_factory=Counter)
     by_channel: dict[str, Counter] = field(default_factory=dict)
     by_language: dict[str, Counter] = field(default_factory=dict)
@@ -70,7 +57,7 @@ def collect(session: Session, slug: str) -> Funnel:
     ids = [row.id for row in rows]
     funnel = Funnel(slug=slug, title=campaign.title.get(campaign.default_language, slug),
                     versions=[row.version for row in rows])
-    _invitations(session, ids, funnel)
+    funnel.invitations = invitation_counts(session, ids)
     steps = _steps(rows)
     order = {step_id: number for number, step_id in enumerate(steps)}
     waiting: Counter = Counter()
@@ -95,27 +82,6 @@ def _steps(rows: list[CampaignVersion]) -> dict[str, Step]:
         for step in Campaign.from_dict(row.definition).steps:
             steps.setdefault(step.id, step)
     return steps
-
-
-def _invitations(session: Session, ids: list[int], funnel: Funnel) -> None:
-    """Each invitation with the outbox row of its first message, if it has one yet."""
-    key = sa.literal("invite:") + sa.cast(Invitation.id, sa.String) + sa.literal(":0")
-    rows = (session.query(Invitation.status, Invitation.reason, OutboxMessage.status,
-                          OutboxMessage.last_error)
-            .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == key)
-            .filter(Invitation.campaign_id.in_(ids)))
-    for status, reason, sent_status, error in rows:
-        funnel.invited += 1
-        if status == "failed":
-            funnel.failed += 1
-            funnel.failed_reasons[reason or "no reason given"] += 1
-        elif status == "sent" and sent_status in REFUSED:
-            funnel.failed += 1
-            funnel.failed_reasons[error or "the provider refused it"] += 1
-        elif status == "sent" and sent_status in (*DELIVERED, None):
-            funnel.delivered += 1  # no row: erased since, after it was handed over
-        else:
-            funnel.queued += 1
 
 
 def _where(participant: Participant) -> str:
@@ -175,16 +141,7 @@ def _table(title_: str, groups: dict[str, Counter], name) -> list[str]:
 def render_text(funnel: Funnel) -> str:
     out = [f"Status: {funnel.title} ({funnel.slug}), versions "
            f"{', '.join(map(str, funnel.versions))}", ""]
-    out.append("Invitations")
-    if funnel.invited:
-        out += [f"  invited:   {funnel.invited}",
-                f"  delivered: {funnel.delivered}  (the phone company or app took it)",
-                f"  waiting:   {funnel.queued}  (to be sent, or held in quiet hours)",
-                f"  failed:    {funnel.failed}" + ("  (why, below)" if funnel.failed else "")]
-        for reason, count in funnel.failed_reasons.most_common():
-            out.append(f"    {count}  {reason}")
-    else:
-        out.append("  none sent (residents joined by keyword only)")
+    out += invitation_lines(funnel.invitations)
     out += ["", "Residents"]
     out += stage_lines(funnel.totals)
     out += _table("By channel", funnel.by_channel, staff_words.channel)

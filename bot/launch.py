@@ -2,10 +2,12 @@
 
 A launch works out who to invite (a contact group, or a CSV of contacts already imported),
 leaves out everyone it must not write to (each with a plain reason), and then either
-describes what it would do (`--dry-run`: counts, messages, SMS segments and an estimated
-cost; nothing changes) or records one Launch and one Invitation per contact and campaign
-version (a second launch adds none for the same people), and hands every invitation still
-waiting to the worker. The worker sends them through Rasa, paced and outside quiet hours.
+describes what it would do (`--dry-run`: counts, messages, SMS segments, an estimated
+cost, channels that are not set up, quiet hours; nothing changes) or records one Launch and
+one Invitation per contact and campaign, whatever its version (a second launch, or a launch of
+a new version, adds none for the same people unless staff ask for re-invitations), and hands
+every invitation still waiting to the worker. The worker sends them through Rasa, paced and
+outside quiet hours; the bot's sender hands them to the provider.
 
 Every mistake raises LaunchError before anything is stored.
 """
@@ -17,9 +19,9 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,11 +30,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import audit, engine
+from bot import audit, engine, quiet
+from bot import clock as bot_clock
 from bot.campaigns.model import Campaign
 from bot.contacts_import import CHANNELS  # what staff type -> the connectors' channel
 from bot.conversation import invitation_language, invitation_template
+from bot.invitation_status import DELIVERED, FAILED, QUEUED, SENDER, SENT, states_of
 from bot.language import endonym
+from bot.outbound.providers import CHANNEL_WORDS, missing_settings, not_set_up
 from bot.outbound.render import render_text
 from bot.store.db import transaction
 from bot.store.models import (
@@ -47,7 +52,6 @@ from bot.store.models import (
 )
 from bot.text import sms_segments
 
-CHANNEL_WORDS = {"twilio_sms": "SMS", "twilio_whatsapp": "WhatsApp", "telegram": "Telegram"}
 MENU = "menu"  # the language key of contacts whose language is not known
 MENU_WORDS = "not known: gets the language menu"
 AT_FORMAT = "%Y-%m-%d %H:%M"
@@ -55,11 +59,15 @@ RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minu
               "h": 3600.0, "hr": 3600.0, "hour": 3600.0}
 PRICES = (("ENGAGE_PRICE_SMS", 0.04), ("ENGAGE_PRICE_WHATSAPP", 0.03))
 CHUNK = 500  # rows per IN (...) query and per insert batch
+# An invitation row's status: queued for the worker, sent (the service queued its messages for
+# the provider), failed. What officers see is derived from it (bot.invitation_status).
+ROW_QUEUED, ROW_SENT, ROW_FAILED = "queued", "sent", "failed"
 
 # Why a contact in the audience is not invited, in the words staff see.
 ERASED = "no contact details any more (erased)"
 OPTED_OUT = "opted out (said STOP)"
 ALREADY_INVITED = "already invited to this version of the campaign"
+INVITED_EARLIER = "already invited to an earlier version of the campaign"
 TAKING_PART = "already taking part (they texted the keyword)"
 SAID_NO = "already said no to this campaign"
 TELEGRAM_NEVER_WROTE = ("on Telegram but never wrote to the bot (Telegram lets a bot write "
@@ -251,12 +259,18 @@ def _existing(session: Session, names: Sequence[str]) -> set[str]:
 @dataclass(frozen=True)
 class Target:
     """One contact to invite. `language`: their language if the campaign has it, else MENU.
-    `invitation_id`: an invitation of this version already waiting (from an earlier launch)."""
+    `invitation_id`: their invitation to this campaign already waiting (from an earlier
+    launch), of version `version_id`. For a new invitation, `reinvitation` numbers it (0: the
+    first) and `after` says what became of their last one: ROW_FAILED (never sent: tried
+    again) or ROW_SENT (staff asked for a re-invitation)."""
 
     pseudonym: str
     channel: str
     language: str
     invitation_id: int | None = None
+    version_id: int | None = None
+    reinvitation: int = 0
+    after: str | None = None
 
 
 @dataclass
@@ -267,6 +281,7 @@ class Plan:
     campaign: Campaign
     audience: Audience
     channel: str | None
+    reinvite: bool = False
     targets: list[Target] = field(default_factory=list)
     excluded: Counter = field(default_factory=Counter)  # reason -> how many
 
@@ -278,8 +293,19 @@ class Plan:
     def waiting(self) -> list[Target]:
         return [target for target in self.targets if target.invitation_id is not None]
 
+    @property
+    def retried(self) -> list[Target]:
+        return [target for target in self.new if target.after == ROW_FAILED]
+
+    @property
+    def reinvited(self) -> list[Target]:
+        return [target for target in self.new if target.after == ROW_SENT]
+
     def by_channel_and_language(self) -> Counter:
         return Counter((target.channel, target.language) for target in self.targets)
+
+    def by_channel(self) -> Counter:
+        return Counter(target.channel for target in self.targets)
 
 
 def find_campaign(session: Session, slug: str) -> tuple[CampaignVersion, Campaign]:
@@ -294,17 +320,40 @@ def find_campaign(session: Session, slug: str) -> tuple[CampaignVersion, Campaig
     return row, Campaign.from_dict(row.definition)
 
 
+@dataclass(frozen=True)
+class _Earlier:
+    """A contact's latest invitation to this campaign, whatever its version."""
+
+    id: int
+    status: str
+    version_id: int
+    reinvitation: int
+
+
+def _latest_invitations(session: Session, slug: str, names: Sequence[str]) -> dict[str, _Earlier]:
+    latest: dict[str, _Earlier] = {}
+    for name, row_id, status, version_id, number in _select_in(
+            session, [Invitation.pseudonym, Invitation.id, Invitation.status,
+                      Invitation.campaign_id, Invitation.reinvitation],
+            Invitation.pseudonym, names, Invitation.slug == slug):
+        known = latest.get(name)
+        if known is None or (number, row_id) > (known.reinvitation, known.id):
+            latest[name] = _Earlier(row_id, status, version_id, number)
+    return latest
+
+
 def plan_launch(session: Session, slug: str, audience: str, channel: str | None = None,
-                secret: str | None = None) -> Plan:
-    """Who would be invited and who not (with why), reading only."""
+                secret: str | None = None, reinvite: bool = False) -> Plan:
+    """Who would be invited and who not (with why), reading only. Each contact is invited to
+    a campaign once, whatever its version: with `reinvite`, those whose invitation was sent
+    are invited again; one whose last invitation failed before anything was sent is tried
+    again anyway (they never got it)."""
     row, campaign = find_campaign(session, slug)
     people = read_audience(session, audience, secret)
-    plan = Plan(slug, row.id, row.version, campaign, people, channel)
+    plan = Plan(slug, row.id, row.version, campaign, people, channel, reinvite)
     names = people.pseudonyms
     contacts = _rows_by_pseudonym(session, Contact, names)
-    invited = {name: (invitation_id, status) for name, invitation_id, status in
-               _select_in(session, [Invitation.pseudonym, Invitation.id, Invitation.status],
-                          Invitation.pseudonym, names, Invitation.campaign_id == plan.version_id)}
+    invited = _latest_invitations(session, slug, names)
     taking_part: dict[str, set[str]] = {}
     for name, status in _select_in(session, [Participant.pseudonym, Participant.status],
                                    Participant.pseudonym, names,
@@ -317,18 +366,26 @@ def plan_launch(session: Session, slug: str, audience: str, channel: str | None 
                                               Participant.pseudonym, telegram)}
     for name in names:
         contact = contacts.get(name)
-        reason = _exclusion(plan, contact, invited.get(name), taking_part.get(name), wrote)
+        earlier = invited.get(name)
+        reason = _exclusion(plan, contact, earlier, taking_part.get(name), wrote)
         if reason is not None:
             plan.excluded[reason] += 1
             continue
         known = contact.language if contact.language in campaign.languages else None
-        waiting = invited.get(name)
-        plan.targets.append(Target(name, contact.channel, known or MENU,
-                                   waiting[0] if waiting else None))
+        language = known or MENU
+        if earlier is None:
+            plan.targets.append(Target(name, contact.channel, language))
+        elif earlier.status == ROW_QUEUED:
+            plan.targets.append(Target(name, contact.channel, language, earlier.id,
+                                       earlier.version_id))
+        else:
+            after = ROW_FAILED if earlier.status == ROW_FAILED else ROW_SENT
+            plan.targets.append(Target(name, contact.channel, language,
+                                       reinvitation=earlier.reinvitation + 1, after=after))
     return plan
 
 
-def _exclusion(plan: Plan, contact: Contact | None, invitation: tuple[int, str] | None,
+def _exclusion(plan: Plan, contact: Contact | None, earlier: _Earlier | None,
                statuses: set[str] | None, wrote: set[str]) -> str | None:
     """Why this contact is not invited, or None. The first reason that applies is counted."""
     if contact is None:
@@ -337,8 +394,9 @@ def _exclusion(plan: Plan, contact: Contact | None, invitation: tuple[int, str] 
         return other_channel(plan.channel)
     if contact.opted_out_at is not None:
         return OPTED_OUT
-    if invitation is not None and invitation[1] != "queued":
-        return ALREADY_INVITED
+    sent_before = earlier is not None and earlier.status not in (ROW_QUEUED, ROW_FAILED)
+    if sent_before and not plan.reinvite:
+        return ALREADY_INVITED if earlier.version_id == plan.version_id else INVITED_EARLIER
     if statuses:
         return SAID_NO if statuses == {"declined"} else TAKING_PART
     if contact.channel == "telegram" and contact.pseudonym not in wrote:
@@ -350,6 +408,31 @@ def _exclusion(plan: Plan, contact: Contact | None, invitation: tuple[int, str] 
     if contact.channel not in CHANNEL_WORDS:
         return f"on a channel invitations cannot use ({contact.channel})"
     return None
+
+
+def unsendable(plan: Plan,
+               env: Mapping[str, str] | None = None) -> dict[str, tuple[int, list[str]]]:
+    """Channels of the plan's targets that the bot's sender could not send on, given the
+    settings in `env` (default: this process's; the bot must be started with the same):
+    channel -> (targets on it, the settings missing)."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    for channel, number in sorted(plan.by_channel().items()):
+        missing = missing_settings(channel, env)
+        if missing:
+            found[channel] = (number, missing)
+    return found
+
+
+def unsendable_lines(plan: Plan, env: Mapping[str, str] | None = None,
+                     would: bool = True) -> list[str]:
+    """Lines like "SMS is not set up: ... are not set; nothing would be sent to the 5 SMS
+    contact(s)."."""
+    lines = []
+    for channel, (number, missing) in unsendable(plan, env).items():
+        verb = "would be" if would else "can be"
+        lines.append(f"{not_set_up(channel, missing)}; nothing {verb} sent to the {number} "
+                     f"{CHANNEL_WORDS[channel]} contact(s).")
+    return lines
 
 
 def _version_ids(session: Session, slug: str) -> list[int]:
@@ -385,24 +468,31 @@ def language_words(language: str) -> str:
 
 
 def describe(plan: Plan, at: datetime | None = None, rate: float | None = None,
-             env: dict[str, str] | None = None) -> str:
-    """What a launch would do, for `--dry-run`: counts, exclusions, messages and cost."""
+             env: Mapping[str, str] | None = None, now: datetime | None = None) -> str:
+    """What a launch would do, for `--dry-run`: counts, exclusions, channels not set up,
+    messages, cost, and when sending would start (quiet hours by `now`, default bot.clock)."""
     sms_price, whatsapp_price, currency = prices(env)
     campaign, out = plan.campaign, []
     out.append(f"Dry run: nothing has been queued or changed.\n\n"
                f"Campaign: {plan.slug}, version {plan.version} "
                f"({campaign.title[campaign.default_language]})\n"
                f"Audience: {plan.audience.label}, {len(plan.audience.pseudonyms)} contact(s)")
-    out += ["", f"Would invite: {len(plan.targets)}"
-            + (f" ({len(plan.waiting)} already waiting from an earlier launch)"
-               if plan.waiting else "")]
+    out += ["", f"Would invite: {len(plan.targets)}" + target_notes(plan)]
     counts = plan.by_channel_and_language()
     for channel, language in sorted(counts, key=lambda key: (key[0], key[1] == MENU, key[1])):
         out.append(f"  {CHANNEL_WORDS[channel]:<9} {language_words(language):<40} "
                    f"{counts[(channel, language)]:>6}")
+    blocked = unsendable_lines(plan, env)
+    if blocked:
+        out += ["", *blocked, "  (These are the settings this command sees; the bot sends with "
+                "its own, so start it with the same. A real launch refuses such a channel "
+                "unless you add --queue-anyway.)"]
     out += ["", f"Not invited: {sum(plan.excluded.values())}"]
     for reason, count in plan.excluded.most_common():
         out.append(f"  {count:>6}  {reason}")
+    if not plan.reinvite and (plan.excluded[INVITED_EARLIER] or plan.excluded[ALREADY_INVITED]):
+        out.append("  (Each resident is invited to a campaign once. To invite them again, add "
+                   "--reinvite.)")
     out += ["", "The invitation (the first message each contact gets)"]
     cost = 0.0
     for language in sorted({target.language for target in plan.targets},
@@ -420,18 +510,77 @@ def describe(plan: Plan, at: datetime | None = None, rate: float | None = None,
     out += ["", f"Estimated cost: about {currency} {cost:,.2f} (an estimate: {sms_total} SMS at "
             f"{sms_price} per segment, {whatsapp} WhatsApp at {whatsapp_price} each, Telegram "
             "free; replies and later questions cost more; providers' prices vary)."]
-    out.append(_when(plan, at, rate))
+    out.append(when_words(plan, at, rate, now))
     return "\n".join(out)
 
 
-def _when(plan: Plan, at: datetime | None, rate: float | None) -> str:
-    tz = plan.campaign.timezone
-    start = "now" if at is None else \
-        at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).strftime(f"{AT_FORMAT} ({tz})")
+def target_notes(plan: Plan) -> str:
+    """What follows the number invited: " (2 already waiting from an earlier launch; ...)"."""
+    notes = []
+    if plan.waiting:
+        notes.append(f"{len(plan.waiting)} already waiting from an earlier launch")
+    if plan.retried:
+        notes.append(f"{len(plan.retried)} whose earlier invitation failed before it was sent: "
+                     "tried again")
+    if plan.reinvited:
+        notes.append(f"{len(plan.reinvited)} invited before: --reinvite invites them again")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def quiet_now(campaign: Campaign, now: datetime | None = None) -> datetime | None:
+    """The end (naive UTC) of the campaign's quiet hours if it is quiet hours now (bot.clock,
+    which tests move), else None."""
+    start, end = campaign.quiet_hours
+    return quiet.quiet_until_safe(now or bot_clock.now(), campaign.timezone, start, end)
+
+
+def _day_and_time(moment: datetime, tz: str, now: datetime) -> str:
+    """Like "08:00 tomorrow" or "08:00 on Tue 02 Dec", in the campaign's time zone."""
+    moment_day = quiet.local_time(moment, tz, "%Y-%m-%d")
+    today = quiet.local_time(now, tz, "%Y-%m-%d")
+    clock_time = quiet.local_time(moment, tz)
+    if moment_day == today:
+        return f"{clock_time} today"
+    tomorrow = quiet.local_time(now + timedelta(days=1), tz, "%Y-%m-%d")
+    if moment_day == tomorrow:
+        return f"{clock_time} tomorrow"
+    return f"{clock_time} on {quiet.local_time(moment, tz, '%a %d %b')}"
+
+
+def quiet_words(campaign: Campaign, now: datetime | None = None) -> str | None:
+    """Like "It is quiet hours in Europe/London now (22:15 there; quiet hours 21:00-08:00): nothing
+    is sent until 08:00 tomorrow." or None outside quiet hours."""
+    now = now or bot_clock.now()
+    until = quiet_now(campaign, now)
+    if until is None:
+        return None
+    tz = campaign.timezone
+    return (f"It is quiet hours in {tz} now ({quiet.local_time(now, tz)} there; quiet hours "
+            f"{'-'.join(campaign.quiet_hours)}): nothing is sent until "
+            f"{_day_and_time(until, tz, now)}.")
+
+
+def when_words(plan: Plan, at: datetime | None, rate: float | None,
+               now: datetime | None = None) -> str:
+    """When sending would start, in the campaign's time zone, quiet hours included."""
+    tz, campaign = plan.campaign.timezone, plan.campaign
+    now = now or bot_clock.now()
     pace = "at each channel's own rate" if rate is None else f"at most {rate_words(rate)}"
-    quiet = "-".join(plan.campaign.quiet_hours)
-    return (f"Sending would start {start}, {pace}; nothing is sent during quiet hours "
-            f"({quiet} {tz}).")
+    window = f"quiet hours {'-'.join(campaign.quiet_hours)} {tz}"
+    if at is None:
+        until = quiet_now(campaign, now)
+        if until is None:
+            return (f"Sending would start now ({quiet.local_time(now, tz)} in {tz}), {pace}; "
+                    f"nothing is sent during quiet hours ({'-'.join(campaign.quiet_hours)} "
+                    f"{tz}).")
+        return (f"{quiet_words(campaign, now)} Sending would start then "
+                f"({quiet.local_time(until, tz, AT_FORMAT)} {tz}), {pace}.")
+    start = quiet.local_time(at, tz, AT_FORMAT)
+    held = quiet_now(campaign, at)
+    if held is not None:
+        return (f"Sending would start {start} ({tz}), but that is in quiet hours ({window}): "
+                f"it would start at {quiet.local_time(held, tz, AT_FORMAT)}, {pace}.")
+    return f"Sending would start {start} ({tz}), {pace}; nothing is sent during {window}."
 
 
 def rate_words(rate: float) -> str:
@@ -450,6 +599,12 @@ class LaunchResult:
     created: int  # new invitations
     invitation_ids: list[int]  # every invitation handed to the worker
     due_at: datetime | None
+    channels: dict[int, str] = field(default_factory=dict)  # invitation id -> channel
+    unsendable: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+
+    def sendable_ids(self) -> list[int]:
+        """The invitations on channels the bot can send on (as far as this process sees)."""
+        return [i for i in self.invitation_ids if self.channels.get(i) not in self.unsendable]
 
 
 def default_enqueue(invitation_id: int, due_at: datetime | None) -> None:
@@ -460,82 +615,121 @@ def default_enqueue(invitation_id: int, due_at: datetime | None) -> None:
     enqueue_invitation(invitation_id, due_at)
 
 
+def refusal(plan: Plan, env: Mapping[str, str] | None = None) -> str | None:
+    """Why a real launch must not go ahead on channels that are not set up, or None."""
+    lines = unsendable_lines(plan, env, would=False)
+    if not lines:
+        return None
+    return (" ".join(lines) + " Set the channel up (the bot must be started with the same "
+            "settings), leave it out with --channel, or add --queue-anyway to queue the "
+            "invitations now: they are sent once it is set up. Nothing was changed.")
+
+
 def launch(factory: sessionmaker, slug: str, audience: str, *, channel: str | None = None,
            at: str | None = None, rate: str | None = None, by: str | None = None,
-           secret: str | None = None, enqueue: Enqueue | None = None) -> LaunchResult:
+           secret: str | None = None, enqueue: Enqueue | None = None,
+           reinvite: bool = False, queue_anyway: bool = False,
+           env: Mapping[str, str] | None = None) -> LaunchResult:
     """Record the launch and its invitations in one transaction, then enqueue every
-    invitation of this version still waiting for the audience (new or from an earlier launch
-    whose task was lost). Raises LaunchError, changing nothing, for any mistake."""
+    invitation to this campaign still waiting for the audience (new, from an earlier launch
+    whose task was lost, or of an earlier version: those move to this version, since nobody
+    has seen them yet). Raises LaunchError, changing nothing, for any mistake, and for
+    targets on a channel that is not set up in `env` (default: this process's environment)
+    unless `queue_anyway`."""
     channel_name = parse_channel(channel)
     per_second = parse_rate(rate)
     with transaction(factory) as session:
-        plan = plan_launch(session, slug, audience, channel_name, secret)
+        plan = plan_launch(session, slug, audience, channel_name, secret, reinvite)
         if plan.audience.unknown:
             raise LaunchError(unknown_rows(plan.audience))
         due_at = parse_at(at, plan.campaign.timezone)
         if not plan.targets:
             return LaunchResult(plan, None, 0, [], due_at)
+        blocked = unsendable(plan, env)
+        if blocked and not queue_anyway:
+            raise LaunchError(refusal(plan, env) or "")
         row = Launch(campaign_id=plan.version_id, audience=plan.audience.label[:256],
                      channel=channel_name, rate_per_second=per_second,
                      due_at=due_at or utcnow(), created_by=by or audit.actor())
         session.add(row)
         session.flush()  # also opens the transaction before any savepoint (SQLite)
+        moved = _move_to_this_version(session, plan)
         created = _insert(session, plan, row, due_at or row.due_at)
         audit.record(session, "launch", slug, {
             "version": plan.version, "audience": plan.audience.label,
             "channel": channel, "rate_per_second": per_second,
             "at": due_at.isoformat() if due_at else None, "new_invitations": created,
-            "waiting_from_earlier": len(plan.waiting), "excluded": dict(plan.excluded),
-            "launch_id": row.id}, who=by)
+            "waiting_from_earlier": len(plan.waiting), "moved_from_earlier_versions": moved,
+            "tried_again_after_failing": len(plan.retried), "reinvite": reinvite,
+            "reinvited": len(plan.reinvited), "queue_anyway": bool(blocked),
+            "excluded": dict(plan.excluded), "launch_id": row.id}, who=by)
         launch_id = row.id
     with transaction(factory) as session:
         waiting = _waiting(session, plan)
     send = enqueue or default_enqueue
     try:
-        for invitation_id, due in waiting:
+        for invitation_id, due, _ in waiting:
             send(invitation_id, due)
     except Exception as error:  # the queue's own words help most; nothing is lost
         raise QueueUnreachable(
             f"the invitations are saved, but the task queue did not take them ({error}). "
             "The worker picks up saved invitations by itself within a few minutes of "
             "starting: check it runs (`make run`, or `engage worker`).") from error
-    return LaunchResult(plan, launch_id, created, [i for i, _ in waiting], due_at)
+    return LaunchResult(plan, launch_id, created, [i for i, _, _ in waiting], due_at,
+                        {i: c for i, _, c in waiting}, blocked)
+
+
+def _move_to_this_version(session: Session, plan: Plan) -> int:
+    """Invitations of an earlier version still waiting, and not held by a worker, become
+    invitations to this one: nobody has seen them, so they go out as the campaign is now."""
+    ids = [target.invitation_id for target in plan.waiting
+           if target.version_id != plan.version_id]
+    now, moved = utcnow(), 0
+    for start in range(0, len(ids), CHUNK):
+        moved += session.query(Invitation).filter(
+            Invitation.id.in_(ids[start:start + CHUNK]), Invitation.status == ROW_QUEUED,
+            sa.or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now),
+        ).update({Invitation.campaign_id: plan.version_id}, synchronize_session=False)
+    return moved
 
 
 def _insert(session: Session, plan: Plan, launch_row: Launch, due_at: datetime) -> int:
-    """Insert the new invitations; one that appeared meanwhile (a second launch at the same
-    time) is skipped, not an error: unique per (campaign version, contact)."""
+    """Insert the new invitations; one that appeared meanwhile (a launch at the same time,
+    of this version or another) is skipped, not an error: unique per (campaign slug, contact,
+    re-invitation number)."""
+    def invitation(target: Target) -> Invitation:
+        return Invitation(campaign_id=plan.version_id, slug=plan.slug,
+                          pseudonym=target.pseudonym, reinvitation=target.reinvitation,
+                          channel=target.channel, status=ROW_QUEUED, due_at=due_at,
+                          launch_id=launch_row.id)
+
     created = 0
     new = plan.new
     for start in range(0, len(new), CHUNK):
-        batch = [Invitation(campaign_id=plan.version_id, pseudonym=target.pseudonym,
-                            channel=target.channel, status="queued", due_at=due_at,
-                            launch_id=launch_row.id) for target in new[start:start + CHUNK]]
+        batch = new[start:start + CHUNK]
         try:
             with session.begin_nested():
-                session.add_all(batch)
+                session.add_all([invitation(target) for target in batch])
             created += len(batch)
             continue
         except IntegrityError:
             pass
-        for invitation in batch:  # someone else inserted some of these: one at a time
+        for target in batch:  # someone else inserted some of these: one at a time
             try:
                 with session.begin_nested():
-                    session.add(Invitation(
-                        campaign_id=invitation.campaign_id, pseudonym=invitation.pseudonym,
-                        channel=invitation.channel, status="queued", due_at=due_at,
-                        launch_id=launch_row.id))
+                    session.add(invitation(target))
                 created += 1
             except IntegrityError:
                 continue
     return created
 
 
-def _waiting(session: Session, plan: Plan) -> list[tuple[int, datetime]]:
+def _waiting(session: Session, plan: Plan) -> list[tuple[int, datetime, str]]:
+    """(id, due, channel) of the audience's invitations to this campaign still waiting."""
     names = [target.pseudonym for target in plan.targets]
-    return sorted((invitation_id, due) for invitation_id, due in _select_in(
-        session, [Invitation.id, Invitation.due_at], Invitation.pseudonym, names,
-        Invitation.campaign_id == plan.version_id, Invitation.status == "queued"))
+    return sorted(tuple(row) for row in _select_in(
+        session, [Invitation.id, Invitation.due_at, Invitation.channel], Invitation.pseudonym,
+        names, Invitation.slug == plan.slug, Invitation.status == ROW_QUEUED))
 
 
 def unknown_rows(audience: Audience, limit: int = 20) -> str:
@@ -550,52 +744,79 @@ def unknown_rows(audience: Audience, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-# -- watching the worker ----------------------------------------------------------------------
+# -- watching the worker and the sender ------------------------------------------------------
 
 @dataclass
 class Progress:
+    """Invitations by state. "sent" is handed to the provider, never merely queued."""
+
     total: int
+    queued: int = 0
     sent: int = 0
+    delivered: int = 0
     failed: int = 0
+    with_sender: int = 0  # queued ones the worker has done, waiting for the bot's sender
+    failed_reasons: Counter = field(default_factory=Counter)
+    queued_reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def handed(self) -> int:
+        """Handed to the provider: sent, and delivered since."""
+        return self.sent + self.delivered
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed
+        return self.handed + self.failed
 
     def bar(self, width: int = 30) -> str:
         filled = int(width * self.done / self.total) if self.total else width
         return (f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total}  "
-                f"sent {self.sent}  failed {self.failed}")
+                f"sent {self.handed}  failed {self.failed}  queued {self.queued}")
 
 
-def count(factory: sessionmaker, ids: Sequence[int]) -> Progress:
+def count(factory: sessionmaker, ids: Sequence[int],
+          env: Mapping[str, str] | None = None) -> Progress:
     progress = Progress(len(ids))
     with transaction(factory) as session:
-        for start in range(0, len(ids), CHUNK):
-            rows = (session.query(Invitation.status, sa.func.count(Invitation.id))
-                    .filter(Invitation.id.in_(ids[start:start + CHUNK]))
-                    .group_by(Invitation.status))
-            for status, number in rows:
-                if status == "sent":
-                    progress.sent += number
-                elif status == "failed":
-                    progress.failed += number
+        states = states_of(session, ids, env)
+    for state in states.values():
+        if state.state == QUEUED:
+            progress.queued += 1
+            progress.queued_reasons[state.reason] += 1
+            progress.with_sender += state.waits_for == SENDER
+        elif state.state == SENT:
+            progress.sent += 1
+        elif state.state == DELIVERED:
+            progress.delivered += 1
+        elif state.state == FAILED:
+            progress.failed += 1
+            progress.failed_reasons[state.reason] += 1
     return progress
 
 
-STALL_HINT = ("Nothing has moved for {seconds:.0f} seconds. Is the worker running? Start "
-              "everything with `make run`, or just the worker with `engage worker`.{quiet}")
+STALL_HINT = ("Nothing has moved for {seconds:.0f} seconds. {who}{quiet}")
+WORKER_HINT = ("Is the worker running? Start everything with `make run`, or just the worker "
+               "with `engage worker`.")
+SENDER_HINT = ("{count} invitation(s) are with the bot but not handed to the provider yet. Is "
+               "the bot running (`make run`), with the channel set up the same way as here?")
 
 
 def watch(factory: sessionmaker, ids: Sequence[int], plan: Plan, out: TextIO | None = None,
           interval: float = 1.0, stall_after: float = 30.0,
           sleep: Callable[[float], None] = time.sleep,
-          clock: Callable[[], float] = time.monotonic) -> Progress:
-    """A progress bar on `out` until every invitation is sent or failed. Returns the last
+          clock: Callable[[], float] = time.monotonic,
+          env: Mapping[str, str] | None = None) -> Progress:
+    """A progress bar on `out` until every invitation is handed to the provider or failed.
+    Says first when it is quiet hours (nothing moves until they end). Returns the last
     counts; Ctrl-C (KeyboardInterrupt) is left to the caller: the worker carries on."""
     out = out or sys.stderr
     tty = getattr(out, "isatty", lambda: False)()
-    progress = count(factory, ids)
+    quiet_line = quiet_words(plan.campaign)
+    if quiet_line:
+        out.write(f"{quiet_line} The bar moves then; Ctrl-C stops watching, and the worker "
+                  "sends them anyway.\n")
+        out.flush()
+    progress = count(factory, ids, env)
     last_change, last_line, hinted = clock(), "", False
     while True:
         line = progress.bar()
@@ -606,12 +827,12 @@ def watch(factory: sessionmaker, ids: Sequence[int], plan: Plan, out: TextIO | N
         if progress.done >= progress.total:
             break
         sleep(interval)
-        now_counts = count(factory, ids)
-        if now_counts.done != progress.done:
+        now_counts = count(factory, ids, env)
+        if (now_counts.done, now_counts.with_sender) != (progress.done, progress.with_sender):
             last_change, hinted = clock(), False
         elif not hinted and clock() - last_change >= stall_after:
-            out.write(("\n" if tty else "") + STALL_HINT.format(
-                seconds=clock() - last_change, quiet=_quiet_note(plan)) + "\n")
+            out.write(("\n" if tty else "") + stall_hint(now_counts, plan,
+                                                          clock() - last_change) + "\n")
             out.flush()
             hinted, last_line = True, ""
         progress = now_counts
@@ -620,20 +841,25 @@ def watch(factory: sessionmaker, ids: Sequence[int], plan: Plan, out: TextIO | N
     return progress
 
 
-def _quiet_note(plan: Plan) -> str:
-    """If it is the campaign's quiet hours now, that is why nothing moves."""
-    try:
-        from bot import clock as bot_clock
-        from bot.quiet import quiet_until
-    except ImportError:
-        return ""
-    try:
-        now = bot_clock.now()
-        until = quiet_until(now, plan.campaign.timezone, *plan.campaign.quiet_hours)
-    except ValueError:
-        return ""
-    if until is None:
-        return ""
-    local = until.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(plan.campaign.timezone))
-    return (f" (It is quiet hours in {plan.campaign.timezone} now: invitations wait until "
-            f"{local:%H:%M}.)")
+def stall_hint(progress: Progress, plan: Plan, seconds: float) -> str:
+    """Why nothing may be moving: the worker, the bot's sender, or quiet hours."""
+    who = []
+    if progress.queued > progress.with_sender:
+        who.append(WORKER_HINT)
+    if progress.with_sender:
+        who.append(SENDER_HINT.format(count=progress.with_sender))
+    quiet_line = quiet_words(plan.campaign)
+    return STALL_HINT.format(seconds=seconds, who=" ".join(who),
+                             quiet=f" ({quiet_line})" if quiet_line else "")
+
+
+def done_words(progress: Progress, slug: str) -> str:
+    """The last line of a watched launch: what the provider took, and what failed (why)."""
+    line = (f"Done: {progress.handed} invitation(s) sent (handed to the phone company or app"
+            + (f"; {progress.delivered} delivered so far" if progress.delivered else "")
+            + f"), {progress.failed} failed")
+    if not progress.failed:
+        return line + "."
+    reasons = "".join(f"\n  {number:>6}  {reason}"
+                      for reason, number in progress.failed_reasons.most_common(5))
+    return f"{line}:{reasons}\nMore with `engage campaign status {slug}`."

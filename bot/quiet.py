@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_START, DEFAULT_END = "21:00", "08:00"
+DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_RECHECK = 3600.0
 
 
@@ -72,3 +74,30 @@ def recheck_seconds(env: Mapping[str, str] | None = None) -> float:
 def hold_seconds(now_utc: datetime, until: datetime, env: Mapping[str, str] | None = None) -> float:
     """How long to wait before looking again: the rest of the quiet period, at most the recheck."""
     return max(0.0, min((until - now_utc).total_seconds(), recheck_seconds(env)))
+
+
+def campaign_window(definition: Mapping[str, Any] | None) -> tuple[str, str, str]:
+    """(time zone, start, end) of a stored campaign definition's quiet hours, with the
+    campaign format's defaults (Europe/London, 21:00-08:00)."""
+    definition = definition or {}
+    hours = definition.get("quiet_hours") or {}
+    return (str(definition.get("timezone") or DEFAULT_TIMEZONE),
+            str(hours.get("start", DEFAULT_START)), str(hours.get("end", DEFAULT_END)))
+
+
+def quiet_until_safe(now_utc: datetime, tz: str, start: str, end: str) -> datetime | None:
+    """quiet_until, but a bad zone or window falls back to the defaults: never treat a typo
+    as daytime."""
+    try:
+        return quiet_until(now_utc, tz, start, end)
+    except ValueError:
+        return quiet_until(now_utc, DEFAULT_TIMEZONE)
+
+
+def local_time(moment_utc: datetime, tz: str, pattern: str = "%H:%M") -> str:
+    """A naive UTC moment as wall-clock time in `tz` (for staff)."""
+    try:
+        info = zone(tz)
+    except ValueError:
+        info = zone(DEFAULT_TIMEZONE)
+    return moment_utc.replace(tzinfo=timezone.utc).astimezone(info).strftime(pattern)

@@ -14,18 +14,23 @@ from bot.commands import campaign_commands
 HELP = (
     "Invite residents who agreed to be contacted to take part in a campaign.\n"
     "The audience is a contact group (from `engage contacts import`) or a CSV file of\n"
-    "contacts already imported. Each contact is invited once per campaign version: running\n"
-    "the launch again invites nobody twice. Left out, each counted with the reason: people\n"
-    "who said STOP, those already invited or taking part, Telegram contacts who never wrote\n"
-    "to the bot, and WhatsApp contacts when the campaign has no invitation template for\n"
-    "their language. Start with --dry-run: it shows the counts per channel and language, the\n"
-    "message, its SMS segments and an estimated cost, and changes nothing.\n"
+    "contacts already imported. Each contact is invited to a campaign once, whatever its\n"
+    "version: running the launch again, or after publishing a change, invites nobody twice\n"
+    "(--reinvite asks again those invited before; an invitation that failed before it was\n"
+    "sent is tried again anyway). Left out, each counted with the reason: people who said\n"
+    "STOP, those already invited or taking part, Telegram contacts who never wrote to the\n"
+    "bot, and WhatsApp contacts when the campaign has no invitation template for their\n"
+    "language. Start with --dry-run: it shows the counts per channel and language, the\n"
+    "message, its SMS segments, an estimated cost, any channel that is not set up, and when\n"
+    "sending would start (quiet hours), and changes nothing. A launch on a channel that is\n"
+    "not set up is refused unless you add --queue-anyway.\n"
     "The worker sends the invitations (`make run` starts it), paced, and never in quiet hours."
 )
 EXAMPLES = (
     "engage campaign launch buses-2026 --audience library-nov --dry-run\n"
     "  engage campaign launch buses-2026 --audience library-nov --channel sms --rate 30/min\n"
-    '  engage campaign launch buses-2026 --audience residents.csv --at "2026-12-01 10:00"'
+    '  engage campaign launch buses-2026 --audience residents.csv --at "2026-12-01 10:00"\n'
+    "  engage campaign launch buses-2026 --audience library-nov --reinvite --dry-run"
 )
 
 
@@ -34,6 +39,7 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
         LaunchError,
         QueueUnreachable,
         describe,
+        done_words,
         launch,
         parse_at,
         parse_channel,
@@ -50,7 +56,8 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
             channel, rate = parse_channel(args.channel), parse_rate(args.rate)
             session = factory()
             try:  # read only; rolled back whatever happens
-                plan = plan_launch(session, slug, args.audience, channel, secret)
+                plan = plan_launch(session, slug, args.audience, channel, secret,
+                                   reinvite=args.reinvite)
             finally:
                 session.rollback()
                 session.close()
@@ -59,7 +66,8 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
             print(describe(plan, parse_at(args.at, plan.campaign.timezone), rate))
             return EXIT_OK
         result = launch(factory, slug, args.audience, channel=args.channel, at=args.at,
-                        rate=args.rate, by=args.by, secret=secret, enqueue=None)
+                        rate=args.rate, by=args.by, secret=secret, enqueue=None,
+                        reinvite=args.reinvite, queue_anyway=args.queue_anyway)
     except LaunchError as error:
         message = str(error)
         return _fail(message if "nothing" in message.lower()
@@ -78,22 +86,58 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
           + (f", {len(result.invitation_ids) - result.created} already waiting"
              if len(result.invitation_ids) > result.created else "")
           + f"; {left_out} left out.{reasons}")
+    for line in _held_lines(result):
+        print(line)
+    follow = f"Follow with `engage campaign status {slug}`."
     if result.due_at is not None:
-        print(f"The worker sends them from {args.at} ({plan.campaign.timezone}). "
-              f"Follow with `engage campaign status {slug}`.")
+        print(f"{_later_words(result, args.at)} {follow}")
         return EXIT_OK
-    if args.no_wait:
-        print(f"The worker is sending them. Follow with `engage campaign status {slug}`.")
+    sendable = result.sendable_ids()
+    if args.no_wait or not sendable:
+        print(_sending_words(result, bool(sendable)) + " " + follow)
         return EXIT_OK
     try:
-        progress = watch(factory, result.invitation_ids, plan)
+        progress = watch(factory, sendable, plan)
     except KeyboardInterrupt:
-        print(f"\nStopped watching. The worker carries on sending; follow with "
-              f"`engage campaign status {slug}`.", file=sys.stderr)
+        print(f"\nStopped watching. The worker carries on sending; {follow[0].lower()}"
+              f"{follow[1:]}", file=sys.stderr)
         return EXIT_OK
-    print(f"Done: {progress.sent} invitation(s) sent, {progress.failed} failed"
-          + (f" (the reasons: `engage campaign status {slug}`)." if progress.failed else "."))
-    return EXIT_OK if not progress.failed or progress.sent else EXIT_ERROR
+    print(done_words(progress, slug))
+    return EXIT_OK if not progress.failed or progress.handed else EXIT_ERROR
+
+
+def _held_lines(result: Any) -> list[str]:
+    """Invitations queued on channels that are not set up (--queue-anyway)."""
+    from bot.outbound.providers import not_set_up
+
+    return [f"{not_set_up(channel, missing)}: its {number} invitation(s) wait until it is "
+            f"(the bot must be started with those settings)."
+            for channel, (number, missing) in result.unsendable.items()]
+
+
+def _later_words(result: Any, at: str) -> str:
+    """A launch with --at: when the worker starts, quiet hours included."""
+    from bot.launch import AT_FORMAT, quiet_now
+    from bot.quiet import local_time
+
+    tz = result.plan.campaign.timezone
+    held = quiet_now(result.plan.campaign, result.due_at)
+    if held is None:
+        return f"The worker sends them from {at} ({tz})."
+    return (f"The worker sends them from {local_time(held, tz, AT_FORMAT)} ({tz}): {at} is in "
+            "the campaign's quiet hours.")
+
+
+def _sending_words(result: Any, any_sendable: bool) -> str:
+    """What the worker does now, honestly: sending, or holding them for quiet hours."""
+    from bot.launch import quiet_words
+
+    if not any_sendable:
+        return "Nothing can be sent until then."
+    held = quiet_words(result.plan.campaign)
+    if held:
+        return f"{held} The worker holds the invitations until then, and then sends them."
+    return "The worker is sending them now."
 
 
 def register(subparsers: Any) -> None:
@@ -113,6 +157,11 @@ def register(subparsers: Any) -> None:
                         help="show who would be invited, the message and the cost; change nothing")
     parser.add_argument("--no-wait", action="store_true",
                         help="do not show the progress bar; the worker sends them anyway")
+    parser.add_argument("--reinvite", action="store_true",
+                        help="invite again those already invited to this campaign (any version)")
+    parser.add_argument("--queue-anyway", action="store_true",
+                        help="queue invitations on a channel that is not set up; they are sent "
+                             "once it is")
     parser.add_argument("--by", metavar="NAME",
                         help="who is launching, for the audit log (default: ENGAGE_ACTOR, "
                              "else your user name)")

@@ -272,19 +272,50 @@ def status_callback_url(env: Mapping[str, str]) -> str | None:
     return public + STATUS_PATH if public else None
 
 
+CHANNEL_WORDS = {"twilio_sms": "SMS", "twilio_whatsapp": "WhatsApp", "telegram": "Telegram"}
+# What each channel's sender needs from the environment: every group must have one setting set.
+CHANNEL_SETTINGS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "twilio_sms": (("TWILIO_ACCOUNT_SID",), ("TWILIO_AUTH_TOKEN",),
+                   ("TWILIO_SMS_FROM", "TWILIO_MESSAGING_SERVICE_SID")),
+    "twilio_whatsapp": (("TWILIO_ACCOUNT_SID",), ("TWILIO_AUTH_TOKEN",),
+                        ("TWILIO_WHATSAPP_FROM",)),
+    "telegram": (("TELEGRAM_BOT_TOKEN",),),
+}
+
+
+def missing_settings(channel: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """The settings this channel's sender lacks in `env` (default: this process's), in staff
+    words ("TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"); [] when it can send. The one
+    test build_providers uses, so a launch (another process) can tell whether the bot could
+    send on a channel, given the same settings."""
+    env = os.environ if env is None else env
+    return [" or ".join(names) for names in CHANNEL_SETTINGS.get(channel, ())
+            if not any(env.get(name) for name in names)]
+
+
+def not_set_up(channel: str, missing: Sequence[str]) -> str:
+    """"SMS is not set up: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set"."""
+    names = list(missing)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "is" if len(names) == 1 else "are"
+    return f"{CHANNEL_WORDS.get(channel, channel)} is not set up: {listed} {verb} not set"
+
+
 def build_providers(env: Mapping[str, str] | None = None) -> dict[str, ProviderSender]:
     """A sender for every channel the environment configures, keyed by channel."""
     env = os.environ if env is None else env
     providers: dict[str, ProviderSender] = {}
     callback = status_callback_url(env)
-    if env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN"):
+    sendable = {channel for channel in CHANNEL_SETTINGS if not missing_settings(channel, env)}
+    if sendable & {"twilio_sms", "twilio_whatsapp"}:
         client = twilio_client(env)
-        sms_from, service = env.get("TWILIO_SMS_FROM"), env.get("TWILIO_MESSAGING_SERVICE_SID")
-        if sms_from or service:
-            providers["twilio_sms"] = SmsSender(client, sms_from, service, callback)
-        if env.get("TWILIO_WHATSAPP_FROM"):
+        if "twilio_sms" in sendable:
+            providers["twilio_sms"] = SmsSender(client, env.get("TWILIO_SMS_FROM"),
+                                                env.get("TWILIO_MESSAGING_SERVICE_SID"),
+                                                callback)
+        if "twilio_whatsapp" in sendable:
             providers["twilio_whatsapp"] = WhatsAppSender(client, env["TWILIO_WHATSAPP_FROM"],
                                                           callback)
-    if env.get("TELEGRAM_BOT_TOKEN"):
+    if "telegram" in sendable:
         providers["telegram"] = TelegramSender(telegram_bot(env))
     return providers

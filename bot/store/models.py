@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base, relationship
@@ -240,14 +241,27 @@ class RatePacing(Base):
     next_free = sa.Column(sa.Float, nullable=False, default=0.0)
 
 
+def _slug_of_version(context: Any) -> str | None:
+    """An invitation's campaign slug, when whoever inserts it names only the version."""
+    campaign_id = context.get_current_parameters().get("campaign_id")
+    return context.connection.execute(
+        sa.select(CampaignVersion.slug).where(CampaignVersion.id == campaign_id)).scalar()
+
+
 class Invitation(Base):
-    """One invitation per (campaign version, contact), whatever happens to launches and workers."""
+    """One invitation per campaign (slug, whatever its version) and contact, whatever happens
+    to launches and workers; staff may ask for re-invitations (`reinvitation` 1, 2, ...)."""
 
     __tablename__ = "invitations"
-    __table_args__ = (sa.UniqueConstraint("campaign_id", "pseudonym", name="uq_invitation"),)
+    __table_args__ = (sa.UniqueConstraint("slug", "pseudonym", "reinvitation",
+                                          name="uq_invitation_once"),)
 
     id = sa.Column(sa.Integer, primary_key=True)
     campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaign_versions.id"), nullable=False)
+    slug = sa.Column(sa.String(64), nullable=False, default=_slug_of_version)
+    # 0: the invitation; 1, 2 ...: re-invitations staff asked for (`--reinvite`), or a new try
+    # after an invitation that failed before anything was sent.
+    reinvitation = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     pseudonym = sa.Column(sa.String(64), nullable=False, index=True)
     channel = sa.Column(sa.String(32), nullable=False)
     status = sa.Column(sa.String(16), nullable=False, default="queued")  # queued/sent/failed

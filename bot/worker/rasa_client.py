@@ -24,6 +24,10 @@ class RasaError(RuntimeError):
     """Rasa could not be reached or refused the trigger. The message names no token or URL."""
 
 
+class RasaRefusedToken(RasaError):
+    """Rasa refused the API token (401/403): a setting to fix, which no retry can mend."""
+
+
 @dataclass(frozen=True)
 class RasaClient:
     url: str = DEFAULT_URL
@@ -54,7 +58,8 @@ class RasaClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as reply:
                 reply.read()
         except urllib.error.HTTPError as error:
-            raise RasaError(_refusal(error)) from None
+            kind = RasaRefusedToken if error.code in (401, 403) else RasaError
+            raise kind(_refusal(error)) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise RasaError(f"Rasa is not reachable at {self.url}: {reason}") from None

@@ -10,7 +10,8 @@ Invitations are never sent twice and never lost:
 - the conversation service (in the action server) records the invitation as sent in the same
   transaction as the messages it queues, and does nothing for one already sent or failed;
 - a claim that runs out (a worker killed mid-send) lets the sweep enqueue it again;
-- after ENGAGE_INVITE_MAX_ATTEMPTS claims the invitation is failed with the last reason.
+- after ENGAGE_INVITE_MAX_ATTEMPTS claims the invitation is failed with the last reason, and
+  at once when Rasa refuses the worker's token (a setting to fix; a relaunch tries again).
 
 Quiet hours and reminder due times use bot.clock.now() (movable by tests); claims, due times
 and backoff use real time.
@@ -32,7 +33,7 @@ from huey.api import Huey
 from sqlalchemy.orm import sessionmaker
 
 from bot import clock, config, quiet
-from bot.campaigns.model import DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE
+from bot.campaigns.model import DEFAULT_TIMEZONE
 from bot.outbound.pacing import reserve, take_turn
 from bot.outbound.ratelimit import rates_from_env
 from bot.store.db import session_factory, transaction
@@ -97,17 +98,9 @@ def _factory() -> sessionmaker:
     return session_factory(config.database_url())
 
 
-def _window(definition: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(time zone, start, end) of a campaign definition's quiet hours."""
-    hours = definition.get("quiet_hours") or {}
-    return (str(definition.get("timezone") or DEFAULT_TIMEZONE),
-            str(hours.get("start", DEFAULT_QUIET_HOURS[0])),
-            str(hours.get("end", DEFAULT_QUIET_HOURS[1])))
-
-
 def quiet_hold(definition: Mapping[str, Any], recheck: float) -> float | None:
     """Seconds to wait when it is the campaign's quiet hours now (bot.clock), else None."""
-    tz, start, end = _window(definition)
+    tz, start, end = quiet.campaign_window(definition)
     now = clock.now()
     try:
         until = quiet.quiet_until(now, tz, start, end)
@@ -262,6 +255,10 @@ def invite_once(factory: sessionmaker, invitation_id: int, trigger: Trigger | No
     except Exception as error:  # noqa: BLE001 - every failure is retried, then recorded
         reason = str(error) if isinstance(error, rasa_client.RasaError) else \
             f"unexpected {type(error).__name__}"
+        if isinstance(error, rasa_client.RasaRefusedToken):  # a setting: no retry mends it
+            _fail(factory, invitation_id, reason)
+            logger.error("Invitation %s failed: %s", invitation_id, reason)
+            return Outcome(FAILED, reason=reason)
         if attempt >= settings.max_attempts:
             reason = f"gave up after {attempt} attempts: {reason}"
             _fail(factory, invitation_id, reason)

@@ -18,9 +18,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fakes import TEST_AUTH_TOKEN, sign_twilio_form
 from fakes.signing import telegram_text_update
-from provider_stack import SECRET, THANKS, Provider, provider_stack, wait_for
+from provider_stack import PUBLIC_URL, SECRET, THANKS, Provider, provider_stack, wait_for
 
+from bot.outbound.providers import STATUS_PATH
 from bot.privacy import pseudonym
 from bot.store.db import transaction
 from bot.store.models import Contact, Invitation, OutboxMessage, Participant
@@ -55,9 +57,14 @@ class Launcher:
     def __init__(self, provider: Provider, env: dict[str, str], clock: Clock, workdir: Path):
         self.provider, self.env, self.clock, self.workdir = provider, env, clock, workdir
 
-    def engage(self, *args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, **self.env, "ENGAGE_DATABASE_URL": self.provider.stack.config.database_url,
+    def engage(self, *args: str, without: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        """The staff command, with the settings the bot was started with (the channels' among
+        them, as an officer's shell would have), less those named in `without`."""
+        env = {**os.environ, **self.provider.stack.config.extra_env,
+               "ENGAGE_DATABASE_URL": self.provider.stack.config.database_url,
                "ENGAGE_SECRET_KEY": SECRET, "ENGAGE_ACTOR": "e2e-officer"}
+        for name in without:
+            env.pop(name, None)
         done = subprocess.run([str(Path(sys.executable).parent / "engage"), *args], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=300)
         return done
@@ -101,6 +108,13 @@ class Launcher:
 
     def start_worker(self) -> None:
         self.provider.stack.start_worker()
+
+    def delivery_report(self, phone: str, status: str, error_code: int | None = None) -> None:
+        """Twilio's signed status callback for the first message to `phone`."""
+        [message] = [m for m in self.provider.twilio.accepted if m.to == phone][:1]
+        params = self.provider.twilio.status_params(message.sid, status, error_code)
+        signed = sign_twilio_form(TEST_AUTH_TOKEN, PUBLIC_URL + STATUS_PATH, params)
+        assert self.provider.post(STATUS_PATH, signed.body, signed.headers) == 200
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +174,19 @@ def test_launch_invites_each_contact_once_and_what_they_say_reaches_every_report
     dry = launcher.ok("campaign", "launch", "buses-2026", "--audience", "library", "--dry-run")
     assert "Would invite: 10" in dry and "never wrote to the bot" in dry, dry
     assert "SMS segment" in dry and "Estimated cost" in dry, dry
+    assert "not set up" not in dry and "Sending would start now (12:" in dry, dry
     assert not launcher.invitations(group)  # a dry run changes nothing
+
+    # Without Twilio's settings nothing could leave: the dry run says so, the launch refuses.
+    twilio = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+    unset = launcher.engage("campaign", "launch", "buses-2026", "--audience", "library",
+                            "--dry-run", without=twilio)
+    assert "SMS is not set up: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set; nothing " \
+           "would be sent to the 9 SMS contact(s)." in unset.stdout, unset.stdout
+    refused = launcher.engage("campaign", "launch", "buses-2026", "--audience", "library",
+                              without=twilio)
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: SMS is not set up")
+    assert "--queue-anyway" in refused.stderr and not launcher.invitations(group)
 
     launcher.ok("campaign", "launch", "buses-2026", "--audience", "library", "--no-wait")
     wait_for(lambda: launcher.all_sent(group), timeout=120)
@@ -187,8 +213,13 @@ def test_launch_invites_each_contact_once_and_what_they_say_reaches_every_report
                                       + [tg_name])))
     assert statuses == {"completed": 7, "declined": 1, "opted_out": 1, "in_progress": 1}
 
+    for phone in group[:8]:  # Twilio's delivery reports; Telegram sends none
+        launcher.delivery_report(phone, "delivered")
+    launcher.delivery_report(group[8], "undelivered", 30003)
     status = launcher.ok("campaign", "status", "buses-2026")
-    assert "invited:   10" in status and "delivered: 10" in status, status
+    for line in ("invited:   10", "queued:    0", "sent:      1", "delivered: 8",
+                 "failed:    1", "1  Twilio 30003: Unreachable destination handset"):
+        assert line in status, status
     for stage, count in (("Started", 9), ("Agreed", 7), ("Said no", 1), ("Finished", 7),
                          ("Stopped before agreeing", 1)):
         assert re.search(rf"^\s*{stage}\s+{count}$", status, re.MULTILINE), status
@@ -232,9 +263,11 @@ def test_provider_429s_are_honoured_and_every_invitation_arrives_once(launcher):
     launcher.import_sms("choir", group)
     before = len(provider.twilio.requests)
     provider.twilio.fail_next(429, times=3, retry_after=0.5)
-    launcher.ok("campaign", "launch", "buses-2026", "--audience", "choir", "--no-wait")
-    wait_for(lambda: launcher.all_sent(group) and all(
-        r.status == "sent" for r in launcher.outbox(group)), timeout=90)
+    # Watched to the end: done means the provider has every one, after its 429s.
+    out = launcher.ok("campaign", "launch", "buses-2026", "--audience", "choir")
+    assert "Done: 5 invitation(s) sent (handed to the phone company or app), 0 failed." in out
+    assert {r.status for r in launcher.outbox(group)} == {"sent"}
+    assert all(provider.sms_to(n) for n in group)
     assert all(len(provider.sms_to(n)) == 1 for n in group)
     assert len(provider.twilio.requests) - before >= len(group) + 3
 
@@ -259,13 +292,20 @@ def test_quiet_hours_hold_campaign_messages_but_not_replies(launcher):
     nine_pm = datetime(2026, 11, 24, 21, 0)
     clock.set(nine_pm - timedelta(seconds=10))  # ten seconds before quiet hours
     try:
-        launcher.ok("campaign", "launch", "buses-2026", "--audience", "evening", "--rate",
-                    "1/s", "--no-wait")
+        launched = launcher.ok("campaign", "launch", "buses-2026", "--audience", "evening",
+                               "--rate", "1/s", "--no-wait")
+        assert "The worker is sending them now." in launched, launched
         wait_for(lambda: clock.at(datetime.now(timezone.utc)) > nine_pm + timedelta(seconds=3),
                  timeout=30)
         early = launcher.first_received(group)
         assert 1 <= len(early) < len(group), early  # some went before 21:00, the rest wait
         assert all(clock.at(wall) < nine_pm for _, wall in early)
+        dry = launcher.ok("campaign", "launch", "buses-2026", "--audience", "evening",
+                          "--dry-run")
+        assert "It is quiet hours in Europe/London now (21:0" in dry, dry
+        assert "quiet hours 21:00-08:00): nothing is sent until 08:00 tomorrow." in dry, dry
+        assert "held in quiet hours until 08:00 (Europe/London)" in \
+            launcher.ok("campaign", "status", "buses-2026")
         writer = "+447400188888"  # a resident who writes now is answered at once
         assert provider.sms(writer, "BUSES") == 200
         wait_for(lambda: provider.sms_to(writer), timeout=30)
@@ -312,3 +352,23 @@ def test_one_reminder_for_the_unfinished_never_after_stop(launcher, monkeypatch)
             assert session.query(Contact).filter_by(pseudonym=name).one().opted_out_at is None
     finally:
         clock.set(MIDDAY)
+
+
+def test_republishing_a_change_invites_nobody_again(launcher):
+    provider = launcher.provider
+    group = numbers(500, 3)
+    launcher.import_sms("tenants", group)
+    launcher.ok("campaign", "launch", REMINDING, "--audience", "tenants", "--no-wait")
+    wait_for(lambda: launcher.all_sent(group), timeout=60)
+    source = launcher.workdir / f"{REMINDING}.yml"
+    source.write_text(source.read_text() + "quiet_hours:\n  start: \"22:00\"\n  end: \"07:00\"\n")
+    published = launcher.ok("campaign", "publish", str(source))
+    assert "version 2" in published, published  # they took part in version 1
+    dry = launcher.ok("campaign", "launch", REMINDING, "--audience", "tenants", "--dry-run")
+    assert "Would invite: 0" in dry, dry
+    assert "3  already invited to an earlier version of the campaign" in dry, dry
+    again = launcher.ok("campaign", "launch", REMINDING, "--audience", "tenants", "--no-wait")
+    assert "nothing was queued" in again, again
+    status = launcher.ok("campaign", "status", REMINDING)
+    assert "invited:   3" in status, status
+    assert all(len(provider.sms_to(n)) == 1 for n in group)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import pytest
+from fakes import fake_telegram, fake_twilio  # noqa: F401  (fixtures)
 from launch_helpers import SECRET
 from sqlalchemy.orm import sessionmaker
 
+from bot.clock import write_clock_file
 from bot.store.db import session_factory
 
 
@@ -37,3 +42,34 @@ def no_real_queue(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"a test enqueued invitation {invitation_id} on the real queue")
 
     monkeypatch.setattr(launch, "default_enqueue", refuse)
+
+
+CHANNEL_SETTINGS = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t" * 32,
+                    "TWILIO_SMS_FROM": "+447700900000", "TWILIO_WHATSAPP_FROM": "+447700900001",
+                    "TELEGRAM_BOT_TOKEN": "123456:launch-tests"}
+UNSET = ("TWILIO_MESSAGING_SERVICE_SID",)
+
+
+@pytest.fixture(autouse=True)
+def channels_set_up(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Every channel's settings, as on an officer's machine set up like the bot's (a launch
+    only reads them: nothing here is ever contacted). Tests of a channel that is not set up
+    take them away again."""
+    for name, value in CHANNEL_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    for name in UNSET:
+        monkeypatch.delenv(name, raising=False)
+    return dict(CHANNEL_SETTINGS)
+
+
+NOON = datetime(2026, 12, 1, 12, 0)  # a Tuesday; London is on UTC in December
+
+
+@pytest.fixture(autouse=True)
+def daytime(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Path:
+    """The quiet-hours clock (bot.clock) reads noon in London, whatever the real time, unless
+    a test moves it (the returned clock file)."""
+    path = tmp_path / "clock"
+    monkeypatch.setenv("ENGAGE_CLOCK_FILE", str(path))
+    write_clock_file(path, NOON)
+    return path

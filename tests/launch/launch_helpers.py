@@ -3,12 +3,16 @@ groups, and row counts (imported by the tests)."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from bot.campaigns.model import Campaign
+from bot.outbound.providers import build_providers
+from bot.outbound.sender import OutboxSender, SenderSettings
 from bot.store.db import transaction
 from bot.store.models import (
     Base,
@@ -121,3 +125,51 @@ def participants(factory: sessionmaker) -> list[Participant]:
         rows = session.query(Participant).order_by(Participant.id).all()
         session.expunge_all()
         return rows
+
+
+class Queue:
+    """Stands in for the worker's queue: records what was enqueued."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, datetime | None]] = []
+
+    def __call__(self, invitation_id: int, due_at: datetime | None) -> None:
+        self.calls.append((invitation_id, due_at))
+
+
+def audience(factory) -> dict[str, str]:
+    """A group with one of everything: who is invited, and who is left out and why."""
+    publish(factory)
+    names = {
+        "sms-en-1": add_contact(factory, "twilio_sms", 1, "en"),
+        "sms-en-2": add_contact(factory, "twilio_sms", 2, "en"),
+        "sms-cy": add_contact(factory, "twilio_sms", 3, "cy"),
+        "sms-unknown": add_contact(factory, "twilio_sms", 4, None),
+        "sms-french": add_contact(factory, "twilio_sms", 5, "fr"),  # not in the campaign: menu
+        "sms-stopped": add_contact(factory, "twilio_sms", 6, "en", opted_out=True),
+        "whatsapp-en": add_contact(factory, "twilio_whatsapp", 1, "en"),
+        "whatsapp-pl": add_contact(factory, "twilio_whatsapp", 2, "pl"),  # no template
+        "telegram-wrote": add_contact(factory, "telegram", 1, "en", wrote=True),
+        "telegram-silent": add_contact(factory, "telegram", 2, "en"),
+        "other-group": add_contact(factory, "twilio_sms", 7, "en", group="elsewhere"),
+    }
+    return names
+
+
+FAST_SENDER = SenderSettings(poll_seconds=0.02, max_attempts=2, backoff_base=0.01,
+                             backoff_cap=0.02, rates={"twilio_sms": 1000.0,
+                                                      "twilio_whatsapp": 1000.0,
+                                                      "telegram": 1000.0})
+
+
+def hand_to_providers(factory: sessionmaker) -> int:
+    """One pass of the bot's real outbox sender, with the providers this process's
+    environment sets up (the fakes, in these tests): what Rasa's process does."""
+    async def one_pass() -> int:
+        sender = OutboxSender(factory, SECRET, build_providers(), FAST_SENDER)
+        try:
+            return await sender.kick()
+        finally:
+            await sender.close()
+
+    return asyncio.run(one_pass())

@@ -12,8 +12,10 @@ from launch_helpers import (
     GROUP,
     SECRET,
     SLUG,
-    add_contact,
+    Queue,
     address,
+    audience,
+    hand_to_providers,
     invitations,
     outbox,
     publish,
@@ -26,6 +28,7 @@ from bot.cli import main
 from bot.conversation import ConversationService
 from bot.launch import (
     ALREADY_INVITED,
+    INVITED_EARLIER,
     MENU,
     OPTED_OUT,
     TAKING_PART,
@@ -41,36 +44,6 @@ from bot.launch import (
 )
 from bot.store.db import session_factory, transaction
 from bot.store.models import AuditEntry, CampaignVersion, Launch
-
-
-class Queue:
-    """Stands in for the worker's queue: records what was enqueued."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, datetime | None]] = []
-
-    def __call__(self, invitation_id: int, due_at: datetime | None) -> None:
-        self.calls.append((invitation_id, due_at))
-
-
-def audience(factory) -> dict[str, str]:
-    """A group with one of everything: who is invited, and who is left out and why."""
-    publish(factory)
-    names = {
-        "sms-en-1": add_contact(factory, "twilio_sms", 1, "en"),
-        "sms-en-2": add_contact(factory, "twilio_sms", 2, "en"),
-        "sms-cy": add_contact(factory, "twilio_sms", 3, "cy"),
-        "sms-unknown": add_contact(factory, "twilio_sms", 4, None),
-        "sms-french": add_contact(factory, "twilio_sms", 5, "fr"),  # not in the campaign: menu
-        "sms-stopped": add_contact(factory, "twilio_sms", 6, "en", opted_out=True),
-        "whatsapp-en": add_contact(factory, "twilio_whatsapp", 1, "en"),
-        "whatsapp-pl": add_contact(factory, "twilio_whatsapp", 2, "pl"),  # no template
-        "telegram-wrote": add_contact(factory, "telegram", 1, "en", wrote=True),
-        "telegram-silent": add_contact(factory, "telegram", 2, "en"),
-        "other-group": add_contact(factory, "twilio_sms", 7, "en", group="elsewhere"),
-    }
-    return names
-
 
 EXPECTED_TARGETS = {("twilio_sms", "en"): 2, ("twilio_sms", "cy"): 1, ("twilio_sms", MENU): 2,
                     ("twilio_whatsapp", "en"): 1, ("telegram", "en"): 1}
@@ -177,7 +150,7 @@ def test_people_already_taking_part_are_left_out(factory):
     assert plan.excluded[TAKING_PART] == 1 and len(plan.targets) == 6
 
 
-def test_a_new_version_is_a_new_invitation(factory):
+def test_a_new_version_invites_nobody_again(factory):
     audience(factory)
     launch(factory, SLUG, GROUP, enqueue=Queue())
     convo = ConversationService(factory, Catalogue(check_every=0))
@@ -186,8 +159,8 @@ def test_a_new_version_is_a_new_invitation(factory):
     publish(factory, thanks={"en": "Thank you.", "cy": "Diolch yn fawr.", "pl": "Dzięki."})
     with transaction(factory) as session:
         plan = plan_launch(session, SLUG, GROUP)
-    # the same people: now taking part, so still nobody is invited twice
-    assert plan.targets == [] and plan.excluded[TAKING_PART] == 7
+    # once per campaign, whatever the version: the reason is the invitation they had
+    assert plan.targets == [] and plan.excluded[INVITED_EARLIER] == 7
 
 
 @pytest.mark.parametrize("launches", [2, 3])
@@ -284,17 +257,43 @@ def test_a_closed_campaign_cannot_be_launched(env, factory, capsys):
     assert row_counts(factory) == before
 
 
-def test_the_command_watches_the_worker_to_the_end(env, factory, capsys, monkeypatch):
+def test_the_command_watches_until_the_provider_has_them(env, factory, capsys, monkeypatch,
+                                                         fake_twilio, fake_telegram):
     audience(factory)
     convo = ConversationService(factory, Catalogue(check_every=0))
-    monkeypatch.setattr(launching, "default_enqueue", lambda i, _due: convo.invite(i))
+
+    def worker_and_bot(invitation_id: int, _due: object) -> None:
+        convo.invite(invitation_id)  # the worker's part, through the service
+        hand_to_providers(factory)  # the bot's sender hands the message to the provider
+
+    monkeypatch.setattr(launching, "default_enqueue", worker_and_bot)
     assert main(["campaign", "launch", SLUG, "--audience", GROUP]) == 0
     captured = capsys.readouterr()
     assert "Launched launch-test version 1 to group library-nov: 7 new invitation(s); " \
            "3 left out." in captured.out
-    assert "Done: 7 invitation(s) sent, 0 failed." in captured.out
-    assert "7/7" in captured.err
-    assert len(outbox(factory)) == 7
+    assert "Done: 7 invitation(s) sent (handed to the phone company or app), 0 failed." \
+        in captured.out
+    assert "7/7  sent 7  failed 0  queued 0" in captured.err
+    assert {row.status for row in outbox(factory)} == {"sent"}
+    assert len(fake_twilio.accepted) == 6 and len(fake_telegram.calls("sendMessage")) == 1
+
+
+def test_a_provider_refusal_is_a_failure_with_its_reason(env, factory, capsys, monkeypatch,
+                                                          fake_twilio, fake_telegram):
+    audience(factory)
+    convo = ConversationService(factory, Catalogue(check_every=0))
+    fake_twilio.fail_next(400, code=21614, message="'To' number is not a valid mobile number")
+
+    def worker_and_bot(invitation_id: int, _due: object) -> None:
+        convo.invite(invitation_id)
+        hand_to_providers(factory)
+
+    monkeypatch.setattr(launching, "default_enqueue", worker_and_bot)
+    assert main(["campaign", "launch", SLUG, "--audience", GROUP]) == 0
+    out = capsys.readouterr().out
+    assert "Done: 6 invitation(s) sent (handed to the phone company or app), 1 failed:" in out
+    assert ("1  Twilio 400 (code 21614): Unable to create record: 'To' number is not a valid "
+            "mobile number") in out
 
 
 def test_no_wait_and_a_later_start_do_not_wait(env, factory, capsys):
@@ -327,7 +326,8 @@ def test_ctrl_c_leaves_the_work_to_the_worker(env, factory, capsys, monkeypatch)
     assert "Stopped watching. The worker carries on sending" in capsys.readouterr().err
 
 
-def test_a_stalled_launch_hints_that_the_worker_may_not_be_running(factory):
+def test_a_stalled_launch_says_whether_the_worker_or_the_bot_is_missing(factory, fake_twilio,
+                                                                         fake_telegram):
     audience(factory)
     result = launch(factory, SLUG, GROUP, enqueue=Queue())
     convo = ConversationService(factory, Catalogue(check_every=0))
@@ -337,9 +337,11 @@ def test_a_stalled_launch_hints_that_the_worker_may_not_be_running(factory):
     def sleep(seconds: float) -> None:
         now[0] += seconds
         step = next(ticks)
-        if step == 40:  # the worker starts after 40 seconds
+        if step == 40:  # the worker starts after 40 seconds: the service queues them
             for invitation_id in result.invitation_ids:
                 convo.invite(invitation_id)
+        if step == 80:  # the bot's sender only 40 seconds later
+            hand_to_providers(factory)
 
     out = io.StringIO()
     progress = watch(factory, result.invitation_ids, result.plan, out=out, sleep=sleep,
@@ -348,8 +350,12 @@ def test_a_stalled_launch_hints_that_the_worker_may_not_be_running(factory):
     assert (progress.sent, progress.failed, progress.total) == (7, 0, 7)
     assert text.count("Is the worker running?") == 1
     assert "`make run`" in text and "`engage worker`" in text
-    assert text.splitlines()[0].endswith("0/7  sent 0  failed 0")
-    assert text.splitlines()[-1].endswith("7/7  sent 7  failed 0")
+    # queued by the service is not sent: the bar waits for the provider, and says who to ask
+    assert text.count("7 invitation(s) are with the bot but not handed to the provider") == 1
+    lines = text.splitlines()
+    assert lines[0].endswith("0/7  sent 0  failed 0  queued 7")
+    assert lines[-1].endswith("7/7  sent 7  failed 0  queued 0")
+    assert not any("sent 7" in line for line in lines[:-1])
 
 
 @pytest.mark.parametrize(("text", "per_second"), [
@@ -371,7 +377,8 @@ def test_help_has_examples(capsys):
     out = capsys.readouterr().out
     assert "example:\n  engage campaign launch buses-2026 --audience library-nov --dry-run" in out
     assert '--at "2026-12-01 10:00"' in out and "--rate 30/min" in out
-    for option in ("--audience", "--channel", "--at", "--rate", "--dry-run", "--no-wait", "--by"):
+    for option in ("--audience", "--channel", "--at", "--rate", "--dry-run", "--no-wait", "--by",
+                   "--reinvite", "--queue-anyway"):
         assert option in out
 
 
