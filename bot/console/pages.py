@@ -46,6 +46,7 @@ from bot.store.db import transaction
 Handler = Callable[["Context"], Response]
 SIGN_IN, CHANGE_PASSWORD = "/sign-in", "/account/password"
 MAX_FORM_FIELDS = 200
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ def endpoint(page: Page, console: Console, errors: Any) -> Callable[[Request], A
         form = FormData()
         if request.method == "POST":
             try:
+                if request.headers.get("content-type", "").startswith(URLENCODED):
+                    security.check_urlencoded(await request.body())
                 form = await request.form(max_fields=MAX_FORM_FIELDS,
                                           max_part_size=console.settings.max_body_bytes)
             except security.BodyTooLarge:

@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -59,6 +60,13 @@ def same_token(given: Any, expected: str) -> bool:
     if not isinstance(given, str) or not given or not expected:
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
+
+
+def check_urlencoded(body: bytes) -> None:
+    """Raise ValueError unless a form body is ASCII whose %-escapes decode as UTF-8. (Starlette
+    would read other bytes as Latin-1 and bad escapes as U+FFFD: a changed value, silently.)"""
+    parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict",
+              max_num_fields=1000)
 
 
 def local_path(target: str | None, default: str = "/") -> str:

@@ -98,6 +98,13 @@ def sign_in(session: Session, email: str, password: str, client: str, now: datet
     throttle.purge(session, now, policy.throttle)
     if needs_rehash(row.password_hash):
         row.password_hash = hash_password(password)
+    audit.record(session, "sign-in", row.email, {}, who=row.email)
+    return open_session(session, row, now, policy)
+
+
+def open_session(session: Session, row: StaffAccount, now: datetime,
+                 policy: SessionPolicy) -> SignedIn:
+    """A new session for an account whose password was just checked (or set)."""
     session.query(StaffSession).filter(StaffSession.expires_at <= now).delete()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     record = StaffSession(token_hash=token_hash(token), account_id=row.id,
@@ -105,7 +112,6 @@ def sign_in(session: Session, email: str, password: str, client: str, now: datet
                           created_at=now, last_seen_at=now, expires_at=now + policy.lifetime)
     session.add(record)
     session.flush()
-    audit.record(session, "sign-in", row.email, {}, who=row.email)
     return SignedIn(token, Current(record.id, accounts.member_of(row), record.csrf_token))
 
 
