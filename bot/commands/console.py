@@ -78,8 +78,9 @@ def cmd_console(args: argparse.Namespace) -> int:
         print("No staff account yet: add the first with `engage staff add EMAIL --admin`.",
               file=sys.stderr, flush=True)
     # uvicorn's own access log prints query strings; ours (bot.console.access) does not.
+    # No websockets: the console needs none, and Rasa pins a websockets too old for uvicorn's.
     uvicorn.run(app, host=host, port=port, access_log=False, server_header=False,
-                log_level="warning", proxy_headers=True)
+                log_level="warning", proxy_headers=True, ws="none")
     return EXIT_OK
 
 

@@ -22,5 +22,5 @@ def test_upgrade_is_repeatable_and_reversible(db_url):
     upgrade(db_url)
     engine = make_engine(db_url)
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0004"
+        assert MigrationContext.configure(connection).get_current_revision() == "0005_console"
     engine.dispose()
