@@ -14,7 +14,8 @@ HELP = ("Serve the staff console: sign-in, staff accounts and the audit log, wit
         "https proxy to reach it from elsewhere, and set ENGAGE_PUBLIC_URL=https://... so its\n"
         "cookies are Secure. Settings: ENGAGE_DATABASE_URL, ENGAGE_CONSOLE_PORT (5080),\n"
         "ENGAGE_CONSOLE_HOST (127.0.0.1), ENGAGE_CONSOLE_IDLE_MINUTES (30),\n"
-        "ENGAGE_CONSOLE_SESSION_HOURS (12), ENGAGE_CONSOLE_MAX_UPLOAD_BYTES (2 MiB).\n"
+        "ENGAGE_CONSOLE_SESSION_HOURS (12), ENGAGE_CONSOLE_MAX_UPLOAD_BYTES (2 MiB),\n"
+        "ENGAGE_CONSOLE_POLL_SECONDS (15: how often progress pages refresh).\n"
         "No staff account yet? `engage staff add EMAIL --admin` makes the first.")
 EXAMPLE = "engage console --port 5080"
 

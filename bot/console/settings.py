@@ -20,6 +20,7 @@ class ConsoleSettings:
     public_url: str | None = None  # https here makes the cookies Secure
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     max_body_bytes: int = DEFAULT_MAX_BODY
+    poll_seconds: int = 15  # how often pages that follow progress ask for news
 
     @property
     def secure_cookies(self) -> bool:
@@ -32,11 +33,12 @@ class ConsoleSettings:
         idle = _whole_number(env, "ENGAGE_CONSOLE_IDLE_MINUTES", 30)
         lifetime = _whole_number(env, "ENGAGE_CONSOLE_SESSION_HOURS", 12)
         max_body = _whole_number(env, "ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BODY)
+        poll = _whole_number(env, "ENGAGE_CONSOLE_POLL_SECONDS", 15)
         return cls(public_url=env.get("ENGAGE_PUBLIC_URL") or None,
                    sessions=SessionPolicy(idle=timedelta(minutes=idle),
                                           lifetime=timedelta(hours=lifetime),
                                           throttle=ThrottlePolicy()),
-                   max_body_bytes=max_body)
+                   max_body_bytes=max_body, poll_seconds=poll)
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:

@@ -51,3 +51,48 @@ def app(settings, db, clock):
 def client(app):
     with TestClient(app, follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def console_server(tmp_path_factory):
+    """`engage console` as a real process on a free port, on its own database with one
+    member per role (password console_helpers.PASSWORD) and a fast poll."""
+    from console_helpers import add_member
+    from console_server import running_console
+
+    folder = tmp_path_factory.mktemp("console-server")
+    url = f"sqlite:///{folder / 'engage.db'}"
+    upgrade(url)
+    db = session_factory(url)
+    for role in ("admin", "officer", "viewer"):
+        add_member(db, role, f"{role}@council.example")
+    with running_console(url, folder / "console.log",
+                         {"ENGAGE_CONSOLE_POLL_SECONDS": "1"}) as server:
+        server.db = db
+        yield server
+    engine_for(url).dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser_helpers import LAUNCH_ARGS, chromium_or_skip
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    from browser_helpers import PageWatch
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.watch = PageWatch()
+    page.watch.attach(page)
+    yield page
+    context.close()

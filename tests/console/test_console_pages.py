@@ -182,7 +182,7 @@ def test_audit_log_filters_by_action_actor_and_date(client, db, clock):
 
     def subjects(query: str) -> list[str]:
         html = client.get(f"/audit?{query}").text
-        return re.findall(r"<td>((?:buses|parks)-2026)</td>", html)
+        return re.findall(r"<td data-label=\"About\">((?:buses|parks)-2026)</td>", html)
 
     assert subjects("action=launch") == ["buses-2026", "parks-2026"]
     assert subjects("actor=KIM") == ["buses-2026", "buses-2026"]

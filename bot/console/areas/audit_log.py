@@ -17,7 +17,6 @@ from bot.staff.roles import ADMIN, OFFICER
 area = Area("audit")
 READERS = {ADMIN, OFFICER}
 PER_PAGE = 100
-POLL_SECONDS = 15
 # What each action means, in staff words; an action not listed is shown as it is stored.
 ACTIONS = {
     "sign-in": "Signed in to the console",
@@ -117,7 +116,8 @@ def audit_page(ctx: Context) -> Response:
     rows, more, actions = _entries(ctx, Filters() if problems else filters)
     choices = [(action, ACTIONS.get(action, action)) for action in actions]
     return ctx.render("audit/log.html", title="Audit log", filters=filters, problems=problems,
-                      rows=rows, more=more, choices=choices, poll_seconds=POLL_SECONDS,
+                      rows=rows, more=more, choices=choices,
+                      poll_seconds=ctx.console.settings.poll_seconds,
                       status=400 if problems else 200)
 
 
