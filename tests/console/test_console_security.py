@@ -3,6 +3,7 @@ limits, hostile input (huge fields, invalid UTF-8, header injection), no inline 
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -50,6 +51,21 @@ def test_security_headers_on_the_500_page(db, clock):
     assert response.status_code == 500
     assert "Something went wrong" in response.text
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_an_unexpected_error_is_logged_without_its_message(db, caplog):
+    caplog.set_level(logging.INFO)
+
+    def clock():  # the number is computed, so the traceback's source line does not hold it
+        raise ValueError(f"the number +{4477009 * 100000 + 123} was in this message")
+
+    with TestClient(create_app(ConsoleSettings(), db, clock=clock),
+                    raise_server_exceptions=False) as client:
+        assert client.get("/?phone=07700900123").status_code == 500
+    logged = "\n".join(record.getMessage() for record in caplog.records
+                        if record.name.startswith("bot.console"))
+    assert "Unexpected ValueError on GET /" in logged and "GET / 500" in logged
+    assert "7700900123" not in logged
 
 
 PAGES_AS_ADMIN = ["/", "/staff", "/staff/new", "/audit", "/account/password", "/nowhere"]
