@@ -196,9 +196,9 @@ def endpoint(page: Page, console: Console, errors: Any) -> Callable[[Request], A
         if request.method == "POST" and not security.same_token(form.get("csrf_token"), csrf):
             return errors.page(request, 403, expired_form=True)
         ctx = Context(request, console, staff, form, now, csrf or secrets.token_urlsafe(32))
-        if staff is None and not csrf:
-            ctx.set_cookies.append((console.form_cookie, ctx.csrf_token))
         response = await run_in_threadpool(page.handler, ctx)
+        if staff is None and not csrf and response.media_type == "text/html":
+            ctx.set_cookies.append((console.form_cookie, ctx.csrf_token))  # for its forms
         return _finish(response, console, token, staff, ctx)
 
     run.__name__ = page.name

@@ -124,6 +124,12 @@ def test_sign_in_needs_the_form_cookie_token(client, db):
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
 
 
+def test_only_pages_set_the_form_cookie(client):
+    assert "set-cookie" not in client.get("/health").headers
+    assert "engage_console_form=" in client.get("/sign-in").headers["set-cookie"]
+    assert "set-cookie" not in client.get("/sign-in").headers  # kept, not replaced
+
+
 def test_a_stolen_cookie_stops_working_after_sign_out(client, db, clock, app):
     token = admin_client(client, db, clock)
     cookie = client.cookies[SESSION_COOKIE]
