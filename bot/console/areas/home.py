@@ -12,7 +12,7 @@ area = Area("home", notices={"password-changed": "Your new password is saved."})
 NEXT_STEP = {
     ADMIN: "Add an account for each member of the team in Staff accounts, with the role "
            "their work needs.",
-    OFFICER: "Campaign pages are on their way. Until then, use the `engage` command for "
+    OFFICER: "Campaign pages are on their way. Until then, use the engage command for "
              "campaigns, contacts, launches and exports, and see who did what in the Audit log.",
     VIEWER: "Results pages are on their way. Until then, ask an engagement officer for a "
             "printable report.",
