@@ -60,8 +60,13 @@ def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    submit(page, "Sign in")
+
+
+def submit(page, button: str) -> None:
+    """Press a form's button and wait for the page it leads to (never the old one)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
 
 
 def no_sideways_scroll(page) -> bool:

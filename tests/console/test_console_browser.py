@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_helpers import no_sideways_scroll, serious_violations, sign_in
+from browser_helpers import no_sideways_scroll, serious_violations, sign_in, submit
 
 from bot import audit
 from bot.staff import accounts
@@ -49,17 +49,17 @@ def test_axe_on_pages_reached_by_forms(page, console_server):
     page.goto(f"{console_server.url}/sign-in")
     page.get_by_label("Email address").fill("admin@council.example")
     page.get_by_label("Password").fill("wrong, once")
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     assert "There is a problem" in page.content()
     problems += check_page(page, "refused sign-in")
     sign_in(page, console_server.url, "admin@council.example")
     page.goto(f"{console_server.url}/staff/new")
-    page.get_by_role("button", name="Add the account").click()
+    submit(page, "Add the account")
     assert "Enter an email address" in page.content()
     problems += check_page(page, "add account, refused")
     page.get_by_label("Email address").fill("kim@council.example")
     page.get_by_label("Engagement officer").check()
-    page.get_by_role("button", name="Add the account").click()
+    submit(page, "Add the account")
     assert page.locator(".one-time-password code").inner_text()
     problems += check_page(page, "one-time password")
     page.goto(f"{console_server.url}/staff")
@@ -90,7 +90,8 @@ def test_keyboard_only_sign_in_and_sign_out(page, console_server):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
     page.keyboard.type("a long staff password")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_url(f"{console_server.url}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Officer"
     for _ in range(10):
@@ -108,8 +109,8 @@ def test_keyboard_only_sign_in_and_sign_out(page, console_server):
 def test_error_summary_takes_the_focus(page, console_server):
     sign_in(page, console_server.url, "admin@council.example")
     page.goto(f"{console_server.url}/staff/new")
-    page.get_by_role("button", name="Add the account").click()
-    assert page.evaluate("document.activeElement.className") == "error-summary"
+    submit(page, "Add the account")
+    page.wait_for_function("document.activeElement.className === 'error-summary'")
 
 
 @pytest.mark.parametrize("width", [320, 640])  # a phone; 1280 px at 200% zoom
@@ -144,7 +145,8 @@ def test_first_sign_in_asks_for_a_new_password(page, console_server):
     page.get_by_label("One-time password").fill(added.one_time_password)
     page.get_by_label("New password", exact=True).fill("tulip garden bicycle")
     page.get_by_label("New password again").fill("tulip garden bicycle")
-    page.get_by_role("button", name="Save my new password").click()
+    submit(page, "Save my new password")
+    assert page.url.endswith("/?done=password-changed")
     assert "Your new password is saved." in page.content()
 
 
