@@ -29,6 +29,7 @@ run: $(STAMP) $(MODEL)
 	$(BIN)/engage run
 
 test: $(STAMP)
+	scripts/ensure-browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(MODEL)

@@ -290,3 +290,50 @@ class AuditEntry(Base):
     action = sa.Column(sa.String(32), nullable=False)
     subject = sa.Column(sa.String(128))
     details = sa.Column(sa.JSON)
+
+
+class StaffAccount(Base):
+    """A member of staff who signs in to the console. The password is kept only as a scrypt
+    hash whose salt and cost parameters travel with it (see bot/staff/passwords.py)."""
+
+    __tablename__ = "staff_accounts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.String(128), nullable=False, unique=True)  # stored lower-case
+    display_name = sa.Column(sa.String(100), nullable=False)
+    role = sa.Column(sa.String(16), nullable=False)  # admin, officer or viewer
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    must_change_password = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    password_changed_at = sa.Column(sa.DateTime)
+    disabled_at = sa.Column(sa.DateTime)
+
+
+class StaffSession(Base):
+    """A signed-in console session, kept on the server. The browser holds a random token;
+    only its SHA-256 is stored, so a copy of the database signs nobody in."""
+
+    __tablename__ = "staff_sessions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    account_id = sa.Column(sa.Integer, sa.ForeignKey("staff_accounts.id", ondelete="CASCADE"),
+                           nullable=False, index=True)
+    csrf_token = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    last_seen_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(sa.DateTime, nullable=False)  # absolute: however active
+
+    account = relationship("StaffAccount", lazy="joined")
+
+
+class StaffSignInFailure(Base):
+    """One refused sign-in, counted per email typed and per client address for throttling.
+    Rows older than the throttling window are deleted; no password is ever kept."""
+
+    __tablename__ = "staff_sign_in_failures"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+    email = sa.Column(sa.String(128), nullable=False, index=True)
+    client = sa.Column(sa.String(64), nullable=False, index=True)

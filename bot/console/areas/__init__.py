@@ -1,0 +1,44 @@
+"""The console's areas of work, one module each, and the menu that links them.
+
+To add an area: write `areas/<name>.py` with `area = Area("<name>")` and its pages (see
+bot/console/pages.py), add the module to AREAS, and mark its NAV item ready (or add one).
+tests/console/test_route_roles.py then asks for a row per new route and role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.console.areas import account, audit_log, health, home, staff
+from bot.staff.roles import ADMIN, EVERYONE, OFFICER
+
+AREAS = [health, account, home, staff, audit_log]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str
+    roles: frozenset[str]
+    summary: str  # what staff do there, for the home page
+    ready: bool = False  # False: shown on the home page as coming soon, not in the menu
+
+
+OFFICERS = frozenset({OFFICER})
+NAV = [
+    NavItem("Home", "/", EVERYONE, "Where to start.", ready=True),
+    NavItem("Campaigns", "/campaigns", OFFICERS,
+            "Check and publish campaign files; open and close campaigns."),
+    NavItem("Contacts", "/contacts", OFFICERS,
+            "Import lists of residents who agreed to be contacted."),
+    NavItem("Launches", "/launches", OFFICERS,
+            "Invite residents to a campaign and watch the invitations go out."),
+    NavItem("Results", "/results", EVERYONE,
+            "Figures for each question, who took part, and printable reports."),
+    NavItem("Data rights", "/data-rights", OFFICERS,
+            "Erase everything held about a resident who asks."),
+    NavItem("Staff accounts", "/staff", frozenset({ADMIN}),
+            "Add staff, choose their roles, reset passwords, disable accounts.", ready=True),
+    NavItem("Audit log", "/audit", frozenset({ADMIN, OFFICER}),
+            "Who did what, and when.", ready=True),
+]

@@ -1,0 +1,62 @@
+"""The console's settings, read from the environment in one place (`from_env`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.staff.sessions import SessionPolicy
+from bot.staff.throttle import ThrottlePolicy
+
+DEFAULT_PORT = 5080
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_MAX_BODY = 2 * 1024 * 1024  # uploads (campaign files, contact lists) included
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    public_url: str | None = None  # https here makes the cookies Secure
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    poll_seconds: int = 15  # how often pages that follow progress ask for news
+
+    @property
+    def secure_cookies(self) -> bool:
+        return (self.public_url or "").lower().startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ConsoleSettings:
+        """Settings from ENGAGE_* variables; ValueError names the variable that is wrong."""
+        env = os.environ if environ is None else environ
+        idle = _whole_number(env, "ENGAGE_CONSOLE_IDLE_MINUTES", 30)
+        lifetime = _whole_number(env, "ENGAGE_CONSOLE_SESSION_HOURS", 12)
+        max_body = _whole_number(env, "ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BODY)
+        poll = _whole_number(env, "ENGAGE_CONSOLE_POLL_SECONDS", 15)
+        return cls(public_url=env.get("ENGAGE_PUBLIC_URL") or None,
+                   sessions=SessionPolicy(idle=timedelta(minutes=idle),
+                                          lifetime=timedelta(hours=lifetime),
+                                          throttle=ThrottlePolicy()),
+                   max_body_bytes=max_body, poll_seconds=poll)
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more (it is '{text}').")
+    return int(text)
+
+
+def console_port(environ: Mapping[str, str] | None = None) -> int:
+    """ENGAGE_CONSOLE_PORT, or 5080."""
+    env = os.environ if environ is None else environ
+    text = (env.get("ENGAGE_CONSOLE_PORT") or "").strip()
+    if not text:
+        return DEFAULT_PORT
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"ENGAGE_CONSOLE_PORT must be a port number from 1 to 65535 "
+                         f"(it is '{text}').")
+    return int(text)

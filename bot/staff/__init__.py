@@ -1,0 +1,12 @@
+"""Staff accounts for the console: who may sign in, with which role, and their sessions.
+
+One service layer for both front ends (`engage staff ...` and the console): functions take a
+SQLAlchemy session and return plain data; mistakes raise StaffError with a message fit to show
+staff as it is. Nothing here commits: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+
+class StaffError(ValueError):
+    """A refusal to show staff as it is (e.g. "That email address already has an account.")."""

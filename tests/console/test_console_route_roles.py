@@ -1,0 +1,93 @@
+"""Every route, with each role and signed out: allowed or refused, decided on the server.
+
+ROUTES must name every route the console has (test_every_route_is_in_the_table), so a new
+page cannot arrive without saying who may use it and a test of it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from console_helpers import ROLES, add_member, audit_rows, csrf_of, open_session_for
+
+from bot.store.db import transaction
+from bot.store.models import StaffAccount
+
+PUBLIC = "public"
+ADMIN, OFFICER, EVERYONE = {"admin"}, {"officer"}, set(ROLES)
+READERS = {"admin", "officer"}
+# (method, path) -> (who may use it, status when allowed, form sent)
+ROUTES = {
+    ("GET", "/health"): (PUBLIC, 200, None),
+    ("GET", "/sign-in"): (PUBLIC, 200, None),
+    ("POST", "/sign-in"): (PUBLIC, 400, {}),  # an empty form: the page again, with the problem
+    ("POST", "/sign-out"): (EVERYONE, 303, {}),
+    ("GET", "/account/password"): (EVERYONE, 200, None),
+    ("POST", "/account/password"): (EVERYONE, 400, {}),
+    ("GET", "/"): (EVERYONE, 200, None),
+    ("GET", "/staff"): (ADMIN, 200, None),
+    ("GET", "/staff/new"): (ADMIN, 200, None),
+    ("POST", "/staff/new"): (ADMIN, 200, {"email": "new@council.example", "role": "viewer"}),
+    ("POST", "/staff/{id:int}/role"): (ADMIN, 303, {"role": "officer"}),
+    ("POST", "/staff/{id:int}/disable"): (ADMIN, 303, {}),
+    ("POST", "/staff/{id:int}/enable"): (ADMIN, 303, {}),
+    ("POST", "/staff/{id:int}/reset-password"): (ADMIN, 200, {}),
+    ("GET", "/audit"): (READERS, 200, None),
+    ("GET", "/audit/entries"): (READERS, 200, None),
+}
+FRAGMENTS = {"/audit/entries"}
+WHO = ["signed out", *ROLES]
+
+
+def test_every_route_is_in_the_table(app):
+    declared = {(method, page.path) for page in app.pages for method in page.methods}
+    assert declared == set(ROUTES)
+    for page in app.pages:
+        expected = ROUTES[(page.methods[0], page.path)][0]
+        assert (page.roles is None) == (expected == PUBLIC)
+        if expected != PUBLIC:
+            assert page.roles == frozenset(expected), page.path
+
+
+def snapshot(db):
+    with transaction(db) as session:
+        accounts = [(a.email, a.role, a.disabled_at, a.password_hash, a.must_change_password)
+                    for a in session.query(StaffAccount).order_by(StaffAccount.id)]
+    return accounts, audit_rows(db)
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_allows_or_refuses(client, db, clock, route, who):
+    method, template = route
+    roles, allowed_status, form = ROUTES[route]
+    target = add_member(db, "viewer", "target@council.example")
+    add_member(db, "admin", "other-admin@council.example")  # so the target may be changed
+    token = None
+    if who != "signed out":
+        token = open_session_for(client, db, add_member(db, who, f"{who}@council.example"), clock())
+    path = template.replace("{id:int}", str(target))
+    before = snapshot(db)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        if token is None:
+            token = csrf_of(client.get("/sign-in").text)
+        response = client.post(path, data={"csrf_token": token, **form})
+
+    allowed = roles == PUBLIC or who in roles
+    if allowed:
+        expected = allowed_status
+        if template == "/sign-in" and method == "GET" and who != "signed out":
+            expected = 303  # already signed in: on to the home page
+        assert response.status_code == expected, response.text[:400]
+        return
+    if who == "signed out":
+        if template in FRAGMENTS:
+            assert response.status_code == 401
+        else:
+            assert response.status_code == 303
+            assert response.headers["location"].startswith("/sign-in?next=")
+    else:
+        assert response.status_code == 403
+        assert "You cannot use this page" in response.text
+    assert snapshot(db) == before, "a refused request changed something"
