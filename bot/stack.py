@@ -169,7 +169,7 @@ class Stack:
         if rasa_api:  # Rasa and the worker, which calls Rasa's API
             env["ENGAGE_RASA_TOKEN"] = self.config.api_token
             env["ENGAGE_RASA_URL"] = self.config.rasa_url
-        if actions:  # Rasa, which calls the action server, and the action server
+        if secret or actions:  # Rasa (the key's holder), which calls the action server, and it
             env["ENGAGE_ACTION_TOKEN"] = self.config.action_token
         return env
 
