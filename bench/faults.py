@@ -24,11 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import socket
 import sys
 import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +74,27 @@ def _get_seconds(url: str, timeout: float = 60) -> float:
     return time.monotonic() - started
 
 
+def _post_raw(base_url: str, path: str, body: bytes) -> str:
+    """POST like a plain client that keeps sending; the status line the server answered
+    (a server may answer 413 and close before the whole body is sent)."""
+    address = urllib.parse.urlsplit(base_url)
+    head = (f"POST {path} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection((address.hostname, address.port), timeout=300) as sock:
+        try:
+            sock.sendall(head)
+            for start in range(0, len(body), 65536):
+                sock.sendall(body[start:start + 65536])
+        except OSError:
+            pass  # the server stopped reading: its answer is waiting
+        try:
+            answer = sock.recv(200).split(b"\r\n", 1)[0].decode(errors="replace")
+        except OSError as error:
+            answer = type(error).__name__
+    return answer or "no answer"
+
+
 def big_body(rasa_url: str) -> dict[str, object]:
     body = json.dumps({"sender": "bench-big", "message": "x" * BIG}).encode()
     latencies: list[float] = []
@@ -86,15 +109,7 @@ def big_body(rasa_url: str) -> dict[str, object]:
     watcher.start()
     time.sleep(1)
     started = time.monotonic()
-    request = urllib.request.Request(rasa_url + "/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=300) as reply:
-            status = reply.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    except OSError as error:
-        status = f"{type(error).__name__}"
+    status = _post_raw(rasa_url, "/webhooks/rest/webhook", body)
     took = time.monotonic() - started
     time.sleep(1)
     done.set()
@@ -123,13 +138,15 @@ class Figures:
 class Resident:
     phone: str
     name: str
-    sent: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # acknowledged, in order
+    waiting: tuple[str, str] | None = None  # (text, sid) answered 5xx: Twilio retries it later
 
 
 class Load:
     def __init__(self, stack: Stack, residents: int) -> None:
         self.stack = stack
         self.url = stack.config.database_url
+        self.lock = threading.Lock()
         self.residents = [Resident(p, pseudonym(SECRET, "twilio_sms", p)) for p in
                           (f"+4477009{n:05d}" for n in range(residents))]
 
@@ -147,60 +164,96 @@ class Load:
         except OSError:
             return 599
 
-    def text_once(self, resident: Resident, figures: Figures, lock: threading.Lock) -> None:
-        """The resident's next message, resent (same sid) until acknowledged."""
-        text = SCRIPT[len(resident.sent) % len(SCRIPT)]
-        sid, tries = new_sid("SM"), 0
-        while (status := self._post(resident.phone, text, sid)) != 200:
-            with lock:
+    def text_once(self, resident: Resident, figures: Figures) -> None:
+        """The resident's next message. Refused, it waits for Twilio's retry (`redeliver`)."""
+        if resident.waiting:
+            return
+        text, sid = SCRIPT[len(resident.sent) % len(SCRIPT)], new_sid("SM")
+        status = self._post(resident.phone, text, sid)
+        with self.lock:
+            if status == 200:
+                resident.sent.append(text)
+                figures.messages += 1
+            else:
                 figures.answered_5xx += status >= 500
+                resident.waiting = (text, sid)
+
+    def redeliver(self, figures: Figures, timeout: float = 120) -> None:
+        """Twilio's retries of every refused message (same sid), until acknowledged."""
+        deadline = time.monotonic() + timeout
+        for resident in self.residents:
+            while resident.waiting and time.monotonic() < deadline:
+                text, sid = resident.waiting
                 figures.resent += 1
-            tries += 1
-            time.sleep(min(0.5 * tries, 3))
-        resident.sent.append(text)
-        with lock:
-            figures.messages += 1
+                if self._post(resident.phone, text, sid) == 200:
+                    resident.sent.append(text)
+                    resident.waiting = None
+                    figures.messages += 1
+                else:
+                    time.sleep(1)
 
     def round(self, figures: Figures) -> None:
-        lock = threading.Lock()
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda r: self.text_once(r, figures, lock), self.residents))
+            list(pool.map(lambda r: self.text_once(r, figures), self.residents))
+
+    def _tracker_counts(self) -> tuple[int, int]:
+        missing = doubled = 0
+        with engine_for(self.url).connect() as connection:
+            for resident in self.residents:
+                stored = connection.execute(sa.text(
+                    "SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                    {"s": resident.name}).scalar_one()
+                missing += max(len(resident.sent) - stored, 0)
+                doubled += max(stored - len(resident.sent), 0)
+        return missing, doubled
 
     def check(self, figures: Figures, timeout: float = 300) -> None:
-        """Wait until every message is applied, then count what is missing or doubled."""
+        """Wait until every message is applied and in the tracker (a turn's events are saved
+        just after its answer), then count what is missing or doubled."""
         started = time.monotonic()
-        engine = engine_for(self.url)
         while True:
-            with engine.connect() as connection:
+            with engine_for(self.url).connect() as connection:
                 pending = connection.execute(sa.text(
-                    "SELECT count(*) FROM inbox_messages WHERE status != 'processed'")
-                ).scalar_one()
-            if not pending or time.monotonic() - started > timeout:
+                    "SELECT count(*) FROM inbox WHERE status != 'processed'")).scalar_one()
+            missing, doubled = self._tracker_counts()
+            if (not pending and not missing) or time.monotonic() - started > timeout:
                 break
             time.sleep(0.5)
         figures.seconds_to_settle = round(time.monotonic() - started, 1)
-        figures.not_applied = pending
-        with engine.connect() as connection:
-            for resident in self.residents:
-                texts = [json.loads(data)["text"] for data in connection.execute(sa.text(
-                    "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' "
-                    "ORDER BY id"), {"s": resident.name}).scalars()]
-                figures.tracker_missing += max(len(resident.sent) - len(texts), 0)
-                figures.tracker_doubled += max(len(texts) - len(resident.sent), 0)
+        figures.not_applied, figures.tracker_missing, figures.tracker_doubled = \
+            pending, missing, doubled
 
 
 def run_fault(load: Load, name: str, during: Callable[[], AbstractContextManager],
-              seconds: float,
-              keep_running: Callable[[], None]) -> Figures:
+              seconds: float) -> Figures:
     figures = Figures(name)
     with during():
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             load.round(figures)
-            keep_running()
+    load.redeliver(figures)
     load.round(figures)  # and one more once it is over
     load.check(figures)
     return figures
+
+
+@contextmanager
+def supervised(stack: Stack) -> Iterator[None]:
+    """What `engage run` does for its children, in a thread: start a dead one again."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.5):
+            for note in stack.keep_running():
+                print("  stack:", note, flush=True)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 @contextmanager
@@ -239,26 +292,16 @@ def faults_run(model: Path, kind: str, residents: int, seconds: float,
         config = StackConfig(model=model, database_url=url, secret_key=SECRET,
                              rasa_port=free_port(), action_port=free_port(),
                              log_dir=Path(tmp) / "logs", extra_env=env)
-        with Stack(config) as stack:
+        with Stack(config) as stack, supervised(stack):
             load = Load(stack, residents)
-
-            def keep_running() -> None:
-                for note in stack.keep_running():
-                    print("  stack:", note, flush=True)
-
-            results = [run_fault(load, "none (baseline)", nullcontext, 0, keep_running)]
+            results = [run_fault(load, "none (baseline)", nullcontext, 0)]
             steps = [("action server SIGKILLed", lambda: killed_actions(stack)),
                      ("tracker writes refused", lambda: refused_tracker_writes(faults)),
                      ("database unwritable", faults.unwritable)]
             for name, fault in steps:
                 print(f"Fault: {name} for {seconds:.0f} s ...", flush=True)
-                results.append(run_fault(load, name, fault, seconds, keep_running))
+                results.append(run_fault(load, name, fault, seconds))
                 print("  ", asdict(results[-1]), flush=True)
-            deadline = time.monotonic() + 120  # the action server may still be restarting
-            while "actions" in stack.processes and stack.processes["actions"].popen.poll() \
-                    is not None and time.monotonic() < deadline:
-                keep_running()
-                time.sleep(0.5)
         engine_for(url).dispose()
     return results
 

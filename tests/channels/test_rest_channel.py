@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from channel_helpers import FakeRasa, Served
+from sqlalchemy.exc import OperationalError
 
 from bot.channels.common import MAX_BODY, max_request_bytes
 from bot.channels.rest import PseudonymousRestInput
@@ -102,3 +103,14 @@ def test_a_body_over_the_cap_is_refused_with_413_before_it_is_read(guarded):
         assert sock.recv(100).startswith(b"HTTP/1.1 413")
     assert served.post("/webhooks/rest/webhook", message("ann", "hi"), bearer(TOKEN)
                        ).status == 200
+
+
+def test_a_failing_database_answers_503_not_a_crash(guarded):
+    served, rasa = guarded
+
+    async def database_down(_message) -> None:
+        raise OperationalError("SELECT ...", {}, Exception("database is locked"))
+
+    rasa.before = database_down
+    reply = served.post("/webhooks/rest/webhook", message("ann", "BUSES"), bearer(TOKEN))
+    assert reply.status == 503 and "try again" in reply.text

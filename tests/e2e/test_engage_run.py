@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fakes.signing import TEST_AUTH_TOKEN, signed_twilio_sms
 from fakes.twilio_api import FakeTwilio
 from provider_stack import PUBLIC_URL, SMS_FROM, wait_for
@@ -225,6 +226,34 @@ def test_the_rest_channel_wants_its_token(engage_run):
     assert participant(engage_run, pseudonym(SECRET, "rest", "rest-guest")) is None
     status, replies = engage_run.rest("rest-guest", "BUSES")
     assert status == 200 and "1 English" in replies[0]["text"]
+
+
+def headers_only(base_url: str, path: str, length: int) -> bytes:
+    """A POST announcing `length` bytes, none sent: what the server answers to the headers."""
+    with socket.create_connection(("127.0.0.1", int(base_url.rsplit(":", 1)[1])),
+                                  timeout=30) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {length}\r\n\r\n".encode())
+        return sock.recv(100)
+
+
+def test_a_huge_body_is_refused_at_once_on_every_route(engage_run):
+    for path in ("/webhooks/rest/webhook", "/webhooks/twilio_sms/webhook", "/model/parse"):
+        assert headers_only(engage_run.rasa_url, path, 10_000_000).startswith(b"HTTP/1.1 413")
+
+
+def test_an_over_long_rest_message_is_cut_and_answered_kindly(engage_run):
+    sender = "long-writer"
+    assert engage_run.rest(sender, "BUSES")[0] == 200
+    status, replies = engage_run.rest(sender, "blah " * 100_000)  # 500,000 characters
+    assert status == 200
+    assert "too long" in replies[0]["text"]
+    engine = engine_for(engage_run.env["ENGAGE_DATABASE_URL"])
+    with engine.connect() as connection:
+        longest = connection.execute(sa.text(
+            "SELECT max(length(data)) FROM events WHERE sender_id = :s"),
+            {"s": pseudonym(SECRET, "rest", sender)}).scalar_one()
+    assert longest < 20_000  # the tracker keeps the cut text, not half a megabyte
 
 
 def forged_action_call(name: str, text: str, intent: str) -> bytes:
