@@ -16,8 +16,12 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import config
+
+if TYPE_CHECKING:
+    from bot.stack import Stack
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -115,7 +119,7 @@ def cmd_campaign_list(args: argparse.Namespace) -> int:
 # --- run ------------------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.stack import Stack, StackConfig, StackError
+    from bot.stack import Stack, StackConfig, StackError, StopRequested
     from bot.store.migrate import upgrade
 
     model = Path(args.model)
@@ -134,11 +138,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
                               rasa_port=args.rasa_port, action_port=args.action_port,
                               worker=True))
-    print("Starting the action server, the Rasa server and the worker (about 20 seconds)...")
-    try:
-        stack.start()
-    except StackError as error:
-        return _fail(str(error))
+    print("Starting the action server, the Rasa server and the worker (about 20 seconds)...",
+          flush=True)
+    with stack.stopped_by_signals():  # no child may outlive this process
+        try:
+            run_until_stopped(stack, url)
+        except StackError as error:
+            return _fail(str(error))
+        except (KeyboardInterrupt, StopRequested):
+            print("\nStopping...", flush=True)
+            return EXIT_OK
+        finally:
+            stack.stop()
+
+
+def run_until_stopped(stack: Stack, url: str) -> None:
+    """Start the stack, say where it is, and keep every child running until a signal."""
+    stack.start()
     print(textwrap.dedent(f"""
         The bot is running.
           Talk to it in this terminal's neighbour:  .venv/bin/engage chat --campaign buses-2026
@@ -147,26 +163,23 @@ def cmd_run(args: argparse.Namespace) -> int:
           Database: {url}
           Worker (invitations, reminders, the daily purge): see docs/launching.md
         Press Ctrl-C to stop everything.
-    """))
-    try:
-        while all(p.popen.poll() is None for p in stack.processes.values()):
-            time.sleep(0.5)
-        dead = [p.name for p in stack.processes.values() if p.popen.poll() is not None]
-        print(f"{', '.join(dead)} stopped unexpectedly; stopping the rest.", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("\nStopping...")
-        return EXIT_OK
-    finally:
-        stack.stop()
+    """), flush=True)
+    while True:
+        for note in stack.keep_running():
+            print(note, file=sys.stderr, flush=True)
+        time.sleep(0.5)
 
 
 # --- chat -----------------------------------------------------------------------------------
 
-def send(url: str, sender: str, message: str, timeout: float = 30) -> list[str]:
+def send(url: str, sender: str, message: str, timeout: float = 30,
+         token: str | None = None) -> list[str]:
+    """One message through the REST channel, with its token when the server wants one."""
     body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as reply:
         return [m.get("text", "") for m in json.loads(reply.read())]
 
@@ -188,7 +201,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     try:
         while True:
             try:
-                replies = send(args.url, sender, message)
+                replies = send(args.url, sender, message, token=config.rest_token())
+            except urllib.error.HTTPError as error:
+                if error.code == 403:
+                    return _fail(f"the bot at {args.url} wants the REST channel's token: set "
+                                 "ENGAGE_REST_TOKEN to the value it was started with.")
+                return _fail(f"the bot at {args.url} answered {error.code}: "
+                             f"{error.read().decode(errors='replace')}")
             except (urllib.error.URLError, OSError) as error:
                 return _fail(f"cannot reach the bot at {args.url} ({error}). Is `make run` running?")
             for reply in replies:
@@ -381,7 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "engage chat --campaign buses-2026 --as alice")
     chat.add_argument("--campaign", required=True, help="campaign id, e.g. buses-2026")
     chat.add_argument("--as", dest="as_name", help="who you are (a new name is a new resident)")
-    chat.add_argument("--url", default=config.load().rasa_url)
+    chat.add_argument("--url", default=config.rasa_url(),
+                      help="the Rasa server (default: ENGAGE_RASA_URL, or this machine on "
+                           "ENGAGE_RASA_PORT, 5005)")
 
     export = _command(sub, "export", cmd_export,
                       "Export a campaign's answers (pseudonyms only).",

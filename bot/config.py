@@ -64,9 +64,21 @@ def ensure_local_secret() -> tuple[str, bool]:
     return value, True
 
 
+def rasa_url() -> str:
+    """Where this machine's Rasa server answers: ENGAGE_RASA_URL, else the port `engage run`
+    serves on (ENGAGE_RASA_PORT, 5005 by default)."""
+    port = os.environ.get("ENGAGE_RASA_PORT") or "5005"
+    return os.environ.get("ENGAGE_RASA_URL") or f"http://127.0.0.1:{port}"
+
+
+def rest_token() -> str | None:
+    """The REST channel's bearer token (ENGAGE_REST_TOKEN); None: the channel is open."""
+    return os.environ.get("ENGAGE_REST_TOKEN") or None
+
+
 def load() -> Settings:
     return Settings(
         database_url=database_url(),
         secret_key=read_secret(),
-        rasa_url=os.environ.get("ENGAGE_RASA_URL", "http://127.0.0.1:5005"),
+        rasa_url=rasa_url(),
     )

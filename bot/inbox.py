@@ -29,6 +29,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
 from bot import config
+from bot.channels.common import cap_request_size
 from bot.channels.outbox_output import kick_sender
 from bot.outbound import sender
 from bot.store.db import session_factory, transaction
@@ -298,7 +299,8 @@ def inbox_processor() -> InboxProcessor:
 
 def attach(blueprint: Blueprint, processor: InboxProcessor) -> None:
     """Run the processor's retry loop while the server runs (every channel attaches; the loop
-    starts once)."""
+    starts once), on a server whose request bodies are capped."""
+    cap_request_size(blueprint)
 
     @blueprint.listener("after_server_start")
     async def _start(*_: Any) -> None:

@@ -7,12 +7,13 @@ applied by the action server a moment ago must not leave a message whose reply h
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs
 
-from sanic import response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
@@ -24,6 +25,10 @@ from bot.store.vault import ContactVault
 
 MAX_BODY = 5000
 MAX_ADDRESS = 128
+# Every request to the Rasa server, on every route: a bigger body is refused (413) before it
+# is read, so a huge message cannot hold up the server (health checks, other webhooks).
+MAX_REQUEST_BYTES_ENV = "ENGAGE_MAX_REQUEST_BYTES"
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 # C0 and C1 controls and DEL, but not tab, newline and carriage return.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -57,6 +62,23 @@ def classify_text(body: str, garbled: bool = False) -> tuple[str, str]:
     if not cleaned.strip():
         return "empty", ""
     return "text", cleaned
+
+
+def max_request_bytes() -> int:
+    try:
+        value = int(os.environ.get(MAX_REQUEST_BYTES_ENV) or DEFAULT_MAX_REQUEST_BYTES)
+    except ValueError:
+        return DEFAULT_MAX_REQUEST_BYTES
+    return value if value > 0 else DEFAULT_MAX_REQUEST_BYTES
+
+
+def cap_request_size(blueprint: Blueprint) -> None:
+    """Cap the request body size of the whole server this blueprint is served by. Sanic reads
+    the limit when a connection opens, so setting it before the server starts is enough."""
+
+    @blueprint.listener("before_server_start")
+    async def _cap(app: Sanic, _loop: object) -> None:
+        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, max_request_bytes())
 
 
 def clean_caption(text: str | None) -> str:

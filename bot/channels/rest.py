@@ -2,11 +2,20 @@
 
 Rasa's stock RestInput would keep the raw `sender` as the conversation id in the tracker store;
 this one keeps it in the contact vault and gives Rasa the pseudonym. Malformed bodies get 400.
+
+It is for local use, tests and benchmarks. Production turns it off (ENGAGE_REST_CHANNEL=off:
+404) or requires a bearer token (ENGAGE_REST_TOKEN: 403 without it; `engage chat` sends it).
+Text is cleaned and cut the way the provider channels do (common.classify_text) before NLU and
+before the tracker stores it; an over-long or unreadable message goes straight to the engine,
+which answers kindly.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,18 +24,30 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import rasa_tuning
+from bot import config, rasa_tuning
+from bot.channels.common import cap_request_size, classify_text
 from bot.channels.pseudonyms import pseudonymise
 
 rasa_tuning.apply()
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 256
+ENABLED_ENV = "ENGAGE_REST_CHANNEL"
+OFF_VALUES = frozenset({"off", "0", "false", "no", "disabled"})
+# Not text (over-long, unreadable, empty): no NLU guess, straight to the engine, as the inbox
+# does for provider messages (bot/inbox.py NOT_TEXT_INTENT).
+NOT_TEXT_INTENT = "inform"
 
 
 def _bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
+
+
+def _unavailable() -> HTTPResponse:
+    return response.json({"error": "The bot cannot reach its database just now; nothing was "
+                                   "processed. Please try again in a minute."}, status=503)
 
 
 def parse_body(request: Request) -> tuple[str, str] | HTTPResponse:
@@ -44,15 +65,46 @@ def parse_body(request: Request) -> tuple[str, str] | HTTPResponse:
     return sender.strip(), message
 
 
+def token_matches(request: Request, token: str) -> bool:
+    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def user_message(text: str, collector: CollectingOutputChannel, sender: str,
+                 channel: str) -> UserMessage:
+    """The message Rasa handles: cleaned and cut; not-text kinds skip NLU (the engine reads
+    `kind` and answers kindly)."""
+    kind, body = classify_text(text)
+    parse_data = None
+    if kind != "text":
+        parse_data = {"text": body, "entities": [],
+                      "intent": {"name": NOT_TEXT_INTENT, "confidence": 1.0}}
+    return UserMessage(body, collector, sender, parse_data=parse_data, input_channel=channel,
+                       metadata={"kind": kind})
+
+
 class PseudonymousRestInput(RestInput):
+    def __init__(self, token: str | None = None, enabled: bool = True) -> None:
+        self.token = token
+        self.enabled = enabled
+
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> PseudonymousRestInput:
+        """Settings from the environment (credentials.yml keeps no secrets)."""
+        enabled = (os.environ.get(ENABLED_ENV) or "on").strip().lower() not in OFF_VALUES
+        return cls(token=config.rest_token(), enabled=enabled)
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         hook = Blueprint("engage_rest_webhook", __name__)
+        cap_request_size(hook)
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -60,15 +112,23 @@ class PseudonymousRestInput(RestInput):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.enabled:
+                return response.json({"error": "The REST channel is turned off on this "
+                                               "server."}, status=404)
+            if self.token and not token_matches(request, self.token):
+                return response.json({"error": "A valid REST token is required "
+                                               "(Authorization: Bearer ...)."}, status=403)
             parsed = parse_body(request)
             if isinstance(parsed, HTTPResponse):
                 return parsed
             address, text = parsed
             collector = CollectingOutputChannel()
-            await on_new_message(
-                UserMessage(text, collector, pseudonymise(self.name(), address),
-                            input_channel=self.name())
-            )
+            try:
+                name = await asyncio.to_thread(pseudonymise, self.name(), address)
+                await on_new_message(user_message(text, collector, name, self.name()))
+            except SQLAlchemyError:
+                logger.exception("REST message not processed: the database failed")
+                return _unavailable()
             return response.json(collector.messages)
 
         return hook

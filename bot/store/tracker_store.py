@@ -1,18 +1,39 @@
-"""Rasa's SQL tracker store, pointed at our database and able to forget a conversation.
+"""Rasa's SQL tracker store, pointed at our database, able to forget a conversation, and
+honest when the database fails.
 
 Configured in endpoints.yml by module path. The database URL comes from ENGAGE_DATABASE_URL
 (same database as everything else by default). When the action has just erased a resident
 (slot `erase_requested` set this turn), saving the turn deletes every event for that sender
 instead of writing it: doing it here, after Rasa's save, is the only point where Rasa will not
 write the old events back.
+
+When the database fails. Rasa 3.6 wraps every tracker store in FailSafeTrackerStore, which
+answers a failed read with "no conversation" (Rasa then starts a new one over the resident's
+history) and keeps a failed write in memory, where nobody reads it again. This store is given
+to Rasa unwrapped and does better:
+
+- a failed read fails the turn: the inbox keeps the message and retries it, REST answers 503;
+- a failed write is kept, in order, and written once the database takes it again (by the next
+  turn for that resident, which waits for it, or by a background retry), so every applied
+  message's events reach the database, once;
+- a turn's events are written only if its message was applied: a provider message whose inbox
+  row is still pending (the action failed) leaves no trace, since the inbox will hand it to
+  Rasa again; a resident erased meanwhile (no contact left) gets nothing written back.
+
+Database work runs in a thread, so Rasa keeps answering health checks and webhooks while the
+database is slow or locked. Kept writes live in this process only: a Rasa process that dies
+during an outage loses them (the answers themselves are safe in the database).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakValueDictionary
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
@@ -23,11 +44,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import config, rasa_tuning
 from bot.channels.pseudonyms import forget_pseudonym
 from bot.store.db import make_engine
+from bot.store.inbox import PROCESSED
+from bot.store.models import Contact, InboxMessage
 
 rasa_tuning.apply()
 
 logger = logging.getLogger(__name__)
 ERASE_SLOT = "erase_requested"
+RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
+MAX_KEPT_SENDERS = 10_000
 
 
 def erased_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -37,6 +62,24 @@ def erased_this_turn(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, UserUttered):
             return False
     return False
+
+
+def _inbox_id(events: list[Any]) -> int | None:
+    """The inbox row of the latest resident message among these events, if it came by one."""
+    for event in reversed(events):
+        if isinstance(event, UserUttered):
+            value = (event.metadata or {}).get("inbox_id")
+            return value if isinstance(value, int) else None
+    return None
+
+
+@dataclass
+class Turn:
+    """What one save has to write: new events, or the erasure of the whole conversation."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    inbox_id: int | None = None
+    erase: bool = False
 
 
 class PrivateSQLTrackerStore(SQLTrackerStore):
@@ -55,17 +98,46 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             logger.info("Tracker tables already being created: %s", error)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._loaded: dict[str, int] = {}
+        self._kept: dict[str, list[Turn]] = {}  # writes the database refused, oldest first
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._retrier: asyncio.Task | None = None
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
+
+    def _lock(self, sender: str) -> asyncio.Lock:
+        lock = self._locks.get(sender)
+        if lock is None:
+            lock = self._locks[sender] = asyncio.Lock()
+        return lock
+
+    # --- reading -----------------------------------------------------------------------------
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
                         ) -> DialogueStateTracker | None:
-        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        """The stored conversation, after any kept writes for it (which must go first: the
+        turn needs the whole history). Raises when the database fails."""
+        async with self._lock(sender_id):
+            if self._kept.get(sender_id):
+                await self._write_kept(sender_id)
+            events = await asyncio.to_thread(self._load, sender_id,
+                                             fetch_events_from_all_sessions)
+        tracker = None
+        if self.domain and events:
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         if not fetch_events_from_all_sessions:
             self._loaded[sender_id] = len(tracker.events) if tracker is not None else 0
         return tracker
 
+    def _load(self, sender: str, all_sessions: bool) -> list[dict[str, Any]]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender, all_sessions).all()
+            return [json.loads(row.data) for row in rows]
+
+    # --- writing -----------------------------------------------------------------------------
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Write only the events added since the tracker was loaded, in one insert.
+        """Write the events added since the tracker was loaded, in one insert (or erase the
+        conversation). If the database refuses, keep them and write them later; never raise
+        for that, the turn itself has been applied or will be retried by the inbox.
 
         Rasa's own save counts the stored events again first; remembering the count from the
         load saves that query, and means a staff erasure during the turn cannot make Rasa write
@@ -74,22 +146,108 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         sender = tracker.sender_id
         stored = self._loaded.pop(sender, None)
         if erased_this_turn(tracker):
-            with self.session_scope() as session:
-                session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender).delete(
-                    synchronize_session=False)
-                session.commit()
+            turn = Turn(erase=True)
+        else:
+            await self.stream_events(tracker)
+            if stored is None:
+                stored = await asyncio.to_thread(self._count, sender)
+                stored += sum(len(kept.rows) for kept in self._kept.get(sender, []))
+            new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if not new:
+                return
+            turn = Turn([self._row(sender, event) for event in new], _inbox_id(new))
+        async with self._lock(sender):
+            waiting = self._kept.pop(sender, [])
+            if turn.erase:
+                waiting = []  # nothing before an erasure needs writing
+            try:
+                await asyncio.to_thread(self._write, sender, [*waiting, turn])
+            except sa.exc.SQLAlchemyError as error:
+                self._keep(sender, [*waiting, turn], error)
+                return
+        if turn.erase:
             forget_pseudonym(sender)
             logger.info("Erased a conversation from the tracker store")
-            return
-        await self.stream_events(tracker)
+
+    def _count(self, sender: str) -> int:
         with self.session_scope() as session:
-            if stored is None:
-                stored = self._event_query(session, sender, False).count()
-            rows = [self._row(sender, event)
-                    for event in itertools.islice(tracker.events, stored, len(tracker.events))]
-            if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
+            return self._event_query(session, sender, False).count()
+
+    def _write(self, sender: str, turns: list[Turn]) -> None:
+        """Apply these turns in order, in one transaction."""
+        with self.session_scope() as session:
+            for turn in turns:
+                if turn.erase:
+                    session.query(self.SQLEvent).filter(
+                        self.SQLEvent.sender_id == sender).delete(synchronize_session=False)
+                elif self._applied(session, sender, turn):
+                    session.execute(self.SQLEvent.__table__.insert(), turn.rows)
             session.commit()
+
+    @staticmethod
+    def _applied(session: sa.orm.Session, sender: str, turn: Turn) -> bool:
+        """Whether the turn's message took effect, so its events belong in the record."""
+        if turn.inbox_id is not None:
+            status = session.execute(sa.select(InboxMessage.status).where(
+                InboxMessage.id == turn.inbox_id)).scalar_one_or_none()
+            return status == PROCESSED
+        held = session.execute(sa.select(Contact.id).where(Contact.pseudonym == sender)
+                               .limit(1)).first()
+        return held is not None
+
+    # --- kept writes -------------------------------------------------------------------------
+
+    def _keep(self, sender: str, turns: list[Turn], error: Exception) -> None:
+        if turns[-1].erase:
+            turns = [turns[-1]]  # nothing before an erasure needs writing
+        self._kept[sender] = turns
+        while len(self._kept) > MAX_KEPT_SENDERS:
+            lost, dropped = next(iter(self._kept.items()))
+            del self._kept[lost]
+            logger.error("Too many conversations waiting for the database: %d turn(s) of one "
+                         "are no longer kept", len(dropped))
+        logger.warning("The database refused a conversation's events (%s: %s); %d turn(s) "
+                       "kept, to be written when it is back", type(error).__name__, error,
+                       len(turns))
+        self._start_retrier()
+
+    async def _write_kept(self, sender: str) -> None:
+        """Write this sender's kept turns (lock held). Raises while the database refuses."""
+        turns = self._kept.get(sender) or []
+        await asyncio.to_thread(self._write, sender, turns)
+        if self._kept.get(sender) is turns:
+            del self._kept[sender]
+        if any(turn.erase for turn in turns):
+            forget_pseudonym(sender)
+        logger.info("Wrote %d kept turn(s) of a conversation", len(turns))
+
+    def _start_retrier(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._retrier is None or self._retrier.done() or self._retrier.get_loop() is not loop:
+            self._retrier = loop.create_task(self._retry_kept())
+
+    async def _retry_kept(self) -> None:
+        """Until every kept turn is written: try, and wait longer after each refusal."""
+        delay = RETRY_FIRST
+        while self._kept:
+            await asyncio.sleep(delay)
+            for sender in list(self._kept):
+                try:
+                    async with self._lock(sender):
+                        if self._kept.get(sender):
+                            await self._write_kept(sender)
+                except sa.exc.SQLAlchemyError:
+                    delay = min(delay * 2, RETRY_MAX)
+                    break
+                except Exception:  # never let the retrier die with turns still kept
+                    logger.exception("Writing kept tracker events failed")
+                    delay = min(delay * 2, RETRY_MAX)
+                    break
+            else:
+                delay = RETRY_FIRST
 
     @staticmethod
     def _row(sender: str, event: Any) -> dict[str, Any]:
@@ -102,3 +260,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             "action_name": data.get("name"),
             "data": json.dumps(data),
         }
+
+
+def _unwrapped_for_this_store() -> None:
+    """Give Rasa this store without its FailSafeTrackerStore wrapper (see the module's
+    docstring); any other store is wrapped as before."""
+    from rasa.core.agent import Agent
+
+    original = Agent._create_tracker_store
+    if getattr(original, "engage_unwrapped", False):
+        return
+
+    def create(store: TrackerStore | None, domain: Domain) -> TrackerStore:
+        if isinstance(store, PrivateSQLTrackerStore):
+            store.domain = domain
+            return store
+        return original(store, domain)
+
+    create.engage_unwrapped = True  # type: ignore[attr-defined]
+    Agent._create_tracker_store = staticmethod(create)
+
+
+_unwrapped_for_this_store()
