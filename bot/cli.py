@@ -119,6 +119,9 @@ def cmd_campaign_list(args: argparse.Namespace) -> int:
 # --- run ------------------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import io
+
+    from bot.console.first_run import ensure_first_admin
     from bot.stack import Stack, StackConfig, StackError, StopRequested
     from bot.store.migrate import upgrade
 
@@ -135,14 +138,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     examples = sorted(str(p) for p in (config.ROOT / "campaigns").glob("*.yml"))
     for line in publish_files(examples, url):
         print(f"Published {line}")
+    first_admin = io.StringIO()  # shown with the welcome, in this terminal only, never a log
+    ensure_first_admin(_factory(url), port=args.console_port, out=first_admin)
     stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
                               rasa_port=args.rasa_port, action_port=args.action_port,
-                              worker=True))
-    print("Starting the action server, the Rasa server and the worker (about 20 seconds)...",
-          flush=True)
+                              worker=True, console=True, console_port=args.console_port))
+    print("Starting the action server, the Rasa server, the worker and the staff console "
+          "(about 20 seconds)...", flush=True)
     with stack.stopped_by_signals():  # no child may outlive this process
         try:
-            run_until_stopped(stack, url)
+            run_until_stopped(stack, url, first_admin.getvalue())
         except StackError as error:
             return _fail(str(error))
         except (KeyboardInterrupt, StopRequested):
@@ -152,8 +157,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             stack.stop()
 
 
-def run_until_stopped(stack: Stack, url: str) -> None:
+def run_until_stopped(stack: Stack, url: str, first_admin: str = "") -> None:
     """Start the stack, say where it is, and keep every child running until a signal."""
+    from bot.console.first_run import console_url
+
     stack.start()
     print(textwrap.dedent(f"""
         The bot is running.
@@ -162,8 +169,11 @@ def run_until_stopped(stack: Stack, url: str) -> None:
                            -d '{{"sender": "me", "message": "BUSES"}}'
           Database: {url}
           Worker (invitations, reminders, the daily purge): see docs/launching.md
+          Staff console: {console_url(stack.config.console_port)}  (see docs/console.md)
         Press Ctrl-C to stop everything.
     """), flush=True)
+    if first_admin:
+        print(first_admin, end="", flush=True)
     while True:
         for note in stack.keep_running():
             print(note, file=sys.stderr, flush=True)
@@ -370,13 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = _command(sub, "run", cmd_run,
-                   "Start the Rasa server, the action server and the worker (invitations,\n"
+                   "Start the Rasa server, the action server, the worker (invitations,\n"
                    "reminders, the daily purge; its queue is var/queue.db unless\n"
-                   "ENGAGE_QUEUE_URL=redis://... is set).", "engage run")
+                   "ENGAGE_QUEUE_URL=redis://... is set) and the staff console.", "engage run")
     run.add_argument("--model", default=str(config.ROOT / "models" / "engage.tar.gz"))
     run.add_argument("--rasa-port", type=int, default=int(os.environ.get("ENGAGE_RASA_PORT", 5005)))
     run.add_argument("--action-port", type=int,
                      default=int(os.environ.get("ENGAGE_ACTION_PORT", 5055)))
+    run.add_argument("--console-port", type=int,
+                     default=int(os.environ.get("ENGAGE_CONSOLE_PORT", 5080)))
 
     db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db", required=True)
     _command(db, "upgrade", cmd_db_upgrade, "Bring the database to the newest schema.",

@@ -57,6 +57,8 @@ class StackConfig:
     action_interface: str = "127.0.0.1"
     worker: bool = False  # also start `engage worker` (invitations, reminders, purge)
     worker_threads: int = 4
+    console: bool = False  # also start `engage console` (the staff console)
+    console_port: int = 5080
 
     @property
     def rasa_url(self) -> str:
@@ -237,11 +239,19 @@ class Stack:
                                "--threads", str(self.config.worker_threads)],
                     secret=False, rasa_api=True)
 
+    def start_console(self) -> None:
+        """The staff console. It never holds the secret key: it does not open the vault."""
+        from bot.console.first_run import console_command
+
+        self._spawn("console", console_command(self.config.console_port), secret=False)
+
     def start(self, timeout: float = 180) -> Stack:
         self.start_actions()
         self.start_rasa()
         if self.config.worker:
             self.start_worker()
+        if self.config.console:
+            self.start_console()
         try:
             self.wait_until_ready(timeout)
         except BaseException:
@@ -254,6 +264,10 @@ class Stack:
             "actions": f"http://127.0.0.1:{self.config.action_port}/health",
             "rasa": f"{self.config.rasa_url}/webhooks/rest/",
         }
+        if self.config.console:
+            from bot.console.first_run import health_url
+
+            checks["console"] = health_url(self.config.console_port)
         deadline = time.monotonic() + timeout
         for name, url in checks.items():
             while not _answers(url):

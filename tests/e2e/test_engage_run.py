@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENGAGE = Path(sys.executable).parent / "engage"
 SECRET = "engage-run-secret-for-tests-only"
 REST_TOKEN = "rest-token-for-tests-only"
-CHILDREN = ("actions", "rasa", "worker")
+CHILDREN = ("actions", "rasa", "worker", "console")
 THIRD_PARTY_WARNING = re.compile(r"site-packages/.*(DeprecationWarning|MovedIn20Warning)")
 
 
@@ -113,6 +113,8 @@ def _command_line(pid: int) -> str:
 
 def child_name(pid: int) -> str:
     command = _command_line(pid)
+    if " console" in command:
+        return "console"
     return "worker" if " worker" in command else "actions" if "action" in command else "rasa"
 
 
@@ -134,7 +136,7 @@ def newcomer_env(workdir: Path, **more: str) -> dict[str, str]:
                 "ENGAGE_QUEUE_PATH": str(workdir / "queue.db"),
                 "ENGAGE_SECRET_KEY": SECRET,
                 "ENGAGE_RASA_PORT": str(free_port()), "ENGAGE_ACTION_PORT": str(free_port()),
-                **more})
+                "ENGAGE_CONSOLE_PORT": str(free_port()), **more})
     return env
 
 
@@ -209,6 +211,16 @@ def test_start_up_prints_no_third_party_deprecation_warnings(engage_run):
     assert "Starting Rasa server" in text  # the children's own lines reach the terminal
     noise = [line for line in text.splitlines() if THIRD_PARTY_WARNING.search(line)]
     assert noise == []
+
+
+def test_the_console_runs_and_its_first_admin_is_told_in_the_terminal(engage_run):
+    console = f"http://127.0.0.1:{engage_run.env['ENGAGE_CONSOLE_PORT']}"
+    with urllib.request.urlopen(f"{console}/health", timeout=10) as reply:
+        assert reply.status == 200
+    text = engage_run.text()
+    assert f"Staff console: {console}" in text
+    assert re.search(r"One-time password for admin@localhost \(Administrator\):\n\n    \S{12,}",
+                     text), text[-2000:]
 
 
 def test_engage_chat_finds_the_bot_on_its_port_and_sends_the_rest_token(engage_run):
@@ -330,7 +342,7 @@ def test_a_killed_action_server_comes_back_and_messages_meanwhile_are_kept(engag
 
 def test_sigterm_to_its_process_group_stops_everything_it_started(engage_run):
     children = engage_run.children()
-    assert set(children) == {"actions", "rasa", "worker"}
+    assert set(children) == set(CHILDREN)
     os.killpg(engage_run.popen.pid, signal.SIGTERM)
     engage_run.popen.wait(90)
     wait_for(lambda: not any(alive(pid) for pid in children.values()), timeout=30)
