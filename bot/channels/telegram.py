@@ -70,7 +70,8 @@ def parse_update(data: Any) -> Inbound | None | str:
         return "update_id is missing or not a number."
     problem = shape_problem(data)
     if problem is None and not any(key in data for key in MESSAGE_KEYS):
-        problem = "not a message"
+        logger.info("Telegram update %s ignored: not a message", data["update_id"])
+        return None
     if problem is None:
         try:
             update = Update.de_json(data, None)
