@@ -31,21 +31,13 @@ from telegram import Message, Update
 from bot.channels.common import Inbound, bad_request, classify_text, clean_caption, forbidden, store
 from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import TelegramVerifier
-from bot.channels.telegram_shape import MESSAGE_KEYS, shape_problem
+from bot.channels.telegram_shape import ATTACHMENT_KINDS, MESSAGE_KEYS, shape_problem
 from bot.channels.validate import load_json
 from bot.inbox import InboxProcessor, OnNewMessage
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "telegram"
-# The attachment a message carries, in the order they are looked for (an animation is also
-# a document, a venue also a location).
-ATTACHMENT_KINDS = (
-    ("photo", "photo"), ("voice", "voice"), ("audio", "audio"), ("video", "video"),
-    ("video_note", "video"), ("animation", "video"), ("sticker", "sticker"),
-    ("document", "document"), ("venue", "location"), ("location", "location"),
-    ("contact", "contact"),
-)
 
 
 def message_kind(message: Message, edited: bool) -> tuple[str, str]:

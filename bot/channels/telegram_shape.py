@@ -10,6 +10,8 @@ What the Bot API documents, and so what is accepted:
 - date and edit_date: Unix times, integers;
 - username: 1-32 letters, digits and underscores (Telegram's own rule is 4-32);
 - text and caption: strings (their characters are cleaned later, as on every channel);
+- an attachment, when present, an object (a photo: a non-empty list of objects), since
+  the kind of message is read from which one is there;
 - at most one of message and edited_message.
 """
 
@@ -23,6 +25,14 @@ MAX_UPDATE_ID = 2 ** 53
 MAX_DATE = 2 ** 32  # seconds since 1970: the year 2106
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,32}")
 MESSAGE_KEYS = ("message", "edited_message")
+# The attachment a message carries, in the order they are looked for (an animation is also
+# a document, a venue also a location), and the kind of message each makes.
+ATTACHMENT_KINDS = (
+    ("photo", "photo"), ("voice", "voice"), ("audio", "audio"), ("video", "video"),
+    ("video_note", "video"), ("animation", "video"), ("sticker", "sticker"),
+    ("document", "document"), ("venue", "location"), ("location", "location"),
+    ("contact", "contact"),
+)
 
 
 def _integer(value: Any, low: int, high: int) -> bool:
@@ -78,6 +88,12 @@ def _message_problem(message: Any) -> str | None:
     for key in ("text", "caption"):
         if not _optional_string(message, key):
             return f"{key} is not a string"
+    photo = message.get("photo", [{}])
+    if not (isinstance(photo, list) and photo and all(isinstance(p, dict) for p in photo)):
+        return "photo is not a list of photo sizes"
+    for key, _ in ATTACHMENT_KINDS[1:]:
+        if key in message and not isinstance(message[key], dict):
+            return f"{key} is not an object"
     return _chat_problem(message.get("chat")) or _sender_problem(message)
 
 

@@ -82,6 +82,14 @@ UNUSABLE = {
     "update_id negative": changed(lambda u: u.__setitem__("update_id", -1)),
     "a photo that is a string": changed(message_field("photo", "big"),
                                         lambda: telegram_photo_update(CHAT)),
+    # found by the fuzz suite: python-telegram-bot reads these as "no photo", and the text
+    # beside them was stored
+    "a photo that is null": changed(message_field("photo", None)),
+    "a photo that is false": changed(message_field("photo", False)),
+    "a photo that is an empty object": changed(message_field("photo", {})),
+    "a photo list of numbers": changed(message_field("photo", [1, 2])),
+    "a voice note that is a list": changed(message_field("voice", [])),
+    "a location that is a number": changed(message_field("location", 0)),
     "reply_to_message with a date of 2**70": changed(message_field(
         "reply_to_message", {"message_id": 1, "date": 2 ** 70,
                              "chat": {"id": CHAT, "type": "private"}})),
