@@ -71,8 +71,8 @@ def message_kind(form: Form, num_media: int) -> str | None:
     message_type = shaped(form, "MessageType", WORD, "a word such as text or image") or ""
     content_type = shaped(form, "MediaContentType0", CONTENT_TYPE, "a MIME type such as "
                           "image/jpeg")
-    located = coordinate(form, "Latitude", 90) is not None and \
-        coordinate(form, "Longitude", 180) is not None
+    latitude, longitude = coordinate(form, "Latitude", 90), coordinate(form, "Longitude", 180)
+    located = latitude is not None and longitude is not None
     if message_type == "sticker":  # WhatsApp says what it was
         return "sticker"
     if message_type == "contacts":
