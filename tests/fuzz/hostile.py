@@ -28,12 +28,14 @@ hostile_character = st.sampled_from(HOSTILE_CHARACTERS)
 
 
 @st.composite
-def spoiled(draw: st.DrawFn, valid: str) -> str:
-    """`valid` with one to three hostile characters slipped in anywhere."""
+def spoiled(draw: st.DrawFn, valid: str, allowed: str = "") -> str:
+    """`valid` with one to three hostile characters slipped in anywhere (none of `allowed`,
+    the characters that are legal in this kind of value)."""
     value = valid
+    characters = [c for c in HOSTILE_CHARACTERS if c not in allowed]
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         at = draw(st.integers(min_value=0, max_value=len(value)))
-        value = value[:at] + draw(hostile_character) + value[at:]
+        value = value[:at] + draw(st.sampled_from(characters)) + value[at:]
     return value
 
 

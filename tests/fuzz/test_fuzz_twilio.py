@@ -85,7 +85,8 @@ bad_sid = st.one_of(st.builds(lambda s: s, spoiled("SM" + "a" * 32)),
                     st.text(max_size=40).filter(lambda s: SID.fullmatch(s) is None))
 bad_count = st.text(max_size=4).filter(lambda s: s not in {str(n) for n in range(11)}) | \
     spoiled("1")
-bad_content_type = spoiled("image/jpeg") | st.sampled_from(["", "imagejpeg", "image/", "/jpeg"])
+# RFC 6838 allows ! # $ & - ^ _ . + in a type's name: "i&mag&e/jpeg" is well formed.
+bad_content_type = spoiled("image/jpeg", allowed="&+") | st.sampled_from(["", "imagejpeg", "image/", "/jpeg"])
 bad_word = spoiled("text") | st.sampled_from(["Text", "TEXT", "x" * 33, ""])
 
 
