@@ -5,18 +5,15 @@ Twilio's `whatsapp:` prefix; every other field the bot uses has Twilio's shape o
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 import pytest
 from channel_helpers import PUBLIC_URL, contacts, inbox_rows
 from fakes.signing import (
-    FORM,
     TEST_AUTH_TOKEN,
-    TWILIO_SIGNATURE_HEADER,
+    sign_twilio_fields,
     sign_twilio_form,
     twilio_message_params,
 )
-from twilio.request_validator import RequestValidator
 
 from bot.store.db import transaction
 from bot.store.models import Contact, OutboxMessage, utcnow
@@ -31,21 +28,9 @@ def nothing_stored(harness) -> bool:
 
 
 def post_fields(harness, path: str, fields: list[tuple[str, str]]):
-    """A signed form with the fields in this order, repeated names included (Twilio's
-    validator signs every value of a repeated name)."""
-    params: dict[str, list[str]] = {}
-    for name, value in fields:
-        params.setdefault(name, []).append(value)
-
-    class Multi(dict):
-        def getlist(self, name):
-            return self[name]
-
-    url = PUBLIC_URL + path
-    # compute_signature sorts the names and joins every value of each, as validate() checks
-    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(url, Multi(params))
-    headers = {"Content-Type": FORM, TWILIO_SIGNATURE_HEADER: signature}
-    return harness.served.post(path, urlencode(fields).encode(), headers)
+    """A signed form with the fields in this order, repeated names included."""
+    body, headers = sign_twilio_fields(TEST_AUTH_TOKEN, PUBLIC_URL + path, fields)
+    return harness.served.post(path, body, headers)
 
 
 def sms_with(harness, **changes: str | None):

@@ -8,7 +8,13 @@ import re
 from urllib.parse import parse_qs, quote_from_bytes, urlencode
 
 import pytest
-from fakes.signing import FORM, TEST_AUTH_TOKEN, TWILIO_SIGNATURE_HEADER, twilio_message_params
+from fakes.signing import (
+    FORM,
+    TEST_AUTH_TOKEN,
+    TWILIO_SIGNATURE_HEADER,
+    sign_twilio_fields,
+    twilio_message_params,
+)
 from fuzz_helpers import (
     SMS_RESIDENT,
     WHATSAPP_RESIDENT,
@@ -20,7 +26,6 @@ from fuzz_helpers import (
 from hostile import NOT_UTF8, any_text, foreign_digits, spoiled
 from hypothesis import given
 from hypothesis import strategies as st
-from twilio.request_validator import RequestValidator
 
 pytestmark = pytest.mark.rasa
 
@@ -32,31 +37,17 @@ SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 Fields = list[tuple[str, str]]
 
 
-class _Multi(dict):
-    def getlist(self, name: str) -> list[str]:
-        return self[name]
-
-
-def signature(url: str, fields: Fields) -> str:
-    params: dict[str, list[str]] = {}
-    for name, value in fields:
-        params.setdefault(name, []).append(value)
-    return RequestValidator(TEST_AUTH_TOKEN).compute_signature(url, _Multi(params))
-
-
 def send(stack, path: str, fields: Fields):
-    headers = {"Content-Type": FORM,
-               TWILIO_SIGNATURE_HEADER: signature(stack.public_url + path, fields)}
-    return post(stack.base_url, path, urlencode(fields).encode(), headers)
+    body, headers = sign_twilio_fields(TEST_AUTH_TOKEN, stack.public_url + path, fields)
+    return post(stack.base_url, path, body, headers)
 
 
 def send_raw(stack, path: str, body: bytes, content_type: str = FORM):
     """A raw body, signed over what it decodes to (as Twilio would have signed the values)."""
     decoded = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     fields = [(name, value) for name, values in decoded.items() for value in values]
-    headers = {"Content-Type": content_type,
-               TWILIO_SIGNATURE_HEADER: signature(stack.public_url + path, fields)}
-    return post(stack.base_url, path, body, headers)
+    _, headers = sign_twilio_fields(TEST_AUTH_TOKEN, stack.public_url + path, fields)
+    return post(stack.base_url, path, body, {**headers, "Content-Type": content_type})
 
 
 phones = st.from_regex(r"\A\+4477009[0-9]{5}\Z")
