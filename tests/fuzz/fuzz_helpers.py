@@ -38,6 +38,11 @@ def examples(weight: float) -> int:
     return max(2, round(total * weight))
 
 
+def settle_time(weight: float) -> float:
+    """Long enough for the Rasa turns of that many usable inputs, on a busy machine."""
+    return 120 + 3 * examples(weight)
+
+
 def fuzz(weight: float) -> settings:
     """Settings for one fuzz test: its share of the suite's examples, the same examples on
     every run, no deadline (the reply time is asserted by the test itself), nothing saved."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from e2e.provider_stack import TELEGRAM_SECRET
 from fakes.signing import telegram_photo_update, telegram_secret_headers, telegram_text_update
-from fuzz_helpers import TELEGRAM_RESIDENT, assert_answered, fuzz, post, unchanged
+from fuzz_helpers import TELEGRAM_RESIDENT, assert_answered, fuzz, post, settle_time, unchanged
 from hostile import (
     json_values,
     not_a_string,
@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 pytestmark = pytest.mark.rasa
 
 PATH = "/webhooks/telegram/webhook"
+USABLE = 0.04  # each one a Rasa turn
 Update = dict[str, Any]
 
 
@@ -193,14 +194,14 @@ def test_updates_the_bot_can_use_are_applied(fuzz_stack):
     first = stored.scalar("SELECT coalesce(max(id), 0) FROM inbox")
 
     @given(usable_update())
-    @fuzz(0.04)
+    @fuzz(USABLE)
     def check(update: Update) -> None:
         answer = send(fuzz_stack, json.dumps(update).encode())
         assert_answered(answer)
         assert (answer.status, answer.body) == (200, b"{}"), answer.error
 
     check()
-    stored.settle()
+    stored.settle(timeout=settle_time(USABLE))
     assert stored.scalar(f"SELECT count(*) FROM inbox WHERE id > {first}") >= 1
     assert stored.scalar(f"SELECT count(*) FROM inbox WHERE id > {first} AND "
                          f"(status != 'processed' OR last_error IS NOT NULL)") == 0
