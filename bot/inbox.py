@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from sqlalchemy.orm import sessionmaker
 from bot import config
 from bot.channels.common import cap_request_size
 from bot.channels.outbox_output import kick_sender
+from bot.channels.validate import load_json
 from bot.outbound import sender
 from bot.store.db import session_factory, transaction
 from bot.store.inbox import FAILED, PENDING, InboxRepository
@@ -352,11 +352,12 @@ class InboxReplayInput(InputChannel):
             if not authorised(request, self._secret or config.read_secret()):
                 return response.json({"error": "A valid replay token is required."}, status=403)
             try:
-                options = json.loads(request.body) if request.body else {}
-            except ValueError:
+                options = load_json(request.body) if request.body else {}
+            except ValueError:  # not UTF-8, too deep, not JSON, a key twice
                 options = None
-            if not isinstance(options, dict):
-                return response.json({"error": "The body must be a JSON object."}, status=400)
-            return response.json(await processor.replay(bool(options.get("failed"))))
+            if not isinstance(options, dict) or type(options.get("failed", False)) is not bool:
+                return response.json({"error": 'The body must be a JSON object, such as '
+                                      '{"failed": true}.'}, status=400)
+            return response.json(await processor.replay(options.get("failed", False)))
 
         return hook

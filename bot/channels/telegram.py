@@ -3,13 +3,21 @@
 The update is checked (the secret given to setWebhook), parsed with python-telegram-bot,
 recorded in the inbox and acknowledged with `{}`; Rasa sees it through the inbox processor.
 Only private chats are residents; other updates (a group, a member change) are acknowledged
-and ignored, or Telegram would send them again and again.
+and ignored.
+
+What is refused and what is acknowledged. Telegram sends an update again and again, and holds
+back the ones after it, until the webhook answers 2xx; sending it again never makes it usable.
+So an authentic update the bot cannot use is answered 200 with nothing stored, and logged (its
+update_id and which field was wrong, never a value): a field of the wrong type or out of range
+(telegram_shape.py), one python-telegram-bot cannot read, a kind of update the bot does not
+serve. Only a body that is not an Update at all gets 400: not UTF-8 JSON, JSON nested deeper
+than any Update, a key given twice, not an object, no integer update_id. The Bot API never
+sends one, so no redelivery follows, and whoever did send it learns why.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from typing import Any
@@ -23,19 +31,13 @@ from telegram import Message, Update
 from bot.channels.common import Inbound, bad_request, classify_text, clean_caption, forbidden, store
 from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import TelegramVerifier
+from bot.channels.telegram_shape import ATTACHMENT_KINDS, MESSAGE_KEYS, shape_problem
+from bot.channels.validate import load_json
 from bot.inbox import InboxProcessor, OnNewMessage
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "telegram"
-# The attachment a message carries, in the order they are looked for (an animation is also
-# a document, a venue also a location).
-ATTACHMENT_KINDS = (
-    ("photo", "photo"), ("voice", "voice"), ("audio", "audio"), ("video", "video"),
-    ("video_note", "video"), ("animation", "video"), ("sticker", "sticker"),
-    ("document", "document"), ("venue", "location"), ("location", "location"),
-    ("contact", "contact"),
-)
 
 
 def message_kind(message: Message, edited: bool) -> tuple[str, str]:
@@ -52,18 +54,28 @@ def message_kind(message: Message, edited: bool) -> tuple[str, str]:
 
 
 def parse_update(data: Any) -> Inbound | None | str:
-    """The resident's message in an update; None for an update to acknowledge and ignore;
-    a string saying what is wrong (a 400)."""
+    """The resident's message in an update; None for an update to acknowledge and ignore
+    (logged with the reason); a string saying what is wrong (a 400)."""
     if not isinstance(data, dict):
         return "The body must be a Telegram Update (a JSON object)."
     if type(data.get("update_id")) is not int:
         return "update_id is missing or not a number."
-    try:
-        update = Update.de_json(data, None)
-    except (TypeError, KeyError, AttributeError, ValueError) as error:
-        return f"Not a valid Telegram Update ({type(error).__name__})."
+    problem = shape_problem(data)
+    if problem is None and not any(key in data for key in MESSAGE_KEYS):
+        logger.info("Telegram update %s ignored: not a message", data["update_id"])
+        return None
+    if problem is None:
+        try:
+            update = Update.de_json(data, None)
+        except Exception as error:  # PTB trusts the Bot API's types; these were not its
+            problem = f"python-telegram-bot could not read it ({type(error).__name__})"
+    if problem is not None:
+        logger.warning("Telegram update %s ignored: %s", data["update_id"], problem)
+        return None
     message = update.message or update.edited_message
     if message is None or message.chat is None or message.chat.type != "private":
+        logger.info("Telegram update %s ignored: not a message in a private chat",
+                    update.update_id)
         return None
     kind, body = message_kind(message, edited=update.edited_message is not None)
     sender = message.from_user
@@ -100,15 +112,13 @@ class TelegramInput(InboxChannel):
             if not self.verifier.verify(request):
                 return forbidden()
             try:
-                data = json.loads(request.body or b"")
-            except ValueError:  # not JSON, or not UTF-8
-                return bad_request("The body must be JSON (a Telegram Update).")
+                data = load_json(request.body or b"")
+            except ValueError as error:  # not UTF-8, too deep, not JSON, a key twice
+                return bad_request(f"{error} A Telegram Update is expected.")
             inbound = parse_update(data)
             if isinstance(inbound, str):
                 return bad_request(inbound)
             if inbound is None:
-                logger.info("Telegram update %s ignored: not a message in a private chat",
-                            data.get("update_id"))
                 return response.json({})
             _, pseudonym, created = await asyncio.to_thread(
                 store, processor.factory, self.name(), inbound)

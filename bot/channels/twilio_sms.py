@@ -1,9 +1,11 @@
 """SMS through Twilio: `POST /webhooks/twilio_sms/webhook` (messages) and `/status`
 (delivery reports). The WhatsApp channel is the same connector under another name.
 
-A message is verified, parsed, recorded in the inbox and acknowledged with empty TwiML at
-once; Rasa sees it moments later through the inbox processor, and the reply goes out
-through the outbox. Twilio retries a webhook that fails, so nothing here may half-happen.
+A message is verified, its fields checked (twilio_fields.py: a From that is not a phone number,
+or any field not in Twilio's shape, is a 400 and nothing is stored), recorded in the inbox and
+acknowledged with empty TwiML at once; Rasa sees it moments later through the inbox processor,
+and the reply goes out through the outbox. Twilio retries a webhook that fails, so nothing
+here may half-happen.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel
@@ -20,7 +21,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import (
-    MAX_ADDRESS,
     Inbound,
     bad_request,
     classify_text,
@@ -32,6 +32,18 @@ from bot.channels.common import (
 )
 from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import PUBLIC_URL_ENV, TwilioVerifier
+from bot.channels.twilio_fields import (
+    CONTENT_TYPE,
+    ERROR_CODE,
+    WORD,
+    FieldError,
+    coordinate,
+    media_count,
+    message_sid,
+    sender,
+    shaped,
+    text,
+)
 from bot.inbox import InboxProcessor, OnNewMessage
 from bot.outbound.status import apply_status
 from bot.store.db import transaction
@@ -39,19 +51,7 @@ from bot.store.db import transaction
 logger = logging.getLogger(__name__)
 
 PROVIDER = "twilio"  # SMS and WhatsApp share Twilio's MessageSid space
-WHATSAPP_PREFIX = "whatsapp:"
-_SID = re.compile(r"[A-Za-z]{2}[A-Za-z0-9]{1,126}")
-_COUNT = re.compile(r"[0-9]{1,3}")
-_STATUS = re.compile(r"[a-z_]{1,32}")
 Form = dict[str, list[str]]
-
-
-def _first(form: Form, *names: str) -> str | None:
-    for name in names:
-        values = form.get(name)
-        if values:
-            return values[0]
-    return None
 
 
 def media_kind(content_type: str) -> str:
@@ -66,35 +66,33 @@ def media_kind(content_type: str) -> str:
 
 
 def message_kind(form: Form, num_media: int) -> str | None:
-    """The kind of a message that is not plain text; None for text."""
-    message_type = (_first(form, "MessageType") or "").lower()  # WhatsApp says what it was
-    if message_type == "sticker":
+    """The kind of a message that is not plain text; None for text. FieldError when a field
+    it reads is malformed."""
+    message_type = shaped(form, "MessageType", WORD, "a word such as text or image") or ""
+    content_type = shaped(form, "MediaContentType0", CONTENT_TYPE, "a MIME type such as "
+                          "image/jpeg")
+    latitude, longitude = coordinate(form, "Latitude", 90), coordinate(form, "Longitude", 180)
+    located = latitude is not None and longitude is not None
+    if message_type == "sticker":  # WhatsApp says what it was
         return "sticker"
     if message_type == "contacts":
         return "contact"
     if num_media:
-        return media_kind(_first(form, "MediaContentType0") or "")
-    if message_type == "location" or (_first(form, "Latitude") and _first(form, "Longitude")):
+        return media_kind(content_type or "")
+    if message_type == "location" or located:
         return "location"
     return None
 
 
 def parse_message(form: Form, garbled: bool, whatsapp: bool) -> Inbound | str:
     """The message in a webhook's fields, or what is wrong with them (a 400)."""
-    sid = _first(form, "MessageSid", "SmsMessageSid", "SmsSid")
-    if not sid or not _SID.fullmatch(sid):
-        return "MessageSid is missing or malformed."
-    address = (_first(form, "From") or "").strip()
-    if not address or len(address) > MAX_ADDRESS or "\ufffd" in address:
-        return "From is missing or malformed."
-    if address.lower().startswith(WHATSAPP_PREFIX) != whatsapp:
-        return ("A WhatsApp message reached the SMS webhook, or the other way round: check the "
-                "webhook URL in the Twilio Console.")
-    num_media = _first(form, "NumMedia") or "0"
-    if not _COUNT.fullmatch(num_media):
-        return "NumMedia must be a number."
-    body = _first(form, "Body") or ""
-    kind = message_kind(form, int(num_media))
+    try:
+        sid = message_sid(form, "SmsMessageSid", "SmsSid")
+        address = sender(form, whatsapp)
+        kind = message_kind(form, media_count(form))
+        body = text(form, "Body") or ""
+    except FieldError as error:
+        return str(error)
     if kind is None:
         kind, body = classify_text(body, garbled and "\ufffd" in body)
     else:
@@ -147,12 +145,17 @@ class TwilioSmsInput(InboxChannel):
             if isinstance(form, HTTPResponse):
                 return form
             fields = form[0]
-            sid = _first(fields, "MessageSid", "SmsSid")
-            state = _first(fields, "MessageStatus", "SmsStatus")
-            if not sid or not _SID.fullmatch(sid) or not state or not _STATUS.fullmatch(state):
-                return bad_request("MessageSid and MessageStatus are required.")
+            try:
+                sid = message_sid(fields, "SmsSid")
+                state = text(fields, "MessageStatus", "SmsStatus")
+                error_code = shaped(fields, "ErrorCode", ERROR_CODE, "a Twilio error number")
+            except FieldError as error:
+                return bad_request(str(error))
+            if state is None or WORD.fullmatch(state) is None:
+                return bad_request("MessageStatus is missing or malformed: a word such as "
+                                   "delivered.")
             await asyncio.to_thread(self._apply_status, processor, sid, state,
-                                    _first(fields, "ErrorCode") or None)
+                                    error_code or None)
             return twiml_ack()
 
         return hook

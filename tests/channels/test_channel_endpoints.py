@@ -57,7 +57,11 @@ def test_replay_with_failed_revives_abandoned_messages(harness):
     assert (counts["revived"], counts["processed"], counts["failed"]) == (1, 1, 0)
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]"])
+@pytest.mark.parametrize("body", [
+    b"not json", b"[]", b"\xff{}", b'{"failed": true, "failed": false}',
+    b'{"failed": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",  # not a RecursionError (500)
+    b'{"failed": "false"}',  # a string is not a yes or no: it would have revived them
+], ids=["not json", "a list", "not utf-8", "a key twice", "nested 5000 deep", "a string"])
 def test_replay_with_a_bad_body_is_400(harness, body):
     assert replay(harness, replay_token(SECRET), body).status == 400
 

@@ -56,6 +56,25 @@ def sign_twilio_form(auth_token: str, url: str, params: Mapping[str, str]) -> Si
     return SignedForm(url, params, headers)
 
 
+class _RepeatedFields(dict):
+    """Every value of each name, as Twilio's validator reads a form (`getlist`)."""
+
+    def getlist(self, name: str) -> list[str]:
+        return self[name]
+
+
+def sign_twilio_fields(auth_token: str, url: str,
+                       fields: Sequence[tuple[str, str]]) -> tuple[bytes, dict[str, str]]:
+    """A signed form body whose fields may repeat a name (Twilio signs every value):
+    (body, headers)."""
+    params: dict[str, list[str]] = {}
+    for name, value in fields:
+        params.setdefault(name, []).append(value)
+    signature = RequestValidator(auth_token).compute_signature(url, _RepeatedFields(params))
+    return urlencode(list(fields)).encode(), {TWILIO_SIGNATURE_HEADER: signature,
+                                              "Content-Type": FORM}
+
+
 def twilio_message_params(
     from_: str,
     body: str = "",
