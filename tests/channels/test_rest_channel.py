@@ -13,7 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.channels.common import MAX_BODY, max_request_bytes
 from bot.channels.rest import PseudonymousRestInput
-from bot.store.db import session_factory
+from bot.store.db import session_factory, transaction
+from bot.store.models import Contact
 
 TOKEN = "rest-channel-token-for-tests"
 
@@ -114,3 +115,20 @@ def test_a_failing_database_answers_503_not_a_crash(guarded):
     rasa.before = database_down
     reply = served.post("/webhooks/rest/webhook", message("ann", "BUSES"), bearer(TOKEN))
     assert reply.status == 503 and "try again" in reply.text
+
+
+@pytest.mark.parametrize("body", [
+    b'{"sender": "ann\x80", "message": "BUSES"}',  # not UTF-8 (Sanic's parser read U+0080)
+    b'{"sender": "ann", "message": "BUSES", "sender": "bob"}',  # a key twice
+    message("ann\u202eevil", "BUSES"),  # a right-to-left override
+    message("ann\u200b", "BUSES"),  # a zero-width space
+    message("ann\x00", "BUSES"),
+    message("ann\nbob", "BUSES"),
+], ids=["not-utf8", "repeated-key", "rtl-override", "zero-width", "nul", "newline"])
+def test_a_body_or_sender_it_cannot_trust_is_400_and_nothing_is_stored(guarded, env, body):
+    served, rasa = guarded
+    reply = served.post("/webhooks/rest/webhook", body, bearer(TOKEN))
+    assert reply.status == 400, reply.text
+    assert rasa.messages == []
+    with transaction(session_factory(env)) as session:
+        assert session.query(Contact).count() == 0  # not even the vault

@@ -5,11 +5,20 @@ nothing stored or changed; REST messages it can use get the bot's answer."""
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 from e2e.provider_stack import SECRET
 from fuzz_helpers import assert_answered, fuzz, post, unchanged
-from hostile import any_text, json_values, not_a_string, not_utf8, too_deep, with_repeated_key
+from hostile import (
+    HOSTILE_CHARACTERS,
+    any_text,
+    json_values,
+    not_a_string,
+    not_utf8,
+    too_deep,
+    with_repeated_key,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,17 +29,26 @@ pytestmark = pytest.mark.rasa
 REST, REPLAY = "/webhooks/rest/webhook", "/webhooks/inbox/replay"
 JSON_HEADERS = {"Content-Type": "application/json"}
 senders = st.from_regex(r"\Afuzz-[a-z0-9]{4,12}\Z")
+# What a sender (a vault address) may never hold: controls, direction and invisible characters.
+UNPRINTABLE = [c for c in HOSTILE_CHARACTERS
+               if c in "\u2028\u2029" or unicodedata.category(c[0]).startswith("C")]
 
 
 @st.composite
 def unusable_rest_body(draw: st.DrawFn) -> bytes:
     """What the REST channel refuses: not JSON or not UTF-8 or too deep, not an object, a
-    sender that is not a non-empty string of at most 256 characters, a message that is not
-    a string."""
+    sender that is not a non-empty string of at most 256 printable characters, a message
+    that is not a string."""
     body = {"sender": draw(senders), "message": draw(any_text)}
-    # Not "bytes that are not UTF-8": the REST channel (bot/channels/rest.py) decodes them
-    # leniently and answers 200; left to its owner.
-    family = draw(st.sampled_from(["junk", "value", "sender", "message", "missing", "deep"]))
+    family = draw(st.sampled_from(["junk", "value", "sender", "message", "missing", "deep",
+                                   "not_utf8", "unprintable"]))
+    if family == "not_utf8":
+        return draw(not_utf8(json.dumps(body).encode()))
+    if family == "unprintable":
+        at = draw(st.integers(min_value=0, max_value=len(body["sender"])))
+        body["sender"] = (body["sender"][:at] + draw(st.sampled_from(UNPRINTABLE))
+                          + body["sender"][at:])
+        return json.dumps(body).encode()
     if family == "junk":
         return draw(st.binary(max_size=200).filter(lambda b: not b.strip().startswith(b"{")))
     if family == "value":
