@@ -354,10 +354,11 @@ class ConversationService:
         say = engine.phrase
         if reply.kind != "text":
             return TurnResult([] if stopped else [say("can_only_read_text", language or "en")])
-        if engine.is_opt_out(text) or intent == "stop":
+        sure = reply.confidence >= engine.MIN_CONFIDENCE  # a model's guess must be confident
+        if engine.is_opt_out(text) or (intent == "stop" and sure):
             session.query(Contact).filter_by(pseudonym=pseudonym).update({"opted_out_at": utcnow()})
             return TurnResult([say("opted_out", language or "en")], events=[Event.OPTED_OUT])
-        if engine.is_erase(text) or intent == "erase":
+        if engine.is_erase(text) or (intent == "erase" and sure):
             return TurnResult([say("erased", language or "en")], erased=True,
                               events=[Event.ERASE_REQUESTED])
         if stopped and engine.is_resubscribe(text):

@@ -18,7 +18,7 @@ from bot.engine.commands import (
     is_resubscribe,
     keyword_command,
 )
-from bot.engine.engine import handle, remind, resubscribe, resume, start
+from bot.engine.engine import MIN_CONFIDENCE, handle, remind, resubscribe, resume, start
 from bot.engine.outcome import (
     NO_CONTEXT,
     REPLY_KINDS,
@@ -32,7 +32,7 @@ from bot.engine.phrases import phrase, phrases
 from bot.engine.state import ParticipantState, Phase
 
 __all__ = [
-    "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
+    "MIN_CONFIDENCE", "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
     "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_help", "is_opt_out",
     "is_resubscribe",
     "keyword_command", "phrase", "phrases", "remind", "resubscribe", "resume", "start",

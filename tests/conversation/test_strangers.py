@@ -99,3 +99,19 @@ def test_no_campaigns(factory):
     name = resident(factory)
     assert say(convo, factory, name, "hi").messages == [phrase("no_campaigns", "en")]
     assert say(convo, factory, name, "pomoc").messages == [phrase("no_campaigns", "pl")]
+
+
+def test_an_unsure_guess_of_erase_or_stop_from_a_stranger_changes_nothing(factory):
+    """Only the words themselves, or a confident model, may erase a contact or opt them out:
+    an imported contact who texts something the model half-takes for DELETE keeps their
+    place (their consent to be contacted came from a sign-up sheet)."""
+    convo = live(factory)
+    name = resident(factory)
+    for intent in ("erase", "stop"):
+        result = say(convo, factory, name, "please tell me more", intent=intent, confidence=0.4)
+        assert not result.erased and result.messages == [NEUTRAL]
+    with transaction(factory) as session:
+        contact = session.query(Contact).filter_by(pseudonym=name).one()
+        assert contact.opted_out_at is None
+    assert say(convo, factory, name, "take me off your list", intent="stop",
+               confidence=0.95).messages[0] == phrase("opted_out", "en")
