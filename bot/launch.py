@@ -14,7 +14,6 @@ Every mistake raises LaunchError before anything is stored.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import time
@@ -194,22 +193,23 @@ def _from_file(session: Session, path: Path, secret: str | None) -> Audience:
     from bot.contacts_import import (
         ADDRESS_COLUMNS,
         TELEGRAM_COLUMNS,
+        ImportProblem,
+        csv_rows,
         default_region,
         normalise_chat_id,
         normalise_phone,
+        read_text,
     )
     from bot.privacy import pseudonym
 
     if not secret:
         raise LaunchError("a file audience needs the secret key (ENGAGE_SECRET_KEY) to find "
                           "the contacts it lists.")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise LaunchError(f"{path} is not a text (UTF-8) CSV file. Save it as 'CSV UTF-8' "
-                          "and try again.") from None
-    reader = csv.reader(text.splitlines())
-    header = [name.strip().lower() for name in next(reader, None) or []]
+    try:  # the contacts import's own careful reading: NUL bytes, huge fields, encodings
+        lines = list(csv_rows(read_text(path), path))
+    except ImportProblem as problem:
+        raise LaunchError(str(problem)) from None
+    header = [name.strip().lower() for name in (lines[0][1] if lines else [])]
     column = next((header.index(name) for name in (*ADDRESS_COLUMNS, *TELEGRAM_COLUMNS)
                    if name in header), None)
     if column is None:
@@ -217,7 +217,7 @@ def _from_file(session: Session, path: Path, secret: str | None) -> Audience:
                           "(the first row must name the columns).")
     region = default_region()
     rows: list[tuple[int, str, list[str]]] = []
-    for values in reader:
+    for line, values in lines[1:]:
         if not any(value.strip() for value in values):
             continue
         raw = (values[column] if column < len(values) else "").strip()
@@ -229,7 +229,7 @@ def _from_file(session: Session, path: Path, secret: str | None) -> Audience:
         chat, _ = normalise_chat_id(raw)
         if chat is not None:
             candidates.append(pseudonym(secret, "telegram", chat))
-        rows.append((reader.line_num, raw, candidates))
+        rows.append((line, raw, candidates))
     known = _existing(session, [name for _, _, names in rows for name in names])
     result = Audience(f"file {path.name}")
     for line, raw, candidates in rows:

@@ -226,6 +226,23 @@ def test_unknown_rows_are_listed_and_nothing_is_queued(env, factory, tmp_path, c
     assert row_counts(factory) == before
 
 
+@pytest.mark.parametrize(("content", "message"), [
+    (b"phone\n+447700900001\n+4477\x00009\n", "line 3"),  # a NUL byte
+    (b"phone\n" + b"7" * 200_000 + b"\n", "line 2"),  # one field of 200 KB
+    (b"phone\n\xff\xfe+44\n", "UTF-8"),
+], ids=["nul", "huge-field", "not-utf8"])
+def test_a_hostile_audience_file_is_a_plain_error(env, factory, tmp_path, capsys, content,
+                                                  message):
+    audience(factory)
+    path = tmp_path / "people.csv"
+    path.write_bytes(content)
+    before = row_counts(factory)
+    assert main(["campaign", "launch", SLUG, "--audience", str(path), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and message in err and "Traceback" not in err, err
+    assert row_counts(factory) == before
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["nope", "--audience", GROUP], "no campaign called 'nope'"),
     ([SLUG, "--audience", "nobody"], "no contact group or file called 'nobody'"),
