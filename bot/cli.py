@@ -135,9 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "         losing it unlinks every pseudonym from its contact.", file=sys.stderr)
     url = config.database_url()
     upgrade(url)
-    examples = sorted(str(p) for p in (config.ROOT / "campaigns").glob("*.yml"))
-    for line in publish_files(examples, url):
-        print(f"Published {line}")
+    publish_examples(url)
     first_admin = io.StringIO()  # shown with the welcome, in this terminal only, never a log
     ensure_first_admin(_factory(url), port=args.console_port, out=first_admin)
     stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
@@ -155,6 +153,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_OK
         finally:
             stack.stop()
+
+
+def publish_examples(url: str) -> None:
+    """Publish the example campaigns, each on its own: one that cannot be published (its
+    keyword now belongs to another live campaign, say) is reported, and the bot still starts."""
+    from bot.campaigns.loader import CampaignInvalid
+
+    for path in sorted(str(p) for p in (config.ROOT / "campaigns").glob("*.yml")):
+        try:
+            for line in publish_files([path], url):
+                print(f"Published {line}")
+        except CampaignInvalid as invalid:
+            print(f"WARNING: the example campaign {path} was not published:", file=sys.stderr)
+            for problem in invalid.problems:
+                print(f"  {problem}", file=sys.stderr)
 
 
 def run_until_stopped(stack: Stack, url: str, first_admin: str = "") -> None:

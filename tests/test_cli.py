@@ -77,3 +77,37 @@ def test_export_of_an_empty_campaign_is_empty(env):
     assert header[7:] == ["travel_mode", "travel_mode.why", "fare_cost", "priorities", "ideas",
                           "others_mode", "travel_mode_again",  # one column per answer, no info
                           "personal_details"]
+
+
+CLASHING = """\
+id: taxis
+title: {en: Taxis}
+organisation: {en: Council}
+languages: [en]
+keywords: [TAXIS]
+retention_days: 30
+consent: {version: "1", text: {en: "Kept 30 days. Text STOP to stop, DELETE to delete."}}
+thanks: {en: Thanks}
+steps:
+  - id: mode
+    type: choice
+    text: {en: "How do you get there?"}
+    options: [{id: a, text: {en: "Buses"}}, {id: b, text: {en: "Walking"}}]
+"""
+
+
+def test_run_reports_an_example_it_cannot_publish_and_publishes_the_rest(tmp_path, capsys):
+    """A live campaign whose option is an example's keyword (BUSES) blocks that example only:
+    `engage run` says why and goes on, instead of stopping with a traceback."""
+    from bot.cli import publish_examples, publish_files
+
+    url = f"sqlite:///{tmp_path / 'engage.db'}"
+    upgrade(url)
+    other = tmp_path / "taxis.yml"
+    other.write_text(CLASHING, encoding="utf-8")
+    publish_files([str(other)], url)
+    publish_examples(url)
+    captured = capsys.readouterr()
+    assert "WARNING: the example campaign" in captured.err and "buses-2026.yml" in captured.err
+    assert "BUSES" in captured.err
+    assert "Published parks-2026: version 1" in captured.out
