@@ -225,7 +225,7 @@ def test_residents_are_not_held_up_by_each_other(factory, fake_twilio):
 
 
 def test_rate_limit_spaces_sends(factory, fake_twilio):
-    rate, count = 20.0, 10
+    rate, count = 5.0, 10
     ids = [queue(factory, remember(factory, address=f"+4477009001{n:02d}"), f"m{n}")
            for n in range(count)]
     settings = replace(FAST, rates={"twilio_sms": rate})
@@ -237,8 +237,9 @@ def test_rate_limit_spaces_sends(factory, fake_twilio):
     done = asyncio.run(scenario())
     assert all(r.status == "sent" for r in done.values())
     times = sorted(r.received_at for r in fake_twilio.requests)
-    # 10 sends at 20/s take at least 9 intervals of 50 ms; allow a wide margin below.
-    assert times[-1] - times[0] >= (count - 1) / rate * 0.8
+    # 10 sends at 5/s take at least 9 intervals of 200 ms (1.8 s). A loaded machine can delay
+    # one request on its way to the fake more than the next, so allow a quarter of a second.
+    assert times[-1] - times[0] >= (count - 1) / rate - 0.25
 
 
 def test_two_senders_never_send_a_row_twice(factory, fake_twilio):
