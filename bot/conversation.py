@@ -20,6 +20,7 @@ from bot.campaigns.model import Campaign
 from bot.catalogue import Catalogue, Version
 from bot.engine import Context, Event, Outcome, Phase, Reply, vocabulary
 from bot.language import SUPPORTED
+from bot.stages import stages_of
 from bot.store.db import session_factory, transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import (
@@ -161,7 +162,8 @@ class ConversationService:
         elif channel == WHATSAPP and template is None:
             reason = no_whatsapp_template(language)
         else:
-            reason = self._already_in(session, pseudonym, version.slug)
+            reason = self._already_in(session, pseudonym, version.slug,
+                                      again=invitation.reinvitation > 0)
         if reason is not None:
             invitation.status, invitation.reason = "failed", reason
             return TurnResult([])
@@ -176,10 +178,17 @@ class ConversationService:
         return result
 
     @staticmethod
-    def _already_in(session: Session, pseudonym: str, slug: str) -> str | None:
-        statuses = {status for (status,) in session.query(Participant.status)
-                    .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
-                    .filter(Participant.pseudonym == pseudonym, CampaignVersion.slug == slug)}
+    def _already_in(session: Session, pseudonym: str, slug: str,
+                    again: bool = False) -> str | None:
+        """Why they cannot be invited to this campaign: already in it, or said no. A
+        re-invitation (`again`) is for those who were invited and never replied, so their
+        silent participation does not count."""
+        rows = (session.query(Participant.status, Participant.consent,
+                              Participant.last_message_at)
+                .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
+                .filter(Participant.pseudonym == pseudonym, CampaignVersion.slug == slug))
+        statuses = {status for status, consent, wrote_at in rows
+                    if not (again and not stages_of(consent, status, wrote_at))}
         if not statuses:
             return None
         return ALREADY_SAID_NO if statuses == {"declined"} else ALREADY_TAKING_PART

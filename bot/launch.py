@@ -38,6 +38,7 @@ from bot.invitation_status import DELIVERED, FAILED, QUEUED, SENDER, SENT, state
 from bot.language import endonym
 from bot.outbound.providers import CHANNEL_WORDS, missing_settings, not_set_up
 from bot.outbound.render import render_text
+from bot.stages import stages_of
 from bot.store.db import transaction
 from bot.store.models import (
     CampaignVersion,
@@ -355,9 +356,13 @@ def plan_launch(session: Session, slug: str, audience: str, channel: str | None 
     contacts = _rows_by_pseudonym(session, Contact, names)
     invited = _latest_invitations(session, slug, names)
     taking_part: dict[str, set[str]] = {}
-    for name, status in _select_in(session, [Participant.pseudonym, Participant.status],
-                                   Participant.pseudonym, names,
-                                   Participant.campaign_id.in_(_version_ids(session, slug))):
+    for name, status, consent, wrote_at in _select_in(
+            session, [Participant.pseudonym, Participant.status, Participant.consent,
+                      Participant.last_message_at],
+            Participant.pseudonym, names,
+            Participant.campaign_id.in_(_version_ids(session, slug))):
+        if plan.reinvite and not stages_of(consent, status, wrote_at):
+            continue  # invited before and never replied: a re-invitation is for them
         taking_part.setdefault(name, set()).add(status)
     telegram = [name for name, contact in contacts.items() if contact.channel == "telegram"]
     wrote = {name for (name,) in _select_in(session, [InboxMessage.pseudonym],

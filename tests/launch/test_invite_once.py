@@ -15,6 +15,7 @@ from launch_helpers import (
     add_contact,
     audience,
     invitations,
+    outbox,
     publish,
     row_counts,
 )
@@ -135,3 +136,27 @@ def test_simultaneous_launches_of_a_new_version_invite_once(db_url, reinvite):
         per_contact = dict(session.query(Invitation.pseudonym, sa.func.count())
                            .group_by(Invitation.pseudonym).all())
     assert set(per_contact.values()) == {2 if reinvite else 1}
+
+
+def test_reinvite_reaches_those_invited_who_never_replied_and_nobody_who_did(factory):
+    """The point of --reinvite: a fresh invitation for residents who got the first and never
+    answered. One who replied (and said no, or took part) is not invited again."""
+    publish(factory)
+    silent = add_contact(factory, "twilio_sms", 1, "en")
+    replied = add_contact(factory, "twilio_sms", 2, "en")
+    convo = ConversationService(factory, Catalogue(check_every=0))
+    launch(factory, SLUG, GROUP, enqueue=Queue())
+    for row in invitations(factory):
+        convo.invite(row.id)
+    convo.handle(replied, "twilio_sms", "NO")  # replied to the consent question: said no
+    with transaction(factory) as session:
+        plan = plan_launch(session, SLUG, GROUP, reinvite=True)
+    assert [target.pseudonym for target in plan.targets] == [silent]
+    assert launch(factory, SLUG, GROUP, enqueue=Queue(), reinvite=True).created == 1
+    [again] = [row for row in invitations(factory) if row.reinvitation == 1]
+    assert again.pseudonym == silent
+    convo.invite(again.id)
+    [sent] = [row for row in invitations(factory) if row.id == again.id]
+    assert sent.status == "sent", sent.reason
+    assert [row.pseudonym for row in outbox(factory)
+            if row.dedupe_key == f"invite:{again.id}:0"] == [silent]
