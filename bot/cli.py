@@ -118,6 +118,16 @@ def cmd_campaign_list(args: argparse.Namespace) -> int:
 
 # --- run ------------------------------------------------------------------------------------
 
+def env_port(name: str, default: int) -> int:
+    """A port number from the environment, or ValueError saying what is wrong with it."""
+    text = (os.environ.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{name} must be a port number from 1 to 65535 (it is '{text}').")
+    return int(text)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import io
 
@@ -128,6 +138,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = Path(args.model)
     if not model.exists():
         return _fail(f"no trained model at {model}. `make run` trains one first.")
+    try:
+        args.rasa_port = args.rasa_port or env_port("ENGAGE_RASA_PORT", 5005)
+        args.action_port = args.action_port or env_port("ENGAGE_ACTION_PORT", 5055)
+        args.console_port = args.console_port or env_port("ENGAGE_CONSOLE_PORT", 5080)
+    except ValueError as error:
+        return _fail(str(error))
     secret, created = config.ensure_local_secret()
     if created:
         print(f"WARNING: ENGAGE_SECRET_KEY is not set. Created a local key in {config.key_file()}.\n"
@@ -397,11 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "reminders, the daily purge; its queue is var/queue.db unless\n"
                    "ENGAGE_QUEUE_URL=redis://... is set) and the staff console.", "engage run")
     run.add_argument("--model", default=str(config.ROOT / "models" / "engage.tar.gz"))
-    run.add_argument("--rasa-port", type=int, default=int(os.environ.get("ENGAGE_RASA_PORT", 5005)))
-    run.add_argument("--action-port", type=int,
-                     default=int(os.environ.get("ENGAGE_ACTION_PORT", 5055)))
+    # Ports default to their variables, read when `run` runs: a bad value in one must not
+    # stop every other command from parsing its arguments.
+    run.add_argument("--rasa-port", type=int, help="default: ENGAGE_RASA_PORT, else 5005")
+    run.add_argument("--action-port", type=int, help="default: ENGAGE_ACTION_PORT, else 5055")
     run.add_argument("--console-port", type=int,
-                     default=int(os.environ.get("ENGAGE_CONSOLE_PORT", 5080)))
+                     help="default: ENGAGE_CONSOLE_PORT, else 5080")
 
     db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db", required=True)
     _command(db, "upgrade", cmd_db_upgrade, "Bring the database to the newest schema.",

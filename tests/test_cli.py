@@ -111,3 +111,18 @@ def test_run_reports_an_example_it_cannot_publish_and_publishes_the_rest(tmp_pat
     assert "WARNING: the example campaign" in captured.err and "buses-2026.yml" in captured.err
     assert "BUSES" in captured.err
     assert "Published parks-2026: version 1" in captured.out
+
+
+@pytest.mark.parametrize("variable", ["ENGAGE_RASA_PORT", "ENGAGE_ACTION_PORT",
+                                      "ENGAGE_CONSOLE_PORT"])
+def test_a_bad_port_variable_stops_only_run_with_a_plain_message(monkeypatch, tmp_path, capsys,
+                                                                 variable):
+    from bot.cli import main
+
+    monkeypatch.setenv(variable, "eighty")
+    assert main(["campaign", "check", str(ROOT / "campaigns" / "parks-2026.yml")]) == 0
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"")
+    assert main(["run", "--model", str(model)]) == 1
+    assert f"Error: {variable} must be a port number from 1 to 65535 (it is 'eighty')." in \
+        capsys.readouterr().err

@@ -273,16 +273,22 @@ def test_provider_429s_are_honoured_and_every_invitation_arrives_once(launcher):
 
 
 def test_launch_rate_is_respected_at_the_provider(launcher):
-    group = numbers(300, 16)
+    rate, group = 4.0, numbers(300, 24)
     launcher.import_sms("allotments", group)
     launcher.ok("campaign", "launch", "buses-2026", "--audience", "allotments", "--rate", "4/s",
                 "--no-wait")
     wait_for(lambda: launcher.all_sent(group), timeout=90)
     times = [wall.timestamp() for _, wall in launcher.first_received(group)]
-    achieved = (len(times) - 1) / (times[-1] - times[0])
-    assert 4 * 0.8 <= achieved <= 4 * 1.05, achieved
+    # The worker triggers one invitation every 1/rate s; each reaches the fake after the
+    # pipeline (Rasa, the action, the outbox) and the sender's next poll (0.2 s here). The
+    # first carries the pipeline's warm-up, so the rate is measured from the second on, and
+    # the span may be short by up to two polls of that quantisation.
+    poll, later = 0.2, times[1:]
+    achieved = (len(later) - 1) / (later[-1] - later[0])
+    ceiling = (len(later) - 1) / ((len(later) - 1) / rate - 2 * poll)
+    assert rate * 0.8 <= achieved <= ceiling, (achieved, ceiling)
     for start in times:  # never more than the rate in any one second (+1 for the edge)
-        assert sum(start <= t < start + 1.0 for t in times) <= 5
+        assert sum(start <= t < start + 1.0 for t in times) <= rate + 1
 
 
 def test_quiet_hours_hold_campaign_messages_but_not_replies(launcher):
