@@ -34,9 +34,11 @@ def assert_evenly_spaced(slots: list[float], count: int, rate: float = RATE) -> 
 
 def test_a_first_reservation_is_now_and_the_next_one_step_later(db_url):
     factory = session_factory(db_url)
+    first = time.time()
     assert reserve(factory, "send:twilio_sms", RATE) == 0.0
     wait = reserve(factory, "send:twilio_sms", RATE)
-    assert 0.2 < wait <= 0.25
+    elapsed = time.time() - first  # a loaded machine may take a while between the two
+    assert 0.25 - elapsed - 0.01 <= wait <= 0.25 and wait > 0
     assert reserve(factory, "send:telegram", RATE) == 0.0  # keys are independent
 
 
