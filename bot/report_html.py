@@ -240,8 +240,8 @@ def _reach(report: Report) -> str:
             rows.append([group.label, reach_module.percent(group.target), count, share, gap,
                          flag])
         if not item.postcode:
-            rows.append(["Prefer not to say", "-", shown(item.prefer_not).text, "-", "-", ""])
-        rows.append(["Not given", "-", shown(item.not_given).text, "-", "-", ""])
+            rows.append(["Prefer not to say", "-", item.people("prefer_not"), "-", "-", ""])
+        rows.append(["Not given", "-", item.people("not_given"), "-", "-", ""])
         out.append(_table(f"{item.label} (asked: \u201c{item.question}\u201d)",
                           ["Group", "Target", "People", "Share", "Gap", "Note"], rows,
                           (1, 2, 3, 4)))
