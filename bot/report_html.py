@@ -21,7 +21,7 @@ from bot import reach as reach_module
 from bot import results as results_module
 from bot import staff_words
 from bot.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
-from bot.small_numbers import FEW, RULE, THRESHOLD, protect, shown, too_few
+from bot.small_numbers import FEW, RULE, THRESHOLD, protect_table, shown, too_few
 from bot.stages import AGREED, STAGES, STARTED, WHO_COUNTS, WITHDRAWN_RULE
 from bot.store.models import utcnow
 
@@ -115,7 +115,7 @@ def _chart(key: str, name: str, bars: list[Bar], unit: str) -> str:
             parts.append(f'<text x="0" y="{y}">{escape(text)}</text>')
         if bar.hidden:
             y += line + 2
-            parts.append(f'<text x="0" y="{y}" font-style="italic">{escape(FEW)}</text>')
+            parts.append(f'<text x="0" y="{y}" font-style="italic">{escape(bar.shown)}</text>')
         else:
             length = round(bar_width * bar.count / most)
             parts.append(f'<rect class="bar" x="0" y="{y + 5}" width="{length}" height="16">'
@@ -206,9 +206,8 @@ def _taking_part(report: Report) -> str:
            _table("Residents at each stage", ["Stage", "Residents", "What it means"], rows, (1,))]
     languages = sorted(funnel.by_language)
     if languages:
-        columns = {code: protect([funnel.by_language[code].get(s.key, 0) for s in STAGES],
-                                 funnel.by_language[code].get(STARTED.key, 0))
-                   for code in languages}
+        cells = _stage_table(funnel, languages)
+        columns = {code: [cells[(code, s.key)] for s in STAGES] for code in languages}
         out.append(_table("Residents at each stage, by the language they chose",
                           ["Stage", *[staff_words.language(c) for c in languages]],
                           [[("\u00a0\u00a0" * s.depth) + s.name,
@@ -216,6 +215,25 @@ def _taking_part(report: Report) -> str:
                            for n, s in enumerate(STAGES)]))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _stage_table(funnel: funnel_module.Funnel, languages: list[str]) -> dict:
+    """Stage by language, protected as the table it is: in each language the stages add up
+    (Started = Deciding + Agreed + Said no + Withdrew + Stopped before agreeing; Agreed =
+    Finished + Still answering), and each stage adds up across languages to the totals
+    shown in the table above."""
+    top = [STARTED.key, "deciding", AGREED.key, "said_no", "withdrew", "stopped_early"]
+    counts: dict = {}
+    sums: list = []
+    for code in languages:
+        for stage in STAGES:
+            counts[(code, stage.key)] = funnel.by_language[code].get(stage.key, 0)
+        sums.append(((code, STARTED.key), [(code, key) for key in top[1:]]))
+        sums.append(((code, AGREED.key), [(code, "finished"), (code, "answering")]))
+    for stage in STAGES:
+        counts[("all", stage.key)] = funnel.totals.get(stage.key, 0)
+        sums.append((("all", stage.key), [(code, stage.key) for code in languages]))
+    return protect_table(counts, sums, fixed=[("all", stage.key) for stage in STAGES])
 
 
 def _reach(report: Report) -> str:
