@@ -63,6 +63,7 @@ class Report:
     no_reach: str | None  # why there is no reach section
     made_at: datetime  # naive UTC
     command: str
+    themes: dict | None = None  # step id -> bot.deliberation.themes.StepThemes
 
 
 def gather(session: Session, slug: str, command: str, now: datetime | None = None) -> Report:
@@ -75,7 +76,10 @@ def gather(session: Session, slug: str, command: str, now: datetime | None = Non
     except reach_module.NoPopulation:
         no_reach = ("The campaign file does not say whom the campaign wants to hear from (its "
                     "population: block), so there is nothing to compare with.")
-    return Report(results, funnel, reach, no_reach, now or utcnow(), command)
+    from bot.deliberation.themes import summary
+
+    themed = {step.step_id: step for step in summary(session, slug)}
+    return Report(results, funnel, reach, no_reach, now or utcnow(), command, themed)
 
 
 # -- pieces -------------------------------------------------------------------------------
@@ -153,7 +157,22 @@ def _quotes(step: StepResult) -> list[str]:
     return out
 
 
-def _step(number: int, step: StepResult) -> str:
+def _themes(step: StepResult, themed) -> list[str]:
+    """The themes of an open question: names and counts (small ones hidden, by the one
+    rule), as a table, found offline and checked by staff (`engage themes`)."""
+    if themed is None or not themed.themes:
+        return []
+    rows = [(t.name, t.count) for t in themed.themes]
+    if themed.unthemed:
+        rows.append(("Not in a theme", themed.unthemed))
+    cells = protect_table({n: c for n, (_, c) in enumerate(rows)} | {"all": themed.answered},
+                          [("all", list(range(len(rows))))], fixed=["all"])
+    return [_table("Themes in these answers (found by computer, checked by staff)",
+                   ["Theme", "Answers"], [[name, cells[n].text] for n, (name, _) in
+                                          enumerate(rows)])]
+
+
+def _step(number: int, step: StepResult, themed=None) -> str:
     key = f"q{number}"
     out = [f'<section aria-labelledby="h-{key}">',
            f'<h3 id="h-{key}">{escape(step.title)}</h3>',
@@ -185,6 +204,7 @@ def _step(number: int, step: StepResult) -> str:
             out.append(_table("Answers the second time", ["Answer", "People", "Share"],
                               [[b.label, b.shown, b.share_text] for b in step.bars]))
     elif step.type in ("text", "why"):
+        out.extend(_themes(step, themed))
         out.extend(_quotes(step))
     else:
         out.append(_chart(key, step.title, step.bars, "people"))
@@ -300,7 +320,9 @@ def render(report: Report) -> str:
         ("Languages", ", ".join(staff_words.language(code) for code in results.languages)),
         (AGREED.name, f"{shown(results.agreed).text} residents ({AGREED.meaning})"),
     ]
-    steps = "\n".join(_step(number, step) for number, step in enumerate(results.steps, 1))
+    themed = report.themes or {}
+    steps = "\n".join(_step(number, step, themed.get(step.step_id))
+                      for number, step in enumerate(results.steps, 1))
     contents = [("h-how", "How these figures were made"), ("h-taking-part", "Who took part"),
                 ("h-reach", "Who we are hearing from"), ("h-answers", "Answers, question by "
                                                                     "question")]
