@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from bot.store.models import (
     Invitation,
     OutboxMessage,
     Participant,
+    Response,
     utcnow,
 )
 from bot.store.repository import (
@@ -219,7 +221,8 @@ class ConversationService:
         if participant.campaign.status == "closed" or campaign.reminder_after_hours is None:
             return TurnResult([])
         state = engine.ParticipantState.from_dict(participant.state)
-        outcome = engine.remind(campaign, state, self._context(session, campaign, state))
+        outcome = engine.remind(campaign, state,
+                                self._context(session, campaign, state, participant.pseudonym))
         if not outcome.messages:
             return TurnResult([])
         result = TurnResult(outcome.messages, buttons=outcome.buttons,
@@ -304,7 +307,8 @@ class ConversationService:
             return self._stranger(session, pseudonym, reply)
         _, campaign = self.catalogue.version(session, current.campaign_id)
         state = engine.ParticipantState.from_dict(current.state)
-        outcome = engine.handle(campaign, state, reply, self._context(session, campaign, state))
+        outcome = engine.handle(campaign, state, reply,
+                                self._context(session, campaign, state, pseudonym))
         if Event.RESUBSCRIBED in outcome.events and current.campaign.status == "closed" and \
                 self.catalogue.live_for_slug(session, campaign.id) is None:
             # START after STOP, but the campaign has closed: nothing to join, nothing changes.
@@ -325,7 +329,8 @@ class ConversationService:
         """Their campaign's keyword again, part-way through: where they were."""
         _, campaign = self.catalogue.version(session, participant.campaign_id)
         state = engine.ParticipantState.from_dict(participant.state)
-        outcome = engine.resume(campaign, state, self._context(session, campaign, state))
+        outcome = engine.resume(campaign, state,
+                                self._context(session, campaign, state, participant.pseudonym))
         return self._apply(session, participant, campaign, outcome, channel)
 
     def _closed(self, session: Session, pseudonym: str, closed: tuple[Version, Campaign],
@@ -392,12 +397,38 @@ class ConversationService:
         helps = [vocabulary.help_word(code) for code in SUPPORTED if code in offered]
         return "\n".join([" / ".join(keywords), " / ".join(helps)])
 
-    def _context(self, session: Session, campaign: Campaign, state: engine.ParticipantState) -> Context:
+    def _context(self, session: Session, campaign: Campaign, state: engine.ParticipantState,
+                 pseudonym: str | None = None) -> Context:
         targets = {step.of for step in campaign.steps if step.type == "reflect" and step.of}
         if not targets or state.phase not in (Phase.IN_STEP, Phase.AWAITING_WHY):
             return Context()
         return Context(tallies={step_id: self._tally(session, campaign.id, step_id)
-                                for step_id in targets})
+                                for step_id in targets},
+                       reasons=self._reasons(session, campaign, state, pseudonym),
+                       seed=zlib.crc32((pseudonym or "").encode()))
+
+    @staticmethod
+    def _reasons(session: Session, campaign: Campaign, state: engine.ParticipantState,
+                 pseudonym: str | None) -> dict[str, list[tuple[str, str]]]:
+        """Approved reasons of other Agreed residents for each reflect step with `quotes`,
+        in this resident's language, with the choice each author made (bot.deliberation:
+        nothing unapproved, rejected or of a withdrawn resident can be among them)."""
+        from bot.deliberation.moderation import approved_quotes
+
+        found: dict[str, list[tuple[str, str]]] = {}
+        for step in campaign.steps:
+            if step.type != "reflect" or not step.quotes or step.of is None:
+                continue
+            quotes = approved_quotes(session, campaign.id, f"{step.of}.why")
+            if not quotes:
+                continue
+            chosen = dict(session.query(Response.participant_id, Response.value).filter(
+                Response.participant_id.in_([q.participant_id for q in quotes]),
+                Response.step_id == step.of))
+            found[step.id] = [(str(chosen.get(q.participant_id)), words) for q in quotes
+                              if q.pseudonym != pseudonym
+                              and (words := q.in_language(state.language))]
+        return found
 
     def _tally(self, session: Session, slug: str, step_id: str) -> dict[str, int]:
         key, now = (slug, step_id), time.monotonic()

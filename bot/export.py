@@ -31,6 +31,7 @@ FORMATS = ("jsonl", "csv")
 FIXED = ["participant", "campaign_version", "channel", "language", "status", "started_at",
          "last_message_at"]
 DETAILS = "personal_details"
+THEMES = "themes"  # each open answer's theme (bot.deliberation.themes), by column
 
 
 class UnknownCampaign(LookupError):
@@ -79,6 +80,9 @@ def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
     columns = answer_columns(Campaign.from_dict(latest.definition))
     place = {step_id: number for number, step_id in enumerate(columns)}
     responses = ResponseRepository(session)
+    from bot.deliberation.themes import themes_by_response
+
+    theme_of = themes_by_response(session, slug)
     for participant in counted(session, slug):
         given = sorted(responses.for_participant(participant.id),
                        key=lambda r: (place.get(r.step_id, len(place)), r.id))
@@ -93,6 +97,7 @@ def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
             "last_message_at": _moment(participant.last_message_at),
             "answers": answers,
             DETAILS: found,
+            THEMES: {r.step_id: theme_of[r.id] for r in given if r.id in theme_of},
         }
 
 
@@ -116,6 +121,11 @@ def details_cell(found: dict[str, list[str]]) -> str:
     return "; ".join(f"{step_id}: {', '.join(kinds)}" for step_id, kinds in found.items())
 
 
+def themes_cell(themes: dict[str, str]) -> str:
+    """'ideas: Parking at the hospital; fix.why: bus, buses', or empty."""
+    return "; ".join(f"{step_id}: {name}" for step_id, name in themes.items())
+
+
 def to_csv(session: Session, slug: str) -> str:
     latest = CampaignRepository(session).latest(slug)
     if latest is None:
@@ -123,11 +133,11 @@ def to_csv(session: Session, slug: str) -> str:
     steps = answer_columns(Campaign.from_dict(latest.definition))
     out = io.StringIO()
     writer = safe_writer(out)
-    writer.writerow(FIXED + steps + [DETAILS])
+    writer.writerow(FIXED + steps + [DETAILS, THEMES])
     for row in records(session, slug):
         writer.writerow([row[name] or "" for name in FIXED]
                         + [_cell(row["answers"], s) for s in steps]
-                        + [details_cell(row[DETAILS])])
+                        + [details_cell(row[DETAILS]), themes_cell(row[THEMES])])
     return out.getvalue()
 
 

@@ -17,11 +17,13 @@ from bot.export import (
     ABOUT,
     DETAILS,
     FIXED,
+    THEMES,
     UnknownCampaign,
     _cell,
     answer_columns,
     details_cell,
     records,
+    themes_cell,
 )
 from bot.stages import ANSWERING, FINISHED
 from bot.step_titles import title, why_title
@@ -94,6 +96,8 @@ def dictionary_rows(campaign: Campaign) -> list[list[Any]]:
             rows.append([f"{step.id}.why", "text", "title", "", why_title(step)] + blank)
             rows.append([f"{step.id}.why", "text", "question", "", *texts(step.why)])
     rows.append([DETAILS, "", "column", "", DETAILS_MEANING] + blank)
+    rows.append([THEMES, "", "column", "", "the theme of each open answer, by column (found "
+                 "offline, named or changed by staff: `engage themes`)"] + blank)
     return rows
 
 
@@ -107,11 +111,12 @@ def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
     book = Workbook()
     answers = book.active
     answers.title = "Answers"
-    _header(answers, FIXED + steps + [DETAILS])
+    _header(answers, FIXED + steps + [DETAILS, THEMES])
     count = 0
     for row in records(session, slug):
         _put(answers, [row[name] or "" for name in FIXED]
-             + [_value(row["answers"], s) for s in steps] + [details_cell(row[DETAILS])])
+             + [_value(row["answers"], s) for s in steps] + [details_cell(row[DETAILS]),
+                                                              themes_cell(row[THEMES])])
         count += 1
     dictionary = book.create_sheet("Data dictionary")
     _header(dictionary, ["column or step", "type", "what", "code"]

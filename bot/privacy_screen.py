@@ -79,3 +79,43 @@ def screen(text: str) -> Screened:
 
     masked = _POSTCODE.sub(mask_postcode, masked)
     return Screened(masked, tuple(kind for kind in MASKS if kind in found))
+
+
+# -- names: flagged for the moderation queue (never masked automatically: too uncertain) ---
+
+NAME = "name"
+_TITLES = r"(?:mr|mrs|ms|miss|dr|doctor|nurse|sister|pan|pani|dr\.|mr\.|mrs\.|ms\.)"
+_NAMED = re.compile(
+    r"(?:\b(?i:my name is|i am called|i'm called|call me|ask for|speak to|talk to|ring|"
+    r"mae fy enw|nazywam si[eę]|mam na imi[eę]|numele meu este|ma numesc|mă numesc)\s+"
+    r"([A-ZÀ-Ž][\w'-]+))"
+    rf"|(?:\b(?i:{_TITLES})\s+([A-ZÀ-Ž][\w'-]+))", re.UNICODE)
+# Common first names among the communities the example campaigns reach; a capitalised one
+# anywhere in an answer is flagged for a person to look at.
+FIRST_NAMES = frozenset("""
+john david michael james robert paul mark peter andrew steven richard thomas daniel chris sam
+mary sarah susan karen lisa emma jane helen claire rachel rebecca laura emily sophie
+dafydd rhys gareth dylan ioan owain sion bethan cerys ffion siân sian nia angharad eleri
+piotr tomasz krzysztof pawel paweł marek anna katarzyna agnieszka magdalena joanna ewa
+mohammed muhammad ahmed ali omar hassan youssef fatima aisha mariam zainab layla noor
+ion andrei mihai gheorghe vasile elena maria ioana ana mihaela
+""".split())
+
+
+def find_names(text: str) -> list[str]:
+    """Words that look like a person's name: after "my name is", "Dr", "nurse"..., or a
+    common first name written with a capital. For a person to check, not proof."""
+    found = [match.group(1) or match.group(2) for match in _NAMED.finditer(text)]
+    for word in re.findall(r"\b[A-ZÀ-Ž][a-zà-ž'-]+\b", text):
+        if word.casefold() in FIRST_NAMES and word not in found:
+            found.append(word)
+    return [name for name in found if name]
+
+
+def review_flags(text: str) -> tuple[str, ...]:
+    """What a moderator is warned about before approving an answer for quoting: phone
+    numbers, email addresses, full postcodes and names."""
+    kinds = list(screen(text).found)
+    if find_names(text):
+        kinds.append(NAME)
+    return tuple(kinds)

@@ -27,7 +27,7 @@ from bot.campaigns.population import (
     postcode_district,
 )
 from bot.csvcells import safe_writer
-from bot.small_numbers import FEW, RULE, THRESHOLD, protect, too_few
+from bot.small_numbers import FEW, RULE, THRESHOLD, Shown, protect_table, too_few
 from bot.small_numbers import text as people
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
 from bot.store.models import CampaignVersion, Response
@@ -62,6 +62,7 @@ class Group:
     count: int = 0
     share: float | None = None  # of those who answered (excluding prefer-not and not-given)
     hidden: bool = False  # the small-number rule hides its count (bot.small_numbers.protect)
+    text: str = ""  # its count as shown: the number, "fewer than 5" or "not shown"
 
     @property
     def small(self) -> bool:
@@ -91,6 +92,12 @@ class CharacteristicReach:
     prefer_not: int = 0
     not_given: int = 0
     postcode: bool = False  # a text step read as a postcode: SKIP is how to prefer not to say
+    # answered, prefer_not, not_given as shown: they add up to the Agreed residents, so one
+    # may be hidden to keep a small one from being worked out (complementary suppression)
+    shown_counts: dict[str, Shown] = field(default_factory=dict)
+
+    def people(self, name: str) -> str:
+        return self.shown_counts[name].text
 
 
 @dataclass
@@ -179,10 +186,24 @@ def _measure(characteristic: Characteristic, step: Step | None, answers: dict[st
     result.groups = list(groups.values())
     if postcode and not groups[OTHER_DISTRICT].count and groups[OTHER_DISTRICT].target is None:
         result.groups.remove(groups[OTHER_DISTRICT])
-    for group, cell in zip(result.groups, protect([g.count for g in result.groups],
-                                                  result.answered), strict=True):
-        group.hidden = cell.hidden
+    _protect(result, consenting)
     return result
+
+
+def _protect(result: CharacteristicReach, consenting: int) -> None:
+    """Hide small counts, and any count a small one could be worked out from: the groups add
+    up to those who answered, and answered, preferred not to say and not given add up to the
+    Agreed residents shown at the top."""
+    cells: dict[Any, int] = {("group", n): g.count for n, g in enumerate(result.groups)}
+    cells.update(answered=result.answered, prefer_not=result.prefer_not,
+                 not_given=result.not_given, agreed=consenting)
+    sums = [("agreed", ["answered", "prefer_not", "not_given"]),
+            ("answered", [("group", n) for n in range(len(result.groups))])]
+    shown = protect_table(cells, sums, fixed=["agreed"])
+    for number, group in enumerate(result.groups):
+        cell = shown[("group", number)]
+        group.hidden, group.text = cell.hidden, cell.text
+    result.shown_counts = {name: shown[name] for name in ("answered", "prefer_not", "not_given")}
 
 
 def _label(step: Step | None, key: str, language: str, postcode: bool) -> str:
@@ -223,9 +244,9 @@ def shown_group(group: Group, item: CharacteristicReach) -> tuple[str, str, str]
     """(people, share, gap) for a group; share and gap hidden for small counts, and for
     every group of a question too few answered."""
     if group.small:
-        return FEW, "-", "-"
-    if too_few(item.answered):
-        return str(group.count), "-", "-"
+        return group.text or FEW, "-", "-"
+    if too_few(item.answered) or item.shown_counts["answered"].hidden:
+        return str(group.count), "-", "-"  # a share of a hidden total would give it away
     gap = group.gap
     return str(group.count), percent(group.share), "-" if gap is None else f"{gap:+.0f} pts"
 
@@ -244,12 +265,12 @@ def render_text(reach: Reach) -> str:
     for item in reach.characteristics:
         lines.append(f"{item.label} (asked: \"{item.question}\")")
         if item.postcode:
-            lines.append(f"  answered: {people(item.answered)}, not given (skipped, not a "
-                         f"postcode, or not reached yet): {people(item.not_given)}")
+            lines.append(f"  answered: {item.people('answered')}, not given (skipped, not a "
+                         f"postcode, or not reached yet): {item.people('not_given')}")
         else:
-            lines.append(f"  answered: {people(item.answered)}, preferred not to say: "
-                         f"{people(item.prefer_not)}, not given (skipped or not reached yet): "
-                         f"{people(item.not_given)}")
+            lines.append(f"  answered: {item.people('answered')}, preferred not to say: "
+                         f"{item.people('prefer_not')}, not given (skipped or not reached "
+                         f"yet): {item.people('not_given')}")
         lines.append(f"  {'group':<{width}}{'target':>7}  {'people':<13}{'share':>6}  "
                      f"{'gap':>8}")
         for group in item.groups:
@@ -277,18 +298,19 @@ def render_csv(reach: Reach) -> str:
                      "share", "gap_points", "flag"])
     for item in reach.characteristics:
         for group in item.groups:
-            hidden = group.small or too_few(item.answered)
+            hidden = group.small or too_few(item.answered) or \
+                item.shown_counts["answered"].hidden
             row: list[Any] = [
                 item.name, item.step_id, group.key, group.label,
                 "" if group.target is None else f"{group.target:.4g}",
-                FEW if group.small else str(group.count),
+                group.text if group.small else str(group.count),
                 "" if hidden or group.share is None else f"{group.share:.4f}",
                 "" if hidden or group.gap is None else f"{group.gap:.1f}",
                 FLAG if not too_few(item.answered) and group.under_heard else ""]
             writer.writerow(row)
-        apart = [("not_given", "Not given", item.not_given)]
+        apart = [("not_given", "Not given", item.people("not_given"))]
         if not item.postcode:
-            apart.insert(0, (PREFER_NOT, "Prefer not to say", item.prefer_not))
+            apart.insert(0, (PREFER_NOT, "Prefer not to say", item.people("prefer_not")))
         for key, label, count in apart:
-            writer.writerow([item.name, item.step_id, key, label, "", people(count), "", "", ""])
+            writer.writerow([item.name, item.step_id, key, label, "", count, "", "", ""])
     return out.getvalue()

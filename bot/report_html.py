@@ -21,7 +21,7 @@ from bot import reach as reach_module
 from bot import results as results_module
 from bot import staff_words
 from bot.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
-from bot.small_numbers import FEW, RULE, THRESHOLD, protect, shown, too_few
+from bot.small_numbers import FEW, RULE, THRESHOLD, protect_table, shown, too_few
 from bot.stages import AGREED, STAGES, STARTED, WHO_COUNTS, WITHDRAWN_RULE
 from bot.store.models import utcnow
 
@@ -63,6 +63,7 @@ class Report:
     no_reach: str | None  # why there is no reach section
     made_at: datetime  # naive UTC
     command: str
+    themes: dict | None = None  # step id -> bot.deliberation.themes.StepThemes
 
 
 def gather(session: Session, slug: str, command: str, now: datetime | None = None) -> Report:
@@ -75,7 +76,10 @@ def gather(session: Session, slug: str, command: str, now: datetime | None = Non
     except reach_module.NoPopulation:
         no_reach = ("The campaign file does not say whom the campaign wants to hear from (its "
                     "population: block), so there is nothing to compare with.")
-    return Report(results, funnel, reach, no_reach, now or utcnow(), command)
+    from bot.deliberation.themes import summary
+
+    themed = {step.step_id: step for step in summary(session, slug)}
+    return Report(results, funnel, reach, no_reach, now or utcnow(), command, themed)
 
 
 # -- pieces -------------------------------------------------------------------------------
@@ -115,7 +119,7 @@ def _chart(key: str, name: str, bars: list[Bar], unit: str) -> str:
             parts.append(f'<text x="0" y="{y}">{escape(text)}</text>')
         if bar.hidden:
             y += line + 2
-            parts.append(f'<text x="0" y="{y}" font-style="italic">{escape(FEW)}</text>')
+            parts.append(f'<text x="0" y="{y}" font-style="italic">{escape(bar.shown)}</text>')
         else:
             length = round(bar_width * bar.count / most)
             parts.append(f'<rect class="bar" x="0" y="{y + 5}" width="{length}" height="16">'
@@ -153,7 +157,22 @@ def _quotes(step: StepResult) -> list[str]:
     return out
 
 
-def _step(number: int, step: StepResult) -> str:
+def _themes(step: StepResult, themed) -> list[str]:
+    """The themes of an open question: names and counts (small ones hidden, by the one
+    rule), as a table, found offline and checked by staff (`engage themes`)."""
+    if themed is None or not themed.themes:
+        return []
+    rows = [(t.name, t.count) for t in themed.themes]
+    if themed.unthemed:
+        rows.append(("Not in a theme", themed.unthemed))
+    cells = protect_table({n: c for n, (_, c) in enumerate(rows)} | {"all": themed.answered},
+                          [("all", list(range(len(rows))))], fixed=["all"])
+    return [_table("Themes in these answers (found by computer, checked by staff)",
+                   ["Theme", "Answers"], [[name, cells[n].text] for n, (name, _) in
+                                          enumerate(rows)])]
+
+
+def _step(number: int, step: StepResult, themed=None) -> str:
     key = f"q{number}"
     out = [f'<section aria-labelledby="h-{key}">',
            f'<h3 id="h-{key}">{escape(step.title)}</h3>',
@@ -185,6 +204,7 @@ def _step(number: int, step: StepResult) -> str:
             out.append(_table("Answers the second time", ["Answer", "People", "Share"],
                               [[b.label, b.shown, b.share_text] for b in step.bars]))
     elif step.type in ("text", "why"):
+        out.extend(_themes(step, themed))
         out.extend(_quotes(step))
     else:
         out.append(_chart(key, step.title, step.bars, "people"))
@@ -206,9 +226,8 @@ def _taking_part(report: Report) -> str:
            _table("Residents at each stage", ["Stage", "Residents", "What it means"], rows, (1,))]
     languages = sorted(funnel.by_language)
     if languages:
-        columns = {code: protect([funnel.by_language[code].get(s.key, 0) for s in STAGES],
-                                 funnel.by_language[code].get(STARTED.key, 0))
-                   for code in languages}
+        cells = _stage_table(funnel, languages)
+        columns = {code: [cells[(code, s.key)] for s in STAGES] for code in languages}
         out.append(_table("Residents at each stage, by the language they chose",
                           ["Stage", *[staff_words.language(c) for c in languages]],
                           [[("\u00a0\u00a0" * s.depth) + s.name,
@@ -216,6 +235,25 @@ def _taking_part(report: Report) -> str:
                            for n, s in enumerate(STAGES)]))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _stage_table(funnel: funnel_module.Funnel, languages: list[str]) -> dict:
+    """Stage by language, protected as the table it is: in each language the stages add up
+    (Started = Deciding + Agreed + Said no + Withdrew + Stopped before agreeing; Agreed =
+    Finished + Still answering), and each stage adds up across languages to the totals
+    shown in the table above."""
+    top = [STARTED.key, "deciding", AGREED.key, "said_no", "withdrew", "stopped_early"]
+    counts: dict = {}
+    sums: list = []
+    for code in languages:
+        for stage in STAGES:
+            counts[(code, stage.key)] = funnel.by_language[code].get(stage.key, 0)
+        sums.append(((code, STARTED.key), [(code, key) for key in top[1:]]))
+        sums.append(((code, AGREED.key), [(code, "finished"), (code, "answering")]))
+    for stage in STAGES:
+        counts[("all", stage.key)] = funnel.totals.get(stage.key, 0)
+        sums.append((("all", stage.key), [(code, stage.key) for code in languages]))
+    return protect_table(counts, sums, fixed=[("all", stage.key) for stage in STAGES])
 
 
 def _reach(report: Report) -> str:
@@ -240,8 +278,8 @@ def _reach(report: Report) -> str:
             rows.append([group.label, reach_module.percent(group.target), count, share, gap,
                          flag])
         if not item.postcode:
-            rows.append(["Prefer not to say", "-", shown(item.prefer_not).text, "-", "-", ""])
-        rows.append(["Not given", "-", shown(item.not_given).text, "-", "-", ""])
+            rows.append(["Prefer not to say", "-", item.people("prefer_not"), "-", "-", ""])
+        rows.append(["Not given", "-", item.people("not_given"), "-", "-", ""])
         out.append(_table(f"{item.label} (asked: \u201c{item.question}\u201d)",
                           ["Group", "Target", "People", "Share", "Gap", "Note"], rows,
                           (1, 2, 3, 4)))
@@ -282,7 +320,9 @@ def render(report: Report) -> str:
         ("Languages", ", ".join(staff_words.language(code) for code in results.languages)),
         (AGREED.name, f"{shown(results.agreed).text} residents ({AGREED.meaning})"),
     ]
-    steps = "\n".join(_step(number, step) for number, step in enumerate(results.steps, 1))
+    themed = report.themes or {}
+    steps = "\n".join(_step(number, step, themed.get(step.step_id))
+                      for number, step in enumerate(results.steps, 1))
     contents = [("h-how", "How these figures were made"), ("h-taking-part", "Who took part"),
                 ("h-reach", "Who we are hearing from"), ("h-answers", "Answers, question by "
                                                                     "question")]

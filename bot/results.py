@@ -47,10 +47,11 @@ class Bar:
     count: int
     share: float  # 0..1 of the answers counted for the step
     hidden: bool = False  # a count of people the small-number rule hides
+    complement: bool = False  # hidden so a small count beside it cannot be worked out
 
     @property
     def shown(self) -> str:
-        return FEW if self.hidden else str(self.count)
+        return Shown(self.count, self.hidden, self.complement).text
 
     @property
     def share_text(self) -> str:
@@ -155,7 +156,7 @@ def _display(step: Step | None, value: Any, language: str) -> str:
 def _bars(counts: list[tuple[str, int]], total: int) -> list[Bar]:
     """Bars of people: each small count hidden, by the one small-number rule."""
     cells = protect([count for _, count in counts], total)
-    return [Bar(label, count, (count / total) if total else 0.0, cell.hidden)
+    return [Bar(label, count, (count / total) if total else 0.0, cell.hidden, cell.complement)
             for (label, count), cell in zip(counts, cells, strict=True)]
 
 

@@ -116,6 +116,7 @@ class Step:
     when: Condition | None = None
     whatsapp: WhatsAppButtons | None = None
     label: str | None = None  # a short title for staff (reports, status); never sent
+    quotes: int = 0  # reflect: approved reasons of other residents to show (0 to 2)
 
     def option(self, option_id: str) -> Option:
         for option in self.options:
@@ -145,6 +146,8 @@ class Step:
             data["whatsapp"] = self.whatsapp.to_dict()
         if self.label is not None:
             data["label"] = self.label
+        if self.quotes:
+            data["quotes"] = self.quotes
         return data
 
     @classmethod
@@ -164,6 +167,7 @@ class Step:
             whatsapp=(None if data.get("whatsapp") is None
                       else WhatsAppButtons.from_dict(data["whatsapp"])),
             label=None if data.get("label") is None else str(data["label"]),
+            quotes=int(data.get("quotes") or 0),
         )
 
 
@@ -188,6 +192,7 @@ class Campaign:
     reminder_after_hours: int | None = None  # one reminder to consented, unfinished residents
     invitation_whatsapp: Text | None = None  # approved Content template (HX...) per language
     population: dict[str, Any] | None = None  # the target population, for `campaign reach`
+    follow_up: bool = False  # ask at the end whether they want to hear what happened
 
     @property
     def default_language(self) -> str:
@@ -241,6 +246,8 @@ class Campaign:
             data["invitation"] = {"whatsapp": {"content_sid": dict(self.invitation_whatsapp)}}
         if self.population is not None:
             data["population"] = self.population
+        if self.follow_up:
+            data["follow_up"] = True
         return data
 
     @classmethod
@@ -262,6 +269,7 @@ class Campaign:
             reminder_after_hours=_reminder_hours(data.get("reminder")),
             invitation_whatsapp=_invitation_template(data.get("invitation")),
             population=None if data.get("population") is None else dict(data["population"]),
+            follow_up=str(data.get("follow_up", False)).strip().lower() == "true",
         )
 
 

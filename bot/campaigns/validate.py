@@ -33,7 +33,9 @@ CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 TOP_FIELDS = ("id", "title", "organisation", "languages", "keywords", "retention_days",
               "consent", "thanks", "steps")
-OPTIONAL_TOP_FIELDS = ("timezone", "quiet_hours", "reminder", "invitation", "population")
+OPTIONAL_TOP_FIELDS = ("timezone", "quiet_hours", "reminder", "invitation", "population",
+                       "follow_up")
+MAX_REFLECT_QUOTES = 2  # others' reasons a reflect step may show: one or two, within two SMS
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 TOP_HINTS = {
     "id": "a short name like buses-2026",
@@ -51,7 +53,7 @@ MAX_LABEL = 60  # a step's label is a short title for staff (report headings, st
 WHATSAPP_FIELDS = ("type", "content_sid")
 TYPE_FIELDS = {
     "info": ("more",), "choice": ("options", "why"), "scale": ("min", "max", "labels"),
-    "rank": ("options",), "text": (), "reflect": ("of",), "revisit": ("of",),
+    "rank": ("options",), "text": (), "reflect": ("of", "quotes"), "revisit": ("of",),
 }
 REQUIRED_TYPE_FIELDS = {"choice": ("options",), "rank": ("options",), "reflect": ("of",),
                         "revisit": ("of",)}
@@ -177,6 +179,11 @@ class Validator:
         self.check_timezone(data.get("timezone"))
         self.check_quiet_hours(data.get("quiet_hours"))
         self.check_reminder(data.get("reminder"))
+        if "follow_up" in data and str(data["follow_up"]).strip().lower() not in ("true",
+                                                                                   "false"):
+            self.error("follow_up", f'follow_up is "{data["follow_up"]}"; write true to ask '
+                                    "residents at the end whether they want to hear what "
+                                    "happened, or leave it out")
         if "invitation" in data:
             self.check_invitation(data["invitation"])
         if "population" in data:
@@ -568,12 +575,27 @@ class Validator:
             self.check_scale(path, step, subject)
         if kind in ("reflect", "revisit") and "of" in step:
             self.check_of(path, step, kind, subject)
+        if kind == "reflect" and "quotes" in step:
+            self.check_quotes(join(path, "quotes"), step, subject)
         if "when" in step:
             self.check_condition(join(path, "when"), step["when"], subject)
         if "whatsapp" in step and kind in TYPE_FIELDS:
             self.check_whatsapp(join(path, "whatsapp"), step, kind, subject)
         if "label" in step:
             self.check_label(join(path, "label"), step["label"], subject)
+
+    def check_quotes(self, where: str, step: dict[str, Any], subject: str) -> None:
+        """A reflect step may show one or two approved reasons others gave ("why")."""
+        count = step["quotes"]
+        if isinstance(count, bool) or as_int(count) is None or \
+                not 0 <= as_int(count) <= MAX_REFLECT_QUOTES:
+            self.error(where, f'quotes is "{count}"; it should be 0, 1 or 2: how many '
+                              "approved reasons of other residents to show", subject)
+            return
+        target = self.earlier.get(step.get("of"))
+        if as_int(count) and isinstance(target, dict) and "why" not in target:
+            self.error(where, f'quotes shows others\' reasons for "{step.get("of")}", which '
+                              'asks no "why"; add a why to that step', subject)
 
     def check_label(self, where: str, label: Any, subject: str) -> None:
         if not isinstance(label, str) or not label.strip() or "\n" in label.strip():

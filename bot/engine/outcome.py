@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -29,10 +29,16 @@ class Reply:
 @dataclass(frozen=True)
 class Context:
     """Facts from outside the conversation: answer counts so far, for reflect steps
-    (step id -> option id -> count), and the smallest total that may be shown."""
+    (step id -> option id -> count), the smallest total that may be shown, and approved
+    reasons of other residents to quote."""
 
     tallies: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     min_count_to_show: int = 5
+    # Reflect steps with `quotes`: other residents' approved reasons, already in this
+    # resident's language (step id of the reflect -> (option id its author chose, words)),
+    # and a number that picks among them, the same for the same resident.
+    reasons: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    seed: int = 0
 
 
 NO_CONTEXT = Context()

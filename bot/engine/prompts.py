@@ -13,7 +13,7 @@ from bot.engine.outcome import Context
 from bot.engine.phrases import phrase
 from bot.engine.state import Phase
 from bot.language import endonym
-from bot.text import fold, render_options
+from bot.text import fold, normalise_for_sms, render_options, sms_segments
 
 RANK_EXAMPLES = {2: "21", 3: "312"}
 
@@ -112,6 +112,53 @@ def tally_summary(of: Step, counts: Mapping[str, int], language: str, min_count:
     return phrase("so_far", language, summary=summary)
 
 
+MAX_REFLECT_SEGMENTS = 2  # others' reasons are shown only while the message fits two SMS
+
+
+def pick_reasons(step: Step, of: Step, context: Context) -> list[str]:
+    """Up to `step.quotes` reasons, from different choices where there are any, starting with
+    a choice other than the most common one (the tallies already show the majority), the
+    same ones for the same resident (`context.seed`)."""
+    candidates = list(context.reasons.get(step.id, ()))
+    if not step.quotes or not candidates:
+        return []
+    counts = _known_counts(of, context.tallies.get(of.id, {}))
+    by_option: dict[str, list[str]] = {}
+    for option_id, words in candidates:
+        by_option.setdefault(option_id, []).append(words)
+    order = sorted(by_option, key=lambda o: (-counts.get(o, 0), o))
+    if len(order) > 1:
+        order = order[1:] + order[:1]  # a minority view first, the majority's after
+    picked: list[str] = []
+    rounds = 0
+    while len(picked) < step.quotes and rounds < step.quotes:
+        for option_id in order:
+            pool = by_option[option_id]
+            choice = pool[(context.seed + rounds) % len(pool)]
+            if choice not in picked:
+                picked.append(choice)
+            if len(picked) >= step.quotes:
+                break
+        rounds += 1
+    return picked[:step.quotes]
+
+
+def with_reasons(head: str, step: Step, of: Step, context: Context, language: str,
+                 ending: str) -> str:
+    """The reflect message with others' reasons ("Some people said: ..."), as many as fit in
+    two SMS; none when none fits."""
+
+    reasons = pick_reasons(step, of, context)
+    while reasons:
+        said = lines(phrase("others_said", language),
+                     *[f"\"{words}\"" for words in reasons])
+        message = lines(head, said, ending)
+        if sms_segments(normalise_for_sms(message)).segments <= MAX_REFLECT_SEGMENTS:
+            return message
+        reasons = reasons[:-1]
+    return lines(head, ending)
+
+
 def step_prompt(campaign: Campaign, step: Step, language: str, context: Context) -> str:
     """The whole message that asks a step."""
     text = step.text[language]
@@ -123,8 +170,8 @@ def step_prompt(campaign: Campaign, step: Step, language: str, context: Context)
                                 context.min_count_to_show)
         if not has_results(campaign, step, context):  # no question about nothing: go on
             return lines(text, summary, phrase("info_ok", language))
-        return lines(text, summary, phrase("reflect_question", language),
-                     yes_no_options(language))
+        ending = lines(phrase("reflect_question", language), yes_no_options(language))
+        return with_reasons(lines(text, summary), step, of, context, language, ending)
     if step.type == "revisit" and step.of is not None:
         return lines(text, question(campaign.step(step.of), language))
     return question(step, language)

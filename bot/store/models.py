@@ -337,3 +337,139 @@ class StaffSignInFailure(Base):
     at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
     email = sa.Column(sa.String(128), nullable=False, index=True)
     client = sa.Column(sa.String(64), nullable=False, index=True)
+
+
+# -- deliberation: moderation, themes, public results, "you said, we did" (bot/deliberation) --
+
+class QuoteReview(Base):
+    """Staff's decision on one open answer: approved for quoting (with the words to show and
+    any translations staff wrote), rejected, or marked as containing personal details. An
+    answer with no review is private: nothing shows it to residents or the public."""
+
+    __tablename__ = "quote_reviews"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    response_id = sa.Column(sa.Integer, sa.ForeignKey("responses.id", ondelete="CASCADE"),
+                            nullable=False, unique=True)
+    status = sa.Column(sa.String(16), nullable=False)  # approved, rejected, personal
+    text = sa.Column(sa.Text)  # the words approved (staff may shorten or redact)
+    translations = sa.Column(sa.JSON)  # language -> staff's translation of the approved words
+    flags = sa.Column(sa.JSON)  # what the personal-data screen found when it was reviewed
+    reviewed_by = sa.Column(sa.String(128), nullable=False)
+    reviewed_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class Theme(Base):
+    """A theme of the open answers to one step in one language: found by the offline method
+    (`origin` auto, named by its key terms until staff rename it) or made by staff (a split,
+    or a theme they tag answers into). A merged theme points at the one it joined."""
+
+    __tablename__ = "themes"
+    __table_args__ = (sa.Index("ix_themes_slug_step", "slug", "step_id"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(64), nullable=False)
+    step_id = sa.Column(sa.String(80), nullable=False)
+    language = sa.Column(sa.String(8), nullable=False)
+    origin = sa.Column(sa.String(8), nullable=False, default="auto")  # auto or staff
+    terms = sa.Column(sa.JSON)  # the key terms the method found, most telling first
+    name = sa.Column(sa.String(200))  # staff's name; None: named by its key terms
+    merged_into = sa.Column(sa.Integer, sa.ForeignKey("themes.id", ondelete="SET NULL"))
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class ThemeAssignment(Base):
+    """Which theme one answer is in; `by_staff` assignments (tags, splits) are never changed
+    by re-running the method."""
+
+    __tablename__ = "theme_assignments"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    response_id = sa.Column(sa.Integer, sa.ForeignKey("responses.id", ondelete="CASCADE"),
+                            nullable=False, unique=True)
+    theme_id = sa.Column(sa.Integer, sa.ForeignKey("themes.id", ondelete="CASCADE"),
+                         nullable=False, index=True)
+    by_staff = sa.Column(sa.Boolean, nullable=False, default=False)
+    weight = sa.Column(sa.Float)  # how strongly the method put it there (for quotes)
+
+
+class FollowUpOptIn(Base):
+    """A resident asked to hear what happened as a result (asked at the end, apart from
+    consent to take part). Goes with the participation (erasure, retention)."""
+
+    __tablename__ = "follow_up_opt_ins"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    participant_id = sa.Column(sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"),
+                               nullable=False, unique=True)
+    language = sa.Column(sa.String(8), nullable=False)
+    opted_in_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class FollowUp(Base):
+    """Staff's "you said, we did" message for a campaign, in each of its languages."""
+
+    __tablename__ = "follow_ups"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(64), nullable=False, index=True)
+    messages = sa.Column(sa.JSON, nullable=False)  # language -> text
+    whatsapp = sa.Column(sa.JSON)  # language -> approved Content template (HX...)
+    created_by = sa.Column(sa.String(128), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class FollowUpSend(Base):
+    """One follow-up to one opted-in resident: queued for the worker, then sent or failed
+    (with the reason), like an invitation; unique, so nobody gets the same one twice."""
+
+    __tablename__ = "follow_up_sends"
+    __table_args__ = (sa.UniqueConstraint("follow_up_id", "pseudonym", name="uq_follow_up_once"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    follow_up_id = sa.Column(sa.Integer, sa.ForeignKey("follow_ups.id", ondelete="CASCADE"),
+                             nullable=False)
+    participant_id = sa.Column(sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"),
+                               nullable=False)
+    pseudonym = sa.Column(sa.String(64), nullable=False, index=True)
+    channel = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default="queued")  # queued/sent/failed
+    reason = sa.Column(sa.Text)
+    due_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    claimed_until = sa.Column(sa.DateTime)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    sent_at = sa.Column(sa.DateTime)
+
+
+class PublicResult(Base):
+    """The published, read-only copy of a campaign's results for the public page: figures
+    already protected by the small-number rule (no quotes: those are PublicQuote rows, which
+    go when their answer is erased or purged)."""
+
+    __tablename__ = "public_results"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(64), nullable=False, unique=True)
+    content = sa.Column(sa.JSON, nullable=False)
+    published_by = sa.Column(sa.String(128), nullable=False)
+    published_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class PublicQuote(Base):
+    """An approved quote on a published page, tied to its answer so that erasure and
+    retention take it off the page."""
+
+    __tablename__ = "public_quotes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    public_result_id = sa.Column(sa.Integer,
+                                 sa.ForeignKey("public_results.id", ondelete="CASCADE"),
+                                 nullable=False, index=True)
+    response_id = sa.Column(sa.Integer, sa.ForeignKey("responses.id", ondelete="CASCADE"),
+                            nullable=False, index=True)
+    step_id = sa.Column(sa.String(80), nullable=False)
+    theme = sa.Column(sa.String(200))
+    text = sa.Column(sa.Text, nullable=False)
+    language = sa.Column(sa.String(8), nullable=False)
+    translations = sa.Column(sa.JSON)
+    position = sa.Column(sa.Integer, nullable=False, default=0)

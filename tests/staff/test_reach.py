@@ -182,3 +182,38 @@ def test_the_example_campaign_declares_age_and_postcode():
     assert "prefer_not_to_say" in [o.id for o in campaign.step("about_age").options]
     assert campaign.step("about_postcode").type == "text"
     assert abs(sum(campaign.population["postcode"]["shares"].values()) - 1) < 0.02
+
+
+def test_a_small_count_cannot_be_worked_out_from_the_agreed_total(db, capsys):
+    """15 agreed = 13 answered + 2 preferred not to say + 0 not given: showing 13 and 0 beside
+    15 would give the 2 away, so one of them is hidden too (complementary suppression)."""
+    assert main(["campaign", "reach", "reach-test"]) == 0
+    out = capsys.readouterr().out
+    line = next(row for row in out.splitlines() if "preferred not to say" in row)
+    assert "preferred not to say: fewer than 5" in line
+    assert "not reached yet): not shown" in line, line
+    assert main(["campaign", "reach", "reach-test", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    age = {r["group"]: r["people"] for r in rows if r["characteristic"] == "age"}
+    assert age["prefer_not_to_say"] == "fewer than 5" and age["not_given"] == "not shown"
+
+
+def test_no_small_count_in_reach_can_be_worked_out(db):
+    """Every characteristic: brute force over what is shown (the Agreed total, the counts
+    shown, 1-4 for "fewer than 5", anything for "not shown")."""
+    import itertools
+
+    reach, by_name = reach_of(db)
+    for item in by_name.values():
+        cells = [(g.count, g.hidden, g.text) for g in item.groups] + [
+            (getattr(item, name), item.shown_counts[name].hidden, item.shown_counts[name].text)
+            for name in ("prefer_not", "not_given")]
+        answered_hidden = item.shown_counts["answered"].hidden
+        options = [range(c, c + 1) if not hidden else range(1, 5) if text == "fewer than 5"
+                   else range(0, reach.participants + 1) for c, hidden, text in cells]
+        fits = [values for values in itertools.product(*options)
+                if sum(values) == reach.participants and
+                (answered_hidden or sum(values[:len(item.groups)]) == item.answered)]
+        for index, (count, hidden, _) in enumerate(cells):
+            if hidden and 0 < count < 5:
+                assert len({values[index] for values in fits}) >= 2, (item.name, cells)
