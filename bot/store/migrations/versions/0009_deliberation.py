@@ -1,6 +1,6 @@
 """deliberation: quote reviews, themes, follow-up opt-ins and sends, public results
 
-Revision ID: 0010_delib
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_delib'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
