@@ -76,7 +76,7 @@ def test_export_of_an_empty_campaign_is_empty(env):
                           "started_at", "last_message_at"]
     assert header[7:] == ["travel_mode", "travel_mode.why", "fare_cost", "priorities", "ideas",
                           "others_mode", "travel_mode_again",  # one column per answer, no info
-                          "personal_details"]
+                          "personal_details", "themes"]
 
 
 CLASHING = """\
