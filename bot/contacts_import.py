@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import phonenumbers
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
+from bot.errors import ImportProblem, NoSecret
 from bot.language import LANGUAGES, SUPPORTED, requested_language
+from bot.store.db import transaction
 from bot.store.models import Contact, ContactGroupMember, ContactSource
 from bot.store.vault import ContactVault
 
@@ -59,10 +61,6 @@ _REASONS = {
     phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "the country code is not right",
     phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong number of digits",
 }
-
-
-class ImportProblem(ValueError):
-    """A mistake that stops the whole import (nothing is stored); the message is for staff."""
 
 
 def default_region() -> str:
@@ -297,6 +295,26 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[In
         valid.append(Row(line, address, language))
     return valid, invalid, unknown
 
+
+
+def import_file(sessions: sessionmaker, secret: str | None, path: str | Path, channel: str,
+                source: str, *, group: str | None = None, region: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """`engage contacts import`: the whole file in one transaction, all or nothing. Raises
+    NoSecret or ImportProblem (its message ends "Nothing was imported.") before storing
+    anything."""
+    if not secret:
+        raise NoSecret("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
+                       "(or run `engage run` once to create a local one).")
+    path = Path(path)
+    if not path.is_file():
+        raise ImportProblem(f"no such file: {path}")
+    try:
+        with transaction(sessions) as session:
+            return import_contacts(session, secret, path, channel, source, group=group,
+                                   region=region or default_region(), progress=progress)
+    except ImportProblem as problem:
+        raise ImportProblem(f"{problem} Nothing was imported.") from problem
 
 def import_contacts(session: Session, secret: str, path: Path, channel: str, source: str,
                     group: str | None = None, region: str | None = None,

@@ -121,8 +121,8 @@ class InboxProcessor:
         self._loop_task: asyncio.Task | None = None
 
     @classmethod
-    def from_env(cls) -> InboxProcessor:
-        return cls(session_factory(config.database_url()),
+    def from_env(cls, factory: sessionmaker | None = None) -> InboxProcessor:
+        return cls(factory or session_factory(config.database_url()),
                    poll=float(os.environ.get(POLL_ENV) or DEFAULT_POLL),
                    max_attempts=int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
 

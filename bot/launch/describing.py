@@ -9,12 +9,12 @@ from datetime import datetime
 
 from bot import clock as bot_clock
 from bot import quiet
+from bot.errors import LaunchError
 from bot.launch.planning import (
     ALREADY_INVITED,
     AT_FORMAT,
     INVITED_EARLIER,
     MENU,
-    LaunchError,
     Plan,
     invitation_text,
     language_words,

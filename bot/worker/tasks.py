@@ -373,11 +373,9 @@ def remind_due(factory: sessionmaker, trigger: Trigger | None = None,
 
 def purge_once(factory: sessionmaker) -> dict[str, int]:
     """The retention purge, recorded in the audit log with actor "worker"."""
-    from bot.privacy.retention import purge
+    from bot.privacy.retention import purge_now
 
-    with transaction(factory) as session:
-        report = purge(session, who="worker")
-    counts = report.counts()
+    counts = purge_now(factory, who="worker").counts()
     logger.info("Retention purge: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts
 
