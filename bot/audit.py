@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import settings
 from bot.errors import BadRequest
 from bot.store.db import transaction
 from bot.store.models import AuditEntry
@@ -18,7 +18,7 @@ from bot.store.models import AuditEntry
 
 def actor() -> str:
     """Who is acting: ENGAGE_ACTOR (set it to a name in shared set-ups), else the OS user."""
-    return os.environ.get("ENGAGE_ACTOR") or getpass.getuser()
+    return settings.value("ENGAGE_ACTOR") or getpass.getuser()
 
 
 def record(session: Session, action: str, subject: str | None = None,

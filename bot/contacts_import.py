@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 import phonenumbers
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import audit
+from bot import audit, settings
 from bot.errors import ImportProblem, NoSecret
 from bot.language import LANGUAGES, SUPPORTED, requested_language
 from bot.store.db import transaction
@@ -64,7 +63,7 @@ _REASONS = {
 
 
 def default_region() -> str:
-    return (os.environ.get("ENGAGE_DEFAULT_REGION") or DEFAULT_REGION).upper()
+    return (settings.value("ENGAGE_DEFAULT_REGION") or DEFAULT_REGION).upper()
 
 
 def check_region(region: str) -> str:

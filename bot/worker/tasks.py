@@ -20,7 +20,6 @@ and backoff use real time.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from bot import clock, config, quiet
 from bot.campaigns.model import DEFAULT_TIMEZONE
 from bot.outbound.pacing import reserve, take_turn
 from bot.outbound.ratelimit import rates_from_env
+from bot.settings import environ
 from bot.store.db import session_factory, transaction
 from bot.store.models import (
     CampaignVersion,
@@ -71,7 +71,7 @@ class InviteSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> InviteSettings:
-        env = os.environ if env is None else env
+        env = environ() if env is None else env
         return cls(lease=float(env.get("ENGAGE_INVITE_LEASE") or 120.0),
                    max_attempts=int(env.get("ENGAGE_INVITE_MAX_ATTEMPTS") or 8),
                    backoff_base=float(env.get("ENGAGE_INVITE_BACKOFF") or 5.0),
