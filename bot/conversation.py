@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import config, engine
+from bot import bootstrap, engine
 from bot.campaigns.model import Campaign
 from bot.catalogue import Catalogue, Version
 from bot.engine import Context, Event, Outcome, Phase, Reply, vocabulary
 from bot.language import SUPPORTED
 from bot.stages import stages_of
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import (
     CampaignVersion,
@@ -486,12 +486,6 @@ class ConversationService:
         return campaign.whatsapp_template(state.step_id, state.language)
 
 
-_service: ConversationService | None = None
-
-
 def service_from_env() -> ConversationService:
-    """One service per process, on the database named by ENGAGE_DATABASE_URL."""
-    global _service
-    if _service is None:
-        _service = ConversationService(session_factory(config.database_url()))
-    return _service
+    """The process's service (bot.bootstrap), on the database named by ENGAGE_DATABASE_URL."""
+    return bootstrap.shared("conversation", lambda: ConversationService(bootstrap.sessions()))

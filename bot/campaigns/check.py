@@ -31,10 +31,11 @@ def check_campaign(path: str | Path, published: Iterable[Campaign] = ()) -> list
 
 def published_campaigns(url: str) -> list[Campaign]:
     """The live campaigns in a database; raises SQLAlchemyError when it cannot be read."""
-    from bot.store.db import session_factory, transaction
+    from bot import bootstrap
+    from bot.store.db import transaction
     from bot.store.repository import CampaignRepository
 
-    with transaction(session_factory(url)) as session:
+    with transaction(bootstrap.sessions(url)) as session:
         return [Campaign.from_dict(row.definition)
                 for row in CampaignRepository(session).live_versions()]
 

@@ -26,12 +26,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import config, settings
+from bot import bootstrap, config, settings
 from bot.channels.common import cap_request_size
 from bot.channels.outbox_output import kick_sender
 from bot.channels.validate import load_json
 from bot.outbound import sender
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 from bot.store.inbox import FAILED, PENDING, InboxRepository
 from bot.store.models import InboxMessage, utcnow
 
@@ -121,7 +121,7 @@ class InboxProcessor:
 
     @classmethod
     def from_env(cls, factory: sessionmaker | None = None) -> InboxProcessor:
-        return cls(factory or session_factory(config.database_url()),
+        return cls(factory or bootstrap.sessions(),
                    poll=float(settings.value(POLL_ENV) or DEFAULT_POLL),
                    max_attempts=int(settings.value(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
 
@@ -285,15 +285,9 @@ class InboxProcessor:
         return False
 
 
-_processor: InboxProcessor | None = None
-
-
 def inbox_processor() -> InboxProcessor:
-    """This process's processor, on ENGAGE_DATABASE_URL."""
-    global _processor
-    if _processor is None:
-        _processor = InboxProcessor.from_env()
-    return _processor
+    """This process's processor (bot.bootstrap), on ENGAGE_DATABASE_URL."""
+    return bootstrap.shared("inbox", lambda: InboxProcessor.from_env(bootstrap.sessions()))
 
 
 def attach(blueprint: Blueprint, processor: InboxProcessor) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import bootstrap, quiet
 from bot import clock as quiet_clock
-from bot import config, quiet
 from bot.campaigns.model import DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE
 from bot.channels.pseudonyms import forget_pseudonym
 from bot.outbound.pacing import reserve
@@ -38,7 +38,7 @@ from bot.outbound.providers import (
 from bot.outbound.ratelimit import DEFAULT_RATES, TokenBucket, rates_from_env
 from bot.settings import environ
 from bot.store import outbox
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
 from bot.store.vault import ContactVault
 
@@ -129,11 +129,10 @@ class OutboxSender:
     def from_env(cls, factory: sessionmaker | None = None, secret: str | None = None,
                  env: Mapping[str, str] | None = None) -> OutboxSender:
         """The sender for the Rasa process: a provider for every configured channel."""
-        settings = config.load()
         providers = build_providers(env)
         logger.info("Outbound sender for: %s", ", ".join(sorted(providers)) or "no channel")
-        return cls(factory or session_factory(settings.database_url),
-                   secret or settings.require_secret(), providers, SenderSettings.from_env(env))
+        return cls(factory or bootstrap.sessions(), secret or bootstrap.secret(), providers,
+                   SenderSettings.from_env(env))
 
     # Running
 

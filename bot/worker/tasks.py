@@ -31,12 +31,12 @@ from huey import crontab
 from huey.api import Huey
 from sqlalchemy.orm import sessionmaker
 
-from bot import clock, config, quiet
+from bot import bootstrap, clock, quiet
 from bot.campaigns.model import DEFAULT_TIMEZONE
 from bot.outbound.pacing import reserve, take_turn
 from bot.outbound.ratelimit import rates_from_env
 from bot.settings import environ
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 from bot.store.models import (
     CampaignVersion,
     Contact,
@@ -95,7 +95,7 @@ class Outcome:
 
 
 def _factory() -> sessionmaker:
-    return session_factory(config.database_url())
+    return bootstrap.sessions()
 
 
 def quiet_hold(definition: Mapping[str, Any], recheck: float) -> float | None:
