@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.commands._base import EXIT_ERROR, EXIT_OK, command
+
 
 def cmd_language_check(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_ERROR, EXIT_OK
     from bot.language import LANGUAGES
     from bot.language_check import check_language, complete
 
@@ -25,7 +26,6 @@ def cmd_language_check(args: argparse.Namespace) -> int:
 
 
 def cmd_language_list(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_OK
     from bot.language import LANGUAGES
     from bot.language_check import check_language, complete
 
@@ -38,15 +38,13 @@ def cmd_language_list(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
     group = subparsers.add_parser("language", help="Check the languages the bot speaks.")
     commands = group.add_subparsers(dest="language_command", required=True)
-    check = _command(commands, "check", cmd_language_check,
+    check = command(commands, "check", cmd_language_check,
                      "List what a language folder (languages/CODE/) still lacks: phrases,\n"
                      "command words, numbers, names, NLU examples. Exit status 1 if anything\n"
                      "is missing or untranslated.", "engage language check ur")
     check.add_argument("code", help="the language's code, its folder's name, e.g. ur")
-    _command(commands, "list", cmd_language_list,
+    command(commands, "list", cmd_language_list,
              "Every language the bot speaks, whether it is complete and reviewed.",
              "engage language list")
