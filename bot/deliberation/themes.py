@@ -24,6 +24,7 @@ from bot.deliberation.clustering import find_themes
 from bot.deliberation.stopwords import NoStopWords, available
 from bot.privacy_screen import screen
 from bot.results import quotable
+from bot.small_numbers import Shown, protect_table
 from bot.stages import counted
 from bot.step_titles import title, why_title
 from bot.store.models import CampaignVersion, Response, Theme, ThemeAssignment
@@ -227,6 +228,18 @@ def members(session: Session, slug: str, step_id: str) -> dict[int | None, list[
         out[key].append(Member(response.id, screen(str(response.value)).text, response.language,
                                bool(assignment and assignment.by_staff)))
     return dict(out)
+
+
+def shown_counts(step: StepThemes) -> dict[int | None, Shown]:
+    """Each theme's count (None: not in a theme) as shown outside the working views, by the
+    one small-number rule: the themes and "not in a theme" add up to the answers shown."""
+    cells: dict = {theme.id: theme.count for theme in step.themes}
+    if step.unthemed:
+        cells[None] = step.unthemed
+    cells["all"] = step.answered
+    shown = protect_table(cells, [("all", [key for key in cells if key != "all"])],
+                          fixed=["all"])
+    return {key: cell for key, cell in shown.items() if key != "all"}
 
 
 def name_of_id(factory, theme_id: int) -> str:
