@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot import settings
 from bot.campaigns.advice import reading_warnings, segment_warnings
 from bot.campaigns.loader import analyse
 from bot.campaigns.mistakes import mistake_warnings
@@ -44,8 +44,8 @@ def configured_database() -> str | None:
     SQLite file once `engage run` has made it (a check never creates a database)."""
     from bot import config
 
-    if os.environ.get("ENGAGE_DATABASE_URL"):
-        return os.environ["ENGAGE_DATABASE_URL"]
+    if settings.is_set("ENGAGE_DATABASE_URL"):
+        return settings.value("ENGAGE_DATABASE_URL")
     local = config.VAR_DIR / "engage.db"
     return config.DEFAULT_DATABASE_URL if local.exists() else None
 

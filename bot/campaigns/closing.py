@@ -3,20 +3,33 @@ anyone who texts the keyword afterwards is told kindly that it has closed."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+
+from sqlalchemy.orm import sessionmaker
 
 from bot import audit
 from bot.campaigns.versions import versions
+from bot.store.db import transaction
 
 CLOSED = "closed"
 
 
-def close_campaign(session: Session, slug: str) -> tuple[int, bool]:
-    """Close every version of `slug`: (number of versions, whether it was already closed).
-    Raises UnknownCampaign for an unknown campaign, changing nothing."""
-    rows = versions(session, slug)
-    already = all(row.status == CLOSED for row in rows)
-    for row in rows:
-        row.status = CLOSED
-    audit.record(session, "close", slug, {"versions": len(rows), "already_closed": already})
-    return len(rows), already
+@dataclass(frozen=True)
+class Closed:
+    slug: str
+    versions: int  # how many versions it has (all are closed)
+    already: bool  # it was closed before
+
+
+def close_campaign(sessions: sessionmaker, slug: str, by: str | None = None) -> Closed:
+    """Close every version of `slug`, recorded in the audit log (as `by`, default the
+    actor). Raises UnknownCampaign for an unknown campaign, changing nothing."""
+    slug = slug.strip()
+    with transaction(sessions) as session:
+        rows = versions(session, slug)
+        already = all(row.status == CLOSED for row in rows)
+        for row in rows:
+            row.status = CLOSED
+        audit.record(session, "close", slug, {"versions": len(rows), "already_closed": already},
+                     who=by)
+    return Closed(slug, len(rows), already)

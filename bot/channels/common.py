@@ -7,7 +7,6 @@ applied by the action server a moment ago must not leave a message whose reply h
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import config, settings
 from bot.store.db import transaction
 from bot.store.inbox import InboxRepository
 from bot.store.vault import ContactVault
@@ -66,7 +65,7 @@ def classify_text(body: str, garbled: bool = False) -> tuple[str, str]:
 
 def max_request_bytes() -> int:
     try:
-        value = int(os.environ.get(MAX_REQUEST_BYTES_ENV) or DEFAULT_MAX_REQUEST_BYTES)
+        value = int(settings.value(MAX_REQUEST_BYTES_ENV) or DEFAULT_MAX_REQUEST_BYTES)
     except ValueError:
         return DEFAULT_MAX_REQUEST_BYTES
     return value if value > 0 else DEFAULT_MAX_REQUEST_BYTES

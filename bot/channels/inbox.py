@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -27,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import config, settings
 from bot.channels.common import cap_request_size
 from bot.channels.outbox_output import kick_sender
 from bot.channels.validate import load_json
@@ -121,10 +120,10 @@ class InboxProcessor:
         self._loop_task: asyncio.Task | None = None
 
     @classmethod
-    def from_env(cls) -> InboxProcessor:
-        return cls(session_factory(config.database_url()),
-                   poll=float(os.environ.get(POLL_ENV) or DEFAULT_POLL),
-                   max_attempts=int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
+    def from_env(cls, factory: sessionmaker | None = None) -> InboxProcessor:
+        return cls(factory or session_factory(config.database_url()),
+                   poll=float(settings.value(POLL_ENV) or DEFAULT_POLL),
+                   max_attempts=int(settings.value(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
 
     def register(self, channel: str, on_new_message: OnNewMessage,
                  output_channel: OutputChannel) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.deliberation.themes import ThemeError, answers, open_steps
+from bot.errors import StaffError
 from bot.privacy.screen import review_flags, screen
 from bot.store.models import Participant, QuoteReview, Response, utcnow
 
@@ -26,7 +27,7 @@ STATUS_WORDS = {APPROVED: "approved for quoting", REJECTED: "rejected",
 MAX_QUOTE = 160  # characters: a quote must fit beside the tallies in one or two SMS
 
 
-class ModerationError(ValueError):
+class ModerationError(StaffError):
     """A mistake in what staff asked for; nothing was changed."""
 
 

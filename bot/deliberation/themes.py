@@ -22,6 +22,7 @@ from bot.campaigns.model import Campaign
 from bot.campaigns.population import population_from_dict
 from bot.deliberation.clustering import find_themes
 from bot.deliberation.stopwords import NoStopWords, available
+from bot.errors import StaffError
 from bot.privacy.screen import screen
 from bot.reports.results import quotable
 from bot.reports.small_numbers import Shown, protect_table
@@ -33,7 +34,7 @@ QUOTES = 3  # representative quotes per theme
 UNTHEMED = "Not in a theme"
 
 
-class ThemeError(ValueError):
+class ThemeError(StaffError):
     """A mistake in what staff asked for; nothing was changed."""
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock as bot_clock
 from bot import engine, quiet
@@ -23,7 +23,7 @@ from bot.campaigns.model import Campaign
 from bot.campaigns.versions import version_ids, versions
 from bot.contacts_import import CHANNELS  # what staff type -> the connectors' channel
 from bot.conversation import invitation_language, invitation_template
-from bot.errors import UnknownCampaign
+from bot.errors import LaunchError, UnknownCampaign
 from bot.language import endonym
 from bot.outbound.providers import CHANNEL_WORDS, missing_settings, not_set_up
 from bot.outbound.render import render_text
@@ -57,15 +57,6 @@ TAKING_PART = "already taking part (they texted the keyword)"
 SAID_NO = "already said no to this campaign"
 TELEGRAM_NEVER_WROTE = ("on Telegram but never wrote to the bot (Telegram lets a bot write "
                         "only to people who have started it)")
-
-class LaunchError(ValueError):
-    """A mistake in what staff asked for; the message says what to do. Nothing was changed."""
-
-
-class QueueUnreachable(RuntimeError):
-    """The invitations are stored but the task queue could not take them (the worker's
-    minute-by-minute sweep will still find them)."""
-
 
 def other_channel(channel: str) -> str:
     return f"not on {CHANNEL_WORDS.get(channel, channel)} (--channel)"
@@ -358,6 +349,33 @@ def plan_launch(session: Session, slug: str, audience: str, channel: str | None 
                                        reinvitation=earlier.reinvitation + 1, after=after))
     return plan
 
+
+
+@dataclass
+class DryRun:
+    """What a launch would do: its plan, and when and how fast it would send."""
+
+    plan: Plan
+    at: datetime | None  # naive UTC; None: now
+    rate: float | None  # invitations per second; None: each channel's own rate
+
+
+def dry_run(sessions: sessionmaker, slug: str, audience: str, *, channel: str | None = None,
+            at: str | None = None, rate: str | None = None, secret: str | None = None,
+            reinvite: bool = False) -> DryRun:
+    """`engage campaign launch --dry-run`: the plan, reading only (rolled back whatever
+    happens). Raises LaunchError for any mistake, as the real launch would."""
+    channel_name, per_second = parse_channel(channel), parse_rate(rate)
+    session = sessions()
+    try:
+        plan = plan_launch(session, slug.strip(), audience, channel_name, secret,
+                           reinvite=reinvite)
+    finally:
+        session.rollback()
+        session.close()
+    if plan.audience.unknown:
+        raise LaunchError(unknown_rows(plan.audience))
+    return DryRun(plan, parse_at(at, plan.campaign.timezone), per_second)
 
 def _exclusion(plan: Plan, contact: Contact | None, earlier: _Earlier | None,
                statuses: set[str] | None, wrote: set[str]) -> str | None:

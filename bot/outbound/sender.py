@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +36,7 @@ from bot.outbound.providers import (
     build_providers,
 )
 from bot.outbound.ratelimit import DEFAULT_RATES, TokenBucket, rates_from_env
+from bot.settings import environ
 from bot.store import outbox
 from bot.store.db import session_factory, transaction
 from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
@@ -70,7 +70,7 @@ class SenderSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SenderSettings:
-        env = os.environ if env is None else env
+        env = environ() if env is None else env
         return cls(
             poll_seconds=float(env.get("ENGAGE_OUTBOX_POLL") or 1.0),
             max_attempts=int(env.get("ENGAGE_SEND_MAX_ATTEMPTS") or 8),
