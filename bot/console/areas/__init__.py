@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.areas import account, audit_log, health, home, staff
+from bot.console.areas import account, audit_log, health, home, quotes, sharing, staff, themes
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, staff, audit_log]
+AREAS = [health, account, home, staff, audit_log, sharing, themes, quotes]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ NAV = [
             "Invite residents to a campaign and watch the invitations go out."),
     NavItem("Results", "/results", EVERYONE,
             "Figures for each question, who took part, and printable reports."),
+    NavItem("Sharing results", "/sharing", EVERYONE,
+            "Themes of open answers, quotes to approve, the public results page, and "
+            "\"you said, we did\" messages.", ready=True),
     NavItem("Data rights", "/data-rights", OFFICERS,
             "Erase everything held about a resident who asks."),
     NavItem("Staff accounts", "/staff", frozenset({ADMIN}),
