@@ -20,7 +20,7 @@ PAGES = {  # who -> the pages they can see, and pages with a problem shown
     None: ["/sign-in", "/nowhere"],
     "admin": ["/", "/staff", "/staff/new", "/audit", "/audit?from=not-a-date",
               "/account/password", "/nowhere"],
-    "officer": ["/", "/audit"],
+    "officer": ["/", "/audit", "/campaigns"],
     "viewer": ["/", "/staff"],  # /staff: the refusal page
 }
 

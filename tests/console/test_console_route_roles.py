@@ -7,7 +7,15 @@ page cannot arrive without saying who may use it and a test of it.
 from __future__ import annotations
 
 import pytest
-from console_helpers import ROLES, add_member, audit_rows, csrf_of, open_session_for
+from console_helpers import (
+    ROLES,
+    SLUG,
+    add_member,
+    audit_rows,
+    csrf_of,
+    open_session_for,
+    publish_example,
+)
 
 from bot.store.db import transaction
 from bot.store.models import StaffAccount
@@ -33,6 +41,8 @@ ROUTES = {
     ("POST", "/staff/{id:int}/reset-password"): (ADMIN, 200, {}),
     ("GET", "/audit"): (READERS, 200, None),
     ("GET", "/audit/entries"): (READERS, 200, None),
+    ("GET", "/campaigns"): (OFFICER, 200, None),
+    ("GET", "/campaigns/{slug}"): (OFFICER, 200, None),
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]
@@ -65,7 +75,9 @@ def test_route_allows_or_refuses(client, db, clock, route, who):
     token = None
     if who != "signed out":
         token = open_session_for(client, db, add_member(db, who, f"{who}@council.example"), clock())
-    path = template.replace("{id:int}", str(target))
+    if "{slug}" in template:
+        publish_example(db)
+    path = template.replace("{id:int}", str(target)).replace("{slug}", SLUG)
     before = snapshot(db)
     if method == "GET":
         response = client.get(path)

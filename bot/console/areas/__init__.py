@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.areas import account, audit_log, health, home, staff
+from bot.console.areas import account, audit_log, campaigns, health, home, staff
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, staff, audit_log]
+AREAS = [health, account, home, campaigns, staff, audit_log]
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ OFFICERS = frozenset({OFFICER})
 NAV = [
     NavItem("Home", "/", EVERYONE, "Where to start.", ready=True),
     NavItem("Campaigns", "/campaigns", OFFICERS,
-            "Check and publish campaign files; open and close campaigns."),
+            "Upload and check campaign files, preview every message, try them as a resident, "
+            "publish and close.", ready=True),
     NavItem("Contacts", "/contacts", OFFICERS,
             "Import lists of residents who agreed to be contacted."),
     NavItem("Launches", "/launches", OFFICERS,
