@@ -134,3 +134,19 @@ def source_for(session: Session, slug: str) -> str | None:
     if row is None:
         return None
     return yaml.safe_dump(row.definition, allow_unicode=True, sort_keys=False, width=88)
+
+
+def campaign_to_preview(session: Session, slug: str) -> tuple[Campaign, str] | None:
+    """What to preview: the saved draft while it has changes not yet published, else the
+    newest published version; with words saying which it is. None: no such campaign."""
+    draft = session.query(CampaignDraft).filter_by(slug=slug).one_or_none()
+    row = CampaignRepository(session).latest(slug)
+    if draft is not None and (row is None or draft.published_at is None
+                              or draft.saved_at > draft.published_at):
+        campaign = draft_campaign(draft)
+        if campaign is not None:
+            saved = draft.saved_at.strftime("%Y-%m-%d %H:%M")
+            return campaign, f"the draft saved {saved} UTC by {draft.saved_by} (not published)"
+    if row is None:
+        return None
+    return Campaign.from_dict(row.definition), f"version {row.version}, as published"

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.campaigns.preview import Prices
+from bot.launch import prices as launch_prices
 from bot.staff.sessions import SessionPolicy
 from bot.staff.throttle import ThrottlePolicy
 
@@ -21,6 +23,7 @@ class ConsoleSettings:
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     max_body_bytes: int = DEFAULT_MAX_BODY
     poll_seconds: int = 15  # how often pages that follow progress ask for news
+    prices: Prices = field(default_factory=Prices)  # for cost estimates, as launches use
 
     @property
     def secure_cookies(self) -> bool:
@@ -34,11 +37,13 @@ class ConsoleSettings:
         lifetime = _whole_number(env, "ENGAGE_CONSOLE_SESSION_HOURS", 12)
         max_body = _whole_number(env, "ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BODY)
         poll = _whole_number(env, "ENGAGE_CONSOLE_POLL_SECONDS", 15)
+        sms, whatsapp, currency = launch_prices(dict(env))
         return cls(public_url=env.get("ENGAGE_PUBLIC_URL") or None,
                    sessions=SessionPolicy(idle=timedelta(minutes=idle),
                                           lifetime=timedelta(hours=lifetime),
                                           throttle=ThrottlePolicy()),
-                   max_body_bytes=max_body, poll_seconds=poll)
+                   max_body_bytes=max_body, poll_seconds=poll,
+                   prices=Prices(sms, whatsapp, currency))
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:

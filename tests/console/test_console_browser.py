@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import no_sideways_scroll, serious_violations, sign_in, submit
+from console_helpers import SLUG, publish_example
 
 from bot import audit
 from bot.staff import accounts
@@ -20,9 +21,17 @@ PAGES = {  # who -> the pages they can see, and pages with a problem shown
     None: ["/sign-in", "/nowhere"],
     "admin": ["/", "/staff", "/staff/new", "/audit", "/audit?from=not-a-date",
               "/account/password", "/nowhere"],
-    "officer": ["/", "/audit", "/campaigns"],
+    "officer": ["/", "/audit", "/campaigns", f"/campaigns/{SLUG}",
+                f"/campaigns/{SLUG}/preview?language=ar&channel=telegram",
+                f"/campaigns/{SLUG}/preview?language=cy&channel=whatsapp",
+                f"/campaigns/{SLUG}/preview?language=en&channel=sms", "/campaigns/nothing"],
     "viewer": ["/", "/staff"],  # /staff: the refusal page
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def a_published_campaign(console_server):
+    publish_example(console_server.db)
 
 
 def check_page(page, where: str) -> list[str]:

@@ -43,6 +43,7 @@ ROUTES = {
     ("GET", "/audit/entries"): (READERS, 200, None),
     ("GET", "/campaigns"): (OFFICER, 200, None),
     ("GET", "/campaigns/{slug}"): (OFFICER, 200, None),
+    ("GET", "/campaigns/{slug}/preview"): (OFFICER, 200, None),
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from bot.campaigns import overview
+from bot.campaigns import drafts, overview, preview
 from bot.console.pages import Area, Context
 from bot.language import endonym
 from bot.staff.roles import OFFICER
@@ -37,3 +37,20 @@ def campaign_page(ctx: Context) -> Response:
         return not_found(ctx, slug)
     return ctx.render("campaigns/campaign.html", title=summary.title, campaign=summary,
                       endonym=endonym)
+
+
+@area.page("/campaigns/{slug}/preview", roles=OFFICERS)
+def campaign_preview(ctx: Context) -> Response:
+    slug = ctx.request.path_params["slug"]
+    with ctx.transaction() as session:
+        found = drafts.campaign_to_preview(session, slug)
+    if found is None:
+        return not_found(ctx, slug)
+    campaign, source = found
+    shown = preview.preview(campaign, ctx.console.settings.prices)
+    channel = ctx.query("channel", "sms")
+    channel = channel if channel in preview.CHANNELS else "sms"
+    language = shown.language(ctx.query("language", campaign.default_language))
+    return ctx.render("campaigns/preview.html", title=f"Preview: {shown.title}", preview=shown,
+                      language=language, channel=channel, channels=preview.CHANNELS,
+                      source=source, journey=language.journey_cost(channel))
