@@ -24,7 +24,8 @@ PAGES = {  # who -> the pages they can see, and pages with a problem shown
     "officer": ["/", "/audit", "/campaigns", f"/campaigns/{SLUG}",
                 f"/campaigns/{SLUG}/preview?language=ar&channel=telegram",
                 f"/campaigns/{SLUG}/preview?language=cy&channel=whatsapp",
-                f"/campaigns/{SLUG}/preview?language=en&channel=sms", "/campaigns/nothing"],
+                f"/campaigns/{SLUG}/preview?language=en&channel=sms", "/campaigns/nothing",
+                "/new-campaign", f"/campaigns/{SLUG}/edit"],
     "viewer": ["/", "/staff"],  # /staff: the refusal page
 }
 

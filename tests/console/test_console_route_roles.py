@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from console_helpers import (
+    EXAMPLE,
     ROLES,
     SLUG,
     add_member,
@@ -18,9 +19,10 @@ from console_helpers import (
 )
 
 from bot.store.db import transaction
-from bot.store.models import StaffAccount
+from bot.store.models import CampaignDraft, CampaignVersion, StaffAccount
 
 PUBLIC = "public"
+EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
 ADMIN, OFFICER, EVERYONE = {"admin"}, {"officer"}, set(ROLES)
 READERS = {"admin", "officer"}
 # (method, path) -> (who may use it, status when allowed, form sent)
@@ -44,6 +46,11 @@ ROUTES = {
     ("GET", "/campaigns"): (OFFICER, 200, None),
     ("GET", "/campaigns/{slug}"): (OFFICER, 200, None),
     ("GET", "/campaigns/{slug}/preview"): (OFFICER, 200, None),
+    ("GET", "/new-campaign"): (OFFICER, 200, None),
+    ("POST", "/new-campaign"): (OFFICER, 400, {"source": "id: broken"}),
+    ("POST", "/new-campaign/upload"): (OFFICER, 400, {}),
+    ("GET", "/campaigns/{slug}/edit"): (OFFICER, 200, None),
+    ("POST", "/campaigns/{slug}/edit"): (OFFICER, 303, {"source": EXAMPLE_TEXT}),
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]
@@ -63,7 +70,9 @@ def snapshot(db):
     with transaction(db) as session:
         accounts = [(a.email, a.role, a.disabled_at, a.password_hash, a.must_change_password)
                     for a in session.query(StaffAccount).order_by(StaffAccount.id)]
-    return accounts, audit_rows(db)
+        drafts = [(d.slug, d.source) for d in session.query(CampaignDraft)]
+        versions = [(v.slug, v.version, v.status) for v in session.query(CampaignVersion)]
+    return accounts, audit_rows(db), drafts, versions
 
 
 @pytest.mark.parametrize("who", WHO)

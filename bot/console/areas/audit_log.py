@@ -30,6 +30,8 @@ ACTIONS = {
     "staff-password-reset": "Reset a password",
     "import": "Imported contacts",
     "launch": "Launched a campaign",
+    "campaign-save": "Saved a campaign draft",
+    "publish": "Published a campaign",
     "close": "Closed a campaign",
     "export": "Exported answers",
     "erase": "Erased a resident's data",

@@ -11,7 +11,11 @@ from bot.console.pages import Area, Context
 from bot.language import endonym
 from bot.staff.roles import OFFICER
 
-area = Area("campaigns")
+area = Area("campaigns", notices={
+    "saved": "Saved as a draft. It has no errors: preview it, then publish it when it is ready.",
+    "saved-new": "Saved as a draft of a new campaign: the file's id is not the one you were "
+                 "editing, so the campaign you opened is unchanged.",
+})
 OFFICERS = {OFFICER}
 
 
@@ -54,3 +58,69 @@ def campaign_preview(ctx: Context) -> Response:
     return ctx.render("campaigns/preview.html", title=f"Preview: {shown.title}", preview=shown,
                       language=language, channel=channel, channels=preview.CHANNELS,
                       source=source, journey=language.journey_cost(channel))
+
+
+def _editor(ctx: Context, text: str, problems: list, *, slug: str | None, status: int = 200,
+            error: str | None = None) -> Response:
+    """The editor: the text, every problem listed and shown at its line."""
+    lines = text.split("\n")
+    by_line: dict[int, list] = {}
+    for problem in problems:
+        by_line.setdefault(min(max(problem.line or 1, 1), len(lines)), []).append(problem)
+    errors = [p for p in problems if p.level == "error"]
+    return ctx.render("campaigns/editor.html",
+                      title=f"Edit {slug}" if slug else "Upload or write a campaign file",
+                      slug=slug, text=text, lines=lines, by_line=by_line, problems=problems,
+                      errors=errors, warnings=[p for p in problems if p.level == "warning"],
+                      error=error, limit_mb=drafts.MAX_UPLOAD_BYTES // 1_000_000,
+                      action=f"/campaigns/{slug}/edit" if slug else "/new-campaign",
+                      status=status)
+
+
+def _save(ctx: Context, text: str, slug: str | None) -> Response:
+    with ctx.transaction() as session:
+        saved = drafts.save(session, text, ctx.actor, ctx.now)
+    if not saved.stored:
+        return _editor(ctx, drafts.normalise(text), saved.checked.problems, slug=slug,
+                       status=400)
+    done = "saved-new" if slug and saved.slug != slug else "saved"
+    return ctx.redirect(f"/campaigns/{saved.slug}/edit", done=done)
+
+
+@area.page("/new-campaign", roles=OFFICERS)
+def new_campaign(ctx: Context) -> Response:
+    return _editor(ctx, "", [], slug=None)
+
+
+@area.page("/new-campaign", roles=OFFICERS, methods=("POST",))
+def new_campaign_save(ctx: Context) -> Response:
+    return _save(ctx, ctx.field("source"), None)
+
+
+@area.page("/new-campaign/upload", roles=OFFICERS, methods=("POST",))
+def new_campaign_upload(ctx: Context) -> Response:
+    data = ctx.upload("file", drafts.MAX_UPLOAD_BYTES)
+    if data is None:
+        return _editor(ctx, "", [], slug=None, status=400,
+                       error="Choose a campaign file (a .yml file) to upload.")
+    try:
+        text = drafts.read_upload(data)
+    except drafts.CampaignFileError as refused:
+        return _editor(ctx, "", [], slug=None, status=400, error=str(refused))
+    return _save(ctx, text, None)
+
+
+@area.page("/campaigns/{slug}/edit", roles=OFFICERS)
+def campaign_edit(ctx: Context) -> Response:
+    slug = ctx.request.path_params["slug"]
+    with ctx.transaction() as session:
+        text = drafts.source_for(session, slug)
+        if text is None:
+            return not_found(ctx, slug)
+        checked = drafts.check_text(session, text)
+    return _editor(ctx, text, checked.problems, slug=slug)
+
+
+@area.page("/campaigns/{slug}/edit", roles=OFFICERS, methods=("POST",))
+def campaign_save(ctx: Context) -> Response:
+    return _save(ctx, ctx.field("source"), ctx.request.path_params["slug"])

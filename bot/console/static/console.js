@@ -1,7 +1,10 @@
 /* Engage staff console: small progressive enhancements. Every page works without this file.
    - [data-poll="/url"]: fetch the fragment every data-poll-seconds and replace the content
      (paused while the tab is hidden; a signed-out session reloads the page, to sign in).
-   - [data-focus-on-load]: move focus to an error summary, so it is read out first. */
+   - [data-focus-on-load]: move focus to an error summary, so it is read out first.
+   - a[data-line] (the campaign editor's problems): also put the editor's cursor on that
+     line, so it can be fixed at once (without this file, the link goes to the line in the
+     numbered listing below the editor). */
 (function () {
   "use strict";
 
@@ -23,7 +26,25 @@
     window.setInterval(refresh, seconds * 1000);
   }
 
+  function goToLine(event) {
+    var editor = document.getElementById("source");
+    var line = parseInt(event.currentTarget.getAttribute("data-line"), 10);
+    if (!editor || !line) { return; }
+    event.preventDefault();
+    var lines = editor.value.split("\n");
+    var start = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) { start += lines[i].length + 1; }
+    var end = start + (lines[line - 1] || "").length;
+    editor.focus();
+    editor.setSelectionRange(start, end);
+    var height = editor.scrollHeight / Math.max(lines.length, 1);
+    editor.scrollTop = Math.max(0, (line - 3) * height);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-line]"), function (link) {
+      link.addEventListener("click", goToLine);
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
     var summary = document.querySelector("[data-focus-on-load]");
     if (summary) { summary.focus(); }
