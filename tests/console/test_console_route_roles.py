@@ -51,6 +51,12 @@ ROUTES = {
     ("POST", "/new-campaign/upload"): (OFFICER, 400, {}),
     ("GET", "/campaigns/{slug}/edit"): (OFFICER, 200, None),
     ("POST", "/campaigns/{slug}/edit"): (OFFICER, 303, {"source": EXAMPLE_TEXT}),
+    ("GET", "/campaigns/{slug}/try"): (OFFICER, 200, None),
+    # no bot at the settings' address: the page says so (tests/console/test_console_try_it.py
+    # talks to a real one)
+    ("POST", "/campaigns/{slug}/try"): (OFFICER, 503, {"message": "BUSES"}),
+    ("POST", "/campaigns/{slug}/try/restart"): (OFFICER, 303, {}),
+    ("POST", "/campaigns/{slug}/try/end"): (OFFICER, 303, {}),
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.areas import account, audit_log, campaigns, health, home, staff
+from bot.console.areas import account, audit_log, campaigns, health, home, staff, try_it
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, campaigns, staff, audit_log]
+AREAS = [health, account, home, campaigns, try_it, staff, audit_log]
 
 
 @dataclass(frozen=True)

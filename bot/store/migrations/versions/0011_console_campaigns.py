@@ -31,12 +31,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
     )
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_test', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # A plain ADD COLUMN, never a batch "move and copy": on SQLite that rebuilds the table,
+    # and dropping the old participants table cascades to every answer and consent record.
+    op.add_column('participants', sa.Column('is_test', sa.Boolean(), nullable=False,
+                                            server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_column('is_test')
+    if op.get_bind().dialect.name == 'sqlite':  # SQLite 3.35+ drops a column in place
+        op.execute('ALTER TABLE participants DROP COLUMN is_test')
+    else:
+        op.drop_column('participants', 'is_test')
     op.drop_table('campaign_drafts')
