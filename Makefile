@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL := models/engage.tar.gz
-RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
+RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard languages/*/nlu.yml) bot/nlu_importer.py
 
 .PHONY: run test bench lint venv train check-campaigns clean
 

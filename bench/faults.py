@@ -49,7 +49,7 @@ from db_faults import PostgresFaults, SqliteFaults  # noqa: E402
 from fakes.signing import TEST_AUTH_TOKEN, new_sid, signed_twilio_sms  # noqa: E402
 from fakes.twilio_api import FakeTwilio  # noqa: E402
 
-from bot.cli import publish_files  # noqa: E402
+from bot.campaigns.publishing import publish_files  # noqa: E402
 from bot.privacy import pseudonym  # noqa: E402
 from bot.stack import Stack, StackConfig, free_port  # noqa: E402
 from bot.store.db import engine_for  # noqa: E402

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the fake provider APIs live with the 
 from databases import fresh_postgres_database  # noqa: E402
 from fakes.twilio_api import FakeTwilio  # noqa: E402
 
-from bot.cli import publish_files  # noqa: E402
+from bot.campaigns.publishing import publish_files  # noqa: E402
 from bot.stack import Stack, StackConfig, free_port  # noqa: E402
 from bot.store.db import engine_for, session_factory, transaction  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402

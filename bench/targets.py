@@ -75,7 +75,7 @@ def _log_tail(path: Path, lines: int = 15) -> str:
 @contextmanager
 def our_stack(model: Path, campaigns: list[Path]) -> Iterator[Target]:
     """Rasa server + action server + a fresh SQLite database with the campaigns published."""
-    from bot.cli import publish_files
+    from bot.campaigns.publishing import publish_files
     from bot.stack import Stack, StackConfig, StackError, free_port
     from bot.store.migrate import upgrade
 

@@ -1,5 +1,10 @@
 """Which language a resident wants: their explicit request first, a confident guess second.
 
+Every language is data: one folder in `languages/<code>/` (docs/languages.md) with its names,
+command words, numbers, phrases and NLU examples. They are read once, here, when the package
+is imported (a static resource, like code): the engine itself still does no I/O while it
+handles a message.
+
 Explicit requests ("Cymraeg", "in Welsh please", "po polsku") always win. Guessing from free
 text is only allowed on long messages with a clear winner: langdetect calls "yes" Turkish, and a
 short reply must never flip the conversation into another language.
@@ -8,13 +13,25 @@ short reply must never flip the conversation into another language.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
+from bot.language_data import (
+    COMMANDS,
+    LANGUAGES_DIR,
+    Language,
+    LanguageDataError,
+    load_languages,
+)
 from bot.text import fold
+
+__all__ = [
+    "COMMANDS", "LANGUAGES", "LANGUAGES_DIR", "SUPPORTED", "Language", "LanguageDataError",
+    "detect_language", "endonym", "find_language_name", "match_language_name",
+    "requested_language",
+]
 
 DetectorFactory.seed = 0  # the same text always gets the same guess
 
@@ -22,64 +39,17 @@ MIN_DETECT_CHARACTERS = 25
 MIN_DETECT_WORDS = 4
 MIN_DETECT_PROBABILITY = 0.9
 
-
-@dataclass(frozen=True)
-class Language:
-    """A supported language: its code, its own name, and the names people type for it."""
-
-    code: str
-    endonym: str
-    names: tuple[str, ...]
-
-
-LANGUAGES: Mapping[str, Language] = MappingProxyType(
-    {
-        "en": Language("en", "English", (
-            "english", "eng", "englisch", "saesneg", "yn saesneg", "angielski", "po angielsku",
-            "angielskim", "انجليزي", "انكليزي", "الانجليزية", "الانجليزيه", "الإنجليزية",
-            "انجليزية", "بالانجليزي", "بالانجليزية", "engleza", "engleză", "limba engleza",
-            "în engleză", "englezeste", "englezește",
-        )),
-        "cy": Language("cy", "Cymraeg", (
-            "welsh", "cymraeg", "cymraeg plis", "gymraeg", "yn gymraeg", "cymrêg", "walijski",
-            "po walijsku", "walijskim", "الويلزية", "ويلزي", "ويلزية", "بالويلزية", "galeza",
-            "galeză", "limba galeza", "în galeză",
-        )),
-        "pl": Language("pl", "Polski", (
-            "polish", "polski", "po polsku", "polskim", "pwyleg", "yn bwyleg",
-            "البولندية", "بولندي", "بولندية", "بالبولندية", "poloneza", "poloneză",
-            "limba poloneza", "în poloneză", "poloneste", "polonește",
-        )),
-        "ar": Language("ar", "العربية", (
-            "arabic", "arabi", "araby", "arabeg", "yn arabeg", "arabski", "po arabsku",
-            "arabskim", "عربي", "عربى", "العربية", "العربيه", "بالعربي", "بالعربية", "عربية",
-            "araba", "arabă", "limba araba", "în arabă", "arabeste", "arăbește",
-        )),
-        "ro": Language("ro", "Română", (
-            "romanian", "rumanian", "romana", "română", "limba romana", "limba română",
-            "în română", "romaneste", "românește", "rwmaneg", "yn rwmaneg", "rumuński",
-            "po rumuńsku", "rumuńskim", "الرومانية", "روماني", "رومانية", "بالرومانية",
-        )),
-    }
-)
+LANGUAGES: Mapping[str, Language] = MappingProxyType(load_languages(LANGUAGES_DIR))
 SUPPORTED: tuple[str, ...] = tuple(LANGUAGES)
 
 # Words people wrap around a language name: "in Welsh please", "po polsku proszę", "بالعربي لو سمحت".
-_FILLER = frozenset(
-    fold(word)
-    for word in (
-        "in", "please", "pls", "plz", "plis", "thanks", "thank", "you", "i", "speak", "want",
-        "would", "like", "language", "lang", "can", "we", "use", "only", "my", "is", "prefer",
-        "yn", "os", "gwelwch", "dda", "diolch", "iaith", "dw", "i", "eisiau", "siarad", "plîs",
-        "proszę", "prosze", "język", "jezyk", "mówię", "chcę", "dziękuję", "dziekuje", "w",
-        "في", "من", "فضلك", "لو", "سمحت", "اللغة", "اريد", "أريد", "اتكلم", "أتكلم", "شكرا",
-        "limba", "vreau", "vă", "va", "rog", "te", "vorbesc", "mulțumesc", "multumesc",
-    )
-)
+_FILLER = frozenset(fold(word) for language in LANGUAGES.values()
+                    for word in language.around_names)
 _NAMES: dict[str, str] = {
     fold(name): code
     for code, language in LANGUAGES.items()
     for name in (*language.names, language.endonym)
+    if fold(name)
 }
 
 

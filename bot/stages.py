@@ -30,7 +30,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.store.models import CampaignVersion, Participant
+from bot.campaigns.versions import version_ids
+from bot.store.models import Participant
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,7 @@ def latest_participations(session: Session, version_ids: Iterable[int]) -> list[
 
 def counted(session: Session, slug: str) -> list[Participant]:
     """The participations whose answers are used for a campaign: Agreed residents only."""
-    ids = [row_id for (row_id,) in session.query(CampaignVersion.id).filter_by(slug=slug)]
-    return [p for p in latest_participations(session, ids) if answers_count(p)]
+    return [p for p in latest_participations(session, version_ids(session, slug)) if answers_count(p)]
 
 
 def definitions(*stages: Stage) -> list[str]:

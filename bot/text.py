@@ -98,17 +98,38 @@ _FOLD_EXTRA = str.maketrans(
     {
         "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe",
         "ة": "ه", "ى": "ي", "ـ": "", "\u200c": "", "\u200d": "",
+        # Urdu, Panjabi (Shahmukhi) and Farsi letters people also type with an Arabic keyboard.
+        "ی": "ي", "ې": "ي", "ک": "ك", "ہ": "ه", "ۀ": "ه", "ۃ": "ه",
     }
 )
 _NOT_WORD = re.compile(r"[^\w\s]|_")
+# Scripts whose vowel signs, nukta and virama are marks (Devanagari to Sinhala: Bengali,
+# Gurmukhi, Gujarati...; Thai to Myanmar): they are part of the word, never an accent.
+_MARK_SCRIPTS = re.compile("[\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f]")
+
+
+def _word_mark(ch: str) -> bool:
+    return bool(_MARK_SCRIPTS.match(ch)) and unicodedata.category(ch).startswith("M")
+
+
+def _fold_keeping_word_marks(decomposed: str) -> str:
+    """fold for text in those scripts: accents elsewhere go, their marks stay (Python's \\w
+    does not count a mark as part of a word)."""
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or _word_mark(ch))
+    plain = plain.casefold().translate(_FOLD_EXTRA)
+    return " ".join("".join(ch if (ch.isalnum() and ch != "_") or ch.isspace() or _word_mark(ch)
+                            else " " for ch in plain).split())
 
 
 def fold(text: str) -> str:
     """A matching key: case, accents, Arabic letter variants and punctuation do not matter.
 
-    "Rezygnuję!" -> "rezygnuje", "إيقاف" -> "ايقاف", " 2. " -> "2".
+    "Rezygnuję!" -> "rezygnuje", "إيقاف" -> "ايقاف", " 2. " -> "2"; the vowel signs of
+    Bengali, Gurmukhi or Gujarati stay ("ਪੰਜਾਬੀ" is one word, not three letters).
     """
     decomposed = unicodedata.normalize("NFKD", text)
+    if _MARK_SCRIPTS.search(decomposed):
+        return _fold_keeping_word_marks(decomposed)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = plain.casefold().translate(_FOLD_EXTRA)
     return " ".join(_NOT_WORD.sub(" ", plain).split())

@@ -24,7 +24,8 @@ from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-RASA_INPUTS = [ROOT / "config.yml", ROOT / "domain.yml", *sorted((ROOT / "data").glob("*.yml"))]
+RASA_INPUTS = [ROOT / "config.yml", ROOT / "domain.yml", *sorted((ROOT / "data").glob("*.yml")),
+               *sorted((ROOT / "languages").glob("*/nlu.yml"))]
 POSTGRES_URL = os.environ.get(
     "ENGAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

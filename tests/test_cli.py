@@ -99,7 +99,8 @@ steps:
 def test_run_reports_an_example_it_cannot_publish_and_publishes_the_rest(tmp_path, capsys):
     """A live campaign whose option is an example's keyword (BUSES) blocks that example only:
     `engage run` says why and goes on, instead of stopping with a traceback."""
-    from bot.cli import publish_examples, publish_files
+    from bot.campaigns.publishing import publish_files
+    from bot.commands.run import publish_examples
 
     url = f"sqlite:///{tmp_path / 'engage.db'}"
     upgrade(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy_screen import EMAIL, PHONE, POSTCODE, screen
+from bot.privacy.screen import EMAIL, PHONE, POSTCODE, screen
 
 
 @pytest.mark.parametrize("text,masked,found", [

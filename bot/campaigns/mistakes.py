@@ -3,7 +3,7 @@
 - a question that writes its own "Reply 1, 2 or 3" or numbered options (the bot adds both, so
   residents read them twice, and the written ones can disagree with the real options);
 - a consent text that never says how to stop (STOP) or delete answers (DELETE), in words the
-  bot understands (bot/engine/vocabulary.py), written in capitals as the bot writes them;
+  bot understands (languages/<code>/language.yml), written in capitals as the bot writes them;
 - a consent text whose number of days is not `retention_days`.
 """
 

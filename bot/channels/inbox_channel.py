@@ -7,8 +7,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.inbox import InboxProcessor, OnNewMessage, attach, inbox_processor
 from bot.channels.outbox_output import OutboxOutputChannel
-from bot.inbox import InboxProcessor, OnNewMessage, attach, inbox_processor
 
 
 class InboxChannel(InputChannel):

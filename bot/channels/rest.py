@@ -39,7 +39,7 @@ MAX_SENDER_LENGTH = 256
 ENABLED_ENV = "ENGAGE_REST_CHANNEL"
 OFF_VALUES = frozenset({"off", "0", "false", "no", "disabled"})
 # Not text (over-long, unreadable, empty): no NLU guess, straight to the engine, as the inbox
-# does for provider messages (bot/inbox.py NOT_TEXT_INTENT).
+# does for provider messages (bot/channels/inbox.py NOT_TEXT_INTENT).
 NOT_TEXT_INTENT = "inform"
 
 

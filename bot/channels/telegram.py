@@ -29,11 +29,11 @@ from sanic.response import HTTPResponse
 from telegram import Message, Update
 
 from bot.channels.common import Inbound, bad_request, classify_text, clean_caption, forbidden, store
+from bot.channels.inbox import InboxProcessor, OnNewMessage
 from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import TelegramVerifier
 from bot.channels.telegram_shape import ATTACHMENT_KINDS, MESSAGE_KEYS, shape_problem
 from bot.channels.validate import load_json
-from bot.inbox import InboxProcessor, OnNewMessage
 
 logger = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from bot.channels.common import (
     store,
     twiml_ack,
 )
+from bot.channels.inbox import InboxProcessor, OnNewMessage
 from bot.channels.inbox_channel import InboxChannel
 from bot.channels.signatures import PUBLIC_URL_ENV, TwilioVerifier
 from bot.channels.twilio_fields import (
@@ -44,7 +45,6 @@ from bot.channels.twilio_fields import (
     shaped,
     text,
 )
-from bot.inbox import InboxProcessor, OnNewMessage
 from bot.outbound.status import apply_status
 from bot.store.db import transaction
 

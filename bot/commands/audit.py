@@ -6,7 +6,7 @@ import argparse
 import json
 from datetime import datetime
 
-from bot.cli import EXIT_OK, _command, _factory, _fail
+from bot.commands._base import EXIT_OK, command, factory, fail
 
 COLUMNS = ("time (UTC)", "who", "action", "subject", "details")
 WIDEST_DETAILS = 70
@@ -40,11 +40,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         try:
             since = datetime.strptime(args.since.strip(), "%Y-%m-%d")
         except ValueError:
-            return _fail(f"--since '{args.since}' is not a date like 2026-11-01.")
+            return fail(f"--since '{args.since}' is not a date like 2026-11-01.")
     if not args.limit.strip().isdigit() or int(args.limit) < 1:
-        return _fail(f"--limit '{args.limit}' must be a whole number of 1 or more.")
+        return fail(f"--limit '{args.limit}' must be a whole number of 1 or more.")
     limit = int(args.limit)
-    with transaction(_factory()) as session:
+    with transaction(factory()) as session:
         query = session.query(AuditEntry)
         if args.action:
             query = query.filter(AuditEntry.action == args.action.strip().lower())
@@ -63,7 +63,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    parser = _command(subparsers, "audit", cmd_audit,
+    parser = command(subparsers, "audit", cmd_audit,
                       "Show the audit log: who imported, launched, closed, exported or erased, "
                       "and when.",
                       "engage audit --action import --since 2026-11-01 --limit 20")

@@ -9,6 +9,8 @@ import socket
 import sys
 from typing import Any
 
+from bot.commands._base import EXIT_OK, command, factory, fail
+
 HELP = ("Serve the staff console: sign-in, staff accounts and the audit log, with more pages\n"
         "to come. It listens on 127.0.0.1 only unless you say otherwise; put it behind an\n"
         "https proxy to reach it from elsewhere, and set ENGAGE_PUBLIC_URL=https://... so its\n"
@@ -35,10 +37,10 @@ def _staff_count(url: str) -> int | str:
     import sqlalchemy as sa
 
     from bot.staff import accounts
-    from bot.store.db import session_factory, transaction
+    from bot.store.db import transaction
 
     try:
-        with transaction(session_factory(url)) as session:
+        with transaction(factory(url)) as session:
             return accounts.count(session)
     except sa.exc.OperationalError:
         return "cannot reach the database, or it has no staff tables yet."
@@ -48,32 +50,30 @@ def _staff_count(url: str) -> int | str:
 
 def cmd_console(args: argparse.Namespace) -> int:
     from bot import config
-    from bot.cli import EXIT_OK, _fail
     from bot.console.settings import ConsoleSettings, console_port
 
     try:
         settings = ConsoleSettings.from_env()
         port = args.port if args.port is not None else console_port()
     except ValueError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if not 1 <= port <= 65535:
-        return _fail("--port must be a port number from 1 to 65535.")
+        return fail("--port must be a port number from 1 to 65535.")
     host = args.host or os.environ.get("ENGAGE_CONSOLE_HOST") or "127.0.0.1"
     url = config.database_url()
     staff = _staff_count(url)
     if isinstance(staff, str):
-        return _fail(f"{staff} Run `engage db upgrade` (or `make run`) first.")
+        return fail(f"{staff} Run `engage db upgrade` (or `make run`) first.")
     if not _port_free(host, port):
-        return _fail(f"{host}:{port} is already in use. Stop what uses it, or choose another "
+        return fail(f"{host}:{port} is already in use. Stop what uses it, or choose another "
                      "port with --port or ENGAGE_CONSOLE_PORT.")
 
     import uvicorn
 
     from bot.console import create_app
-    from bot.store.db import session_factory
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings, session_factory(url))
+    app = create_app(settings, factory(url))
     print(f"Staff console: http://{host}:{port}", flush=True)
     if staff == 0:
         print("No staff account yet: add the first with `engage staff add EMAIL --admin`.",
@@ -86,9 +86,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
-    parser = _command(subparsers, "console", cmd_console, HELP, EXAMPLE)
+    parser = command(subparsers, "console", cmd_console, HELP, EXAMPLE)
     parser.add_argument("--port", type=int, default=None,
                         help="where to listen (default: ENGAGE_CONSOLE_PORT, else 5080)")
     parser.add_argument("--host", default=None,

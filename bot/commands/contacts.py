@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import config
-from bot.cli import EXIT_OK, _command, _factory, _fail
+from bot.commands._base import EXIT_OK, command, factory, fail
 
 PROGRESS_EVERY = 500
 
@@ -45,20 +45,20 @@ def cmd_contacts_import(args: argparse.Namespace) -> int:
 
     secret = config.read_secret()
     if not secret:
-        return _fail("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
+        return fail("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
                      "(or run `engage run` once to create a local one).")
     path = Path(args.file)
     if not path.is_file():
-        return _fail(f"no such file: {path}")
+        return fail(f"no such file: {path}")
 
     progress = Progress()
     try:
-        with transaction(_factory()) as session:  # one transaction: all or nothing
+        with transaction(factory()) as session:  # one transaction: all or nothing
             report = import_contacts(session, secret, path, args.channel, args.source,
                                      group=args.group, region=args.region or default_region(),
                                      progress=progress)
     except ImportProblem as problem:
-        return _fail(f"{problem} Nothing was imported.")
+        return fail(f"{problem} Nothing was imported.")
     finally:
         progress.clear()
     print(report.summary())
@@ -68,7 +68,7 @@ def cmd_contacts_import(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     contacts = subparsers.add_parser("contacts", help="Residents who agreed to be contacted.")
     sub = contacts.add_subparsers(dest="contacts_command", required=True)
-    imp = _command(
+    imp = command(
         sub, "import", cmd_contacts_import,
         "Import residents' numbers (or Telegram chat ids) from a CSV file with a header row.\n"
         "The number column is called phone, number or mobile; a name column is ignored.\n"

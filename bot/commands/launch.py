@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 from bot import config
-from bot.cli import EXIT_ERROR, EXIT_OK, _command, _factory, _fail
-from bot.commands import campaign_commands
+from bot.commands._base import EXIT_ERROR, EXIT_OK, campaign_commands, command, factory, fail
 
 HELP = (
     "Invite residents who agreed to be contacted to take part in a campaign.\n"
@@ -35,26 +34,24 @@ EXAMPLES = (
 
 
 def cmd_campaign_launch(args: argparse.Namespace) -> int:
-    from bot.launch import (
+    from bot.launch.describing import describe
+    from bot.launch.planning import (
         LaunchError,
         QueueUnreachable,
-        describe,
-        done_words,
-        launch,
         parse_at,
         parse_channel,
         parse_rate,
         plan_launch,
         unknown_rows,
-        watch,
     )
+    from bot.launch.running import done_words, launch, watch
 
-    slug, factory = args.slug.strip(), _factory()
+    slug, sessions = args.slug.strip(), factory()
     secret = config.read_secret()
     try:
         if args.dry_run:
             channel, rate = parse_channel(args.channel), parse_rate(args.rate)
-            session = factory()
+            session = sessions()
             try:  # read only; rolled back whatever happens
                 plan = plan_launch(session, slug, args.audience, channel, secret,
                                    reinvite=args.reinvite)
@@ -65,15 +62,15 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
                 raise LaunchError(unknown_rows(plan.audience))
             print(describe(plan, parse_at(args.at, plan.campaign.timezone), rate))
             return EXIT_OK
-        result = launch(factory, slug, args.audience, channel=args.channel, at=args.at,
+        result = launch(sessions, slug, args.audience, channel=args.channel, at=args.at,
                         rate=args.rate, by=args.by, secret=secret, enqueue=None,
                         reinvite=args.reinvite, queue_anyway=args.queue_anyway)
     except LaunchError as error:
         message = str(error)
-        return _fail(message if "nothing" in message.lower()
+        return fail(message if "nothing" in message.lower()
                      else f"{message} Nothing was changed.")
     except QueueUnreachable as error:
-        return _fail(str(error))
+        return fail(str(error))
     plan = result.plan
     left_out = sum(plan.excluded.values())
     reasons = "".join(f"\n  {count:>6}  {reason}" for reason, count in plan.excluded.most_common())
@@ -97,7 +94,7 @@ def cmd_campaign_launch(args: argparse.Namespace) -> int:
         print(_sending_words(result, bool(sendable)) + " " + follow)
         return EXIT_OK
     try:
-        progress = watch(factory, sendable, plan)
+        progress = watch(sessions, sendable, plan)
     except KeyboardInterrupt:
         print(f"\nStopped watching. The worker carries on sending; {follow[0].lower()}"
               f"{follow[1:]}", file=sys.stderr)
@@ -117,7 +114,8 @@ def _held_lines(result: Any) -> list[str]:
 
 def _later_words(result: Any, at: str) -> str:
     """A launch with --at: when the worker starts, quiet hours included."""
-    from bot.launch import AT_FORMAT, quiet_now
+    from bot.launch.describing import quiet_now
+    from bot.launch.planning import AT_FORMAT
     from bot.quiet import local_time
 
     tz = result.plan.campaign.timezone
@@ -130,7 +128,7 @@ def _later_words(result: Any, at: str) -> str:
 
 def _sending_words(result: Any, any_sendable: bool) -> str:
     """What the worker does now, honestly: sending, or holding them for quiet hours."""
-    from bot.launch import quiet_words
+    from bot.launch.describing import quiet_words
 
     if not any_sendable:
         return "Nothing can be sent until then."
@@ -143,7 +141,7 @@ def _sending_words(result: Any, any_sendable: bool) -> str:
 def register(subparsers: Any) -> None:
     group = campaign_commands(subparsers)
     target = group if group is not None else subparsers
-    parser = _command(target, "launch", cmd_campaign_launch, HELP, EXAMPLES)
+    parser = command(target, "launch", cmd_campaign_launch, HELP, EXAMPLES)
     parser.add_argument("slug", help="the campaign id, e.g. buses-2026 (see `engage campaign list`)")
     parser.add_argument("--audience", required=True, metavar="GROUP|FILE",
                         help="a contact group name, or a CSV file of imported contacts")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.commands._base import EXIT_OK, command, factory
+
 HELP = ("Delete now everything past its campaign's retention period: answers, participations,\n"
         "consent records, conversations, messages and contacts no longer needed.\n"
         "The worker will run this daily in a later release; until then run it yourself\n"
@@ -12,11 +14,10 @@ HELP = ("Delete now everything past its campaign's retention period: answers, pa
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_OK, _factory
-    from bot.retention import purge
+    from bot.privacy.retention import purge
     from bot.store.db import transaction
 
-    with transaction(_factory()) as session:
+    with transaction(factory()) as session:
         report = purge(session, dry_run=args.dry_run)
     if report.total == 0:
         print("Nothing is past retention; nothing was deleted.")
@@ -28,8 +29,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
-    parser = _command(subparsers, "purge", cmd_purge, HELP, "engage purge --dry-run")
+    parser = command(subparsers, "purge", cmd_purge, HELP, "engage purge --dry-run")
     parser.add_argument("--dry-run", action="store_true",
                         help="show what would be deleted, without deleting anything")

@@ -6,31 +6,29 @@ import argparse
 import sys
 from typing import Any
 
-from bot.commands import campaign_commands
+from bot.commands._base import EXIT_OK, campaign_commands, command, factory, fail
 
 
 def cmd_reach(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_OK, _factory, _fail
-    from bot.reach import NoPopulation, UnknownCampaign, collect, render_csv, render_text
+    from bot.errors import StaffError
+    from bot.reports.reach import NoPopulation, collect, render_csv, render_text
     from bot.store.db import transaction
 
     try:
-        with transaction(_factory()) as session:
+        with transaction(factory()) as session:
             reach = collect(session, args.campaign.strip())
-    except (UnknownCampaign, NoPopulation) as error:
-        return _fail(str(error))
+    except (StaffError, NoPopulation) as error:
+        return fail(str(error))
     text = render_csv(reach) if args.format == "csv" else render_text(reach)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
     group = campaign_commands(subparsers)
     target, prefix = (group, "engage campaign reach") if group is not None \
         else (subparsers, "engage reach")
-    parser = _command(target, "reach", cmd_reach,
+    parser = command(target, "reach", cmd_reach,
                       "Compare who took part with the population the campaign wants to hear "
                       "from (its \"about you\" steps and population: block), and show the "
                       "groups we are hearing less from.",

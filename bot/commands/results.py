@@ -6,19 +6,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bot.commands._base import EXIT_OK, command, factory, fail
+
 
 def cmd_results(args: argparse.Namespace) -> int:
     from bot import audit
-    from bot.cli import EXIT_OK, _factory, _fail
-    from bot.report_html import gather, render
-    from bot.results import UnknownCampaign, collect, render_text
+    from bot.errors import CannotWrite, StaffError
+    from bot.reports.report_html import gather, render
+    from bot.reports.results import collect, render_text
     from bot.store.db import transaction
 
     report = Path(args.report) if args.report else None
     if report is not None and (report.is_dir() or not report.parent.exists()):
-        return _fail(f"cannot write the report to {report}: choose a file in an existing folder.")
+        return fail(f"cannot write the report to {report}: choose a file in an existing folder.")
     try:
-        with transaction(_factory()) as session:
+        with transaction(factory()) as session:
             results = collect(session, args.campaign)
             if report is not None:
                 html = render(gather(session, args.campaign,
@@ -26,11 +28,11 @@ def cmd_results(args: argparse.Namespace) -> int:
                 try:
                     report.write_text(html, encoding="utf-8")
                 except OSError as error:
-                    raise UnknownCampaign(f"cannot write the report to {report} ({error}).") \
+                    raise CannotWrite(f"cannot write the report to {report} ({error}).") \
                         from error
                 audit.record(session, "export", args.campaign, {"format": "html", "to": str(report)})
-    except UnknownCampaign as error:
-        return _fail(str(error))
+    except StaffError as error:
+        return fail(str(error))
     print(render_text(results))
     if report is not None:
         print(f"Wrote the report to {report} (open it in a browser; it prints well).")
@@ -38,9 +40,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
-    parser = _command(subparsers, "results", cmd_results,
+    parser = command(subparsers, "results", cmd_results,
                       "Show what residents answered, step by step (consented answers only).",
                       "engage results buses-2026 --report buses-results.html")
     parser.add_argument("campaign", help="campaign id, e.g. buses-2026")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli import EXIT_OK, _command, _factory, _fail
+from bot.commands._base import EXIT_OK, command, factory, fail
 
 ROLE_HELP = "admin (staff accounts), officer (campaigns, launches, exports, erasure) or viewer " \
             "(results and reports only)"
@@ -32,13 +32,13 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 
     role = "admin" if args.admin else args.role
     if not role:
-        return _fail("give the member's role with --role admin|officer|viewer (or --admin).")
+        return fail("give the member's role with --role admin|officer|viewer (or --admin).")
     try:
-        with transaction(_factory()) as session:
+        with transaction(factory()) as session:
             result = accounts.add(session, args.email, role, audit.actor(),
                                   display_name=args.name)
     except StaffError as error:
-        return _fail(f"{error} Nothing was changed.")
+        return fail(f"{error} Nothing was changed.")
     print(f"Added {result.member.email} as {result.member.role_label.lower()}.")
     print_one_time_password(result)
     return EXIT_OK
@@ -48,7 +48,7 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
     from bot.staff import accounts
     from bot.store.db import transaction
 
-    with transaction(_factory()) as session:
+    with transaction(factory()) as session:
         members = accounts.list_members(session)
     if not members:
         print("No staff accounts yet. Add the first with `engage staff add EMAIL --admin`.")
@@ -72,10 +72,10 @@ def cmd_staff_reset_password(args: argparse.Namespace) -> int:
     from bot.store.db import transaction
 
     try:
-        with transaction(_factory()) as session:
+        with transaction(factory()) as session:
             result = accounts.reset_password(session, audit.actor(), email=args.email)
     except StaffError as error:
-        return _fail(f"{error} Nothing was changed.")
+        return fail(f"{error} Nothing was changed.")
     print(f"The old password of {result.member.email} no longer works, and they are signed "
           "out of the console.")
     print_one_time_password(result)
@@ -85,7 +85,7 @@ def cmd_staff_reset_password(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     staff = subparsers.add_parser("staff", help="Staff accounts for the console.")
     sub = staff.add_subparsers(dest="staff_command", required=True)
-    add = _command(sub, "add", cmd_staff_add,
+    add = command(sub, "add", cmd_staff_add,
                    "Add a staff account and print its one-time password (shown once).",
                    "engage staff add sam@council.gov.uk --role officer --name 'Sam Jones'\n"
                    "  engage staff add --admin alex@council.gov.uk")
@@ -93,9 +93,9 @@ def register(subparsers: Any) -> None:
     add.add_argument("--role", choices=["admin", "officer", "viewer"], help=ROLE_HELP)
     add.add_argument("--admin", action="store_true", help="short for --role admin")
     add.add_argument("--name", help="how the console greets them (default: from the email)")
-    _command(sub, "list", cmd_staff_list, "List the staff accounts, their roles and status.",
+    command(sub, "list", cmd_staff_list, "List the staff accounts, their roles and status.",
              "engage staff list")
-    reset = _command(sub, "reset-password", cmd_staff_reset_password,
+    reset = command(sub, "reset-password", cmd_staff_reset_password,
                      "Give a member a new one-time password (the old one stops working, and "
                      "they are signed out).", "engage staff reset-password sam@council.gov.uk")
     reset.add_argument("email")

@@ -5,30 +5,28 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.commands import campaign_commands
+from bot.commands._base import EXIT_OK, campaign_commands, command, factory, fail
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from bot.cli import EXIT_OK, _factory, _fail
-    from bot.funnel import UnknownCampaign, collect, render_text
+    from bot.errors import StaffError
+    from bot.reports.funnel import collect, render_text
     from bot.store.db import transaction
 
     try:
-        with transaction(_factory()) as session:
+        with transaction(factory()) as session:
             funnel = collect(session, args.campaign)
-    except UnknownCampaign as error:
-        return _fail(str(error))
+    except StaffError as error:
+        return fail(str(error))
     print(render_text(funnel))
     return EXIT_OK
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
     group = campaign_commands(subparsers)
     target, prefix = (group, "engage campaign status") if group is not None \
         else (subparsers, "engage status")
-    parser = _command(target, "status", cmd_status,
+    parser = command(target, "status", cmd_status,
                       "Show how a campaign is going: invited, delivered, started, agreed, "
                       "finished, stopped, per channel and language, and where people stop.",
                       f"{prefix} buses-2026")

@@ -7,6 +7,8 @@ import logging
 import os
 from typing import Any
 
+from bot.commands._base import EXIT_ERROR, EXIT_OK, command, fail
+
 HELP = ("Run the worker: it sends campaign invitations through Rasa (paced per channel, held\n"
         "during the campaign's quiet hours, retried, never twice), sends the one reminder, and\n"
         "runs the retention purge daily at 03:00 UTC. `engage run` starts one for you; start\n"
@@ -54,28 +56,26 @@ def _check_queue(queue: Any) -> str | None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from bot import config
-    from bot.cli import EXIT_ERROR, EXIT_OK, _fail
-
     threads = args.threads
     if threads is None:
         try:
             threads = int(os.environ.get("ENGAGE_WORKER_THREADS") or DEFAULT_THREADS)
         except ValueError:
-            return _fail("ENGAGE_WORKER_THREADS must be a whole number.")
+            return fail("ENGAGE_WORKER_THREADS must be a whole number.")
     if threads < 1:
-        return _fail("--threads must be 1 or more.")
+        return fail("--threads must be 1 or more.")
     url = config.database_url()
     problem = _check_database(url)
     if problem:
-        return _fail(problem + " Set ENGAGE_DATABASE_URL, or run `engage db upgrade` first.")
+        return fail(problem + " Set ENGAGE_DATABASE_URL, or run `engage db upgrade` first.")
     try:
         from bot.worker import tasks  # noqa: F401 - registers the tasks on the queue
         from bot.worker.queue import describe, huey
     except ValueError as error:
-        return _fail(str(error))
+        return fail(str(error))
     problem = _check_queue(huey)
     if problem:
-        return _fail(problem + " Start Redis, or unset ENGAGE_QUEUE_URL for the local queue.")
+        return fail(problem + " Start Redis, or unset ENGAGE_QUEUE_URL for the local queue.")
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -102,9 +102,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    from bot.cli import _command
-
-    parser = _command(subparsers, "worker", cmd_worker, HELP, EXAMPLE)
+    parser = command(subparsers, "worker", cmd_worker, HELP, EXAMPLE)
     parser.add_argument("--threads", type=int, default=None,
                         help="tasks run at once (default 4, or ENGAGE_WORKER_THREADS)")
     parser.add_argument("--verbose", action="store_true",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.deliberation.themes import ThemeError, answers, open_steps
-from bot.privacy_screen import review_flags, screen
+from bot.privacy.screen import review_flags, screen
 from bot.store.models import Participant, QuoteReview, Response, utcnow
 
 APPROVED, REJECTED, PERSONAL = "approved", "rejected", "personal"

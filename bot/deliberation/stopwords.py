@@ -1,14 +1,16 @@
-"""Stop words per language, from one data file each (`stopwords/<code>.yml`), so that a new
-language adds a file, not code."""
+"""Stop words per language, from each language's folder (`languages/<code>/stopwords.yml`),
+so that a new language adds data, not code."""
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import yaml
 
+from bot.language import LANGUAGES
 from bot.text import fold
+
+FILE = "stopwords.yml"
 
 
 class NoStopWords(LookupError):
@@ -16,9 +18,8 @@ class NoStopWords(LookupError):
 
 
 def available() -> set[str]:
-    folder = resources.files("bot.deliberation").joinpath("stopwords")
-    return {entry.name.removesuffix(".yml") for entry in folder.iterdir()
-            if entry.name.endswith(".yml")}
+    return {code for code, language in LANGUAGES.items()
+            if language.folder is not None and (language.folder / FILE).is_file()}
 
 
 @cache
@@ -26,7 +27,7 @@ def stop_words(language: str) -> frozenset[str]:
     """The language's stop words, folded as answers are."""
     if language not in available():
         raise NoStopWords(f"no stop words for language '{language}': add "
-                          f"bot/deliberation/stopwords/{language}.yml")
-    path = resources.files("bot.deliberation").joinpath("stopwords", f"{language}.yml")
+                          f"languages/{language}/{FILE}")
+    path = LANGUAGES[language].folder / FILE
     words = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or []  # "no", "on" stay words
     return frozenset(fold(str(word)) for word in words if fold(str(word)))

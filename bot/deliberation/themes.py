@@ -21,10 +21,10 @@ from bot.campaigns.model import Campaign
 from bot.campaigns.population import population_from_dict
 from bot.deliberation.clustering import find_themes
 from bot.deliberation.stopwords import NoStopWords, available
-from bot.privacy_screen import screen
-from bot.results import quotable
+from bot.privacy.screen import screen
+from bot.reports.results import quotable
+from bot.reports.step_titles import title, why_title
 from bot.stages import counted
-from bot.step_titles import title, why_title
 from bot.store.models import CampaignVersion, Response, Theme, ThemeAssignment
 
 QUOTES = 3  # representative quotes per theme

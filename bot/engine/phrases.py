@@ -1,27 +1,26 @@
-"""The bot's own sentences, from phrases.yml, in the resident's language.
+"""The bot's own sentences, from each language's phrases.yml, in the resident's language.
 
-Loaded once from the package (a static resource, like code): the engine itself still does
-no I/O while it handles a message.
+Read once with the languages (bot.language): the engine itself still does no I/O while it
+handles a message.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from bot.language import LANGUAGES
 
 FALLBACK_LANGUAGE = "en"
 
 
 @cache
 def phrases() -> dict[str, dict[str, str]]:
-    """Every phrase: key -> language -> text."""
-    text = resources.files("bot.engine").joinpath("phrases.yml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    return {str(key): {str(lang): str(words) for lang, words in value.items()}
-            for key, value in data.items()}
+    """Every phrase English has: key -> language -> text (the languages that have it)."""
+    keys = LANGUAGES[FALLBACK_LANGUAGE].phrases
+    return {key: {code: language.phrases[key] for code, language in LANGUAGES.items()
+                  if language.phrases.get(key)}
+            for key in keys}
 
 
 def phrase(key: str, language: str, **fields: Any) -> str:

@@ -373,7 +373,7 @@ def remind_due(factory: sessionmaker, trigger: Trigger | None = None,
 
 def purge_once(factory: sessionmaker) -> dict[str, int]:
     """The retention purge, recorded in the audit log with actor "worker"."""
-    from bot.retention import purge
+    from bot.privacy.retention import purge
 
     with transaction(factory) as session:
         report = purge(session, who="worker")

@@ -332,7 +332,7 @@ def test_the_example_campaigns_pass_and_can_be_live_together():
 
 
 def test_files_published_together_are_compared_with_each_other(tmp_path):
-    from bot.cli import publish_files
+    from bot.campaigns.publishing import publish_files
     from bot.store.db import session_factory, transaction
     from bot.store.repository import CampaignRepository
 

@@ -20,10 +20,10 @@ from fakes.signing import (
 from sqlalchemy.orm import sessionmaker
 
 from bot.channels import common, pseudonyms
+from bot.channels.inbox import InboxProcessor, InboxReplayInput
 from bot.channels.telegram import TelegramInput
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_whatsapp import TwilioWhatsAppInput
-from bot.inbox import InboxProcessor, InboxReplayInput
 from bot.store.db import session_factory
 
 

@@ -11,8 +11,8 @@ from channel_helpers import PUBLIC_URL, SECRET, inbox_rows
 from fakes.signing import FORM, TEST_AUTH_TOKEN, sign_twilio_form
 
 from bot.channels.common import EMPTY_TWIML
+from bot.channels.inbox import replay_token
 from bot.channels.outbox_output import OutboxOutputChannel
-from bot.inbox import replay_token
 from bot.store.db import transaction
 from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
 

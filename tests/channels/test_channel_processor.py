@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from channel_helpers import FakeRasa, inbox_rows
 
+from bot.channels.inbox import ALL, InboxProcessor, backoff, replay_token
 from bot.channels.outbox_output import OutboxOutputChannel
-from bot.inbox import ALL, InboxProcessor, backoff, replay_token
 from bot.store.db import transaction
 from bot.store.inbox import InboxRepository
 from bot.store.models import InboxMessage, utcnow

@@ -21,8 +21,8 @@ from fakes.signing import (
     telegram_start_update,
 )
 
-from bot.cli import publish_files
-from bot.inbox import replay_token
+from bot.campaigns.publishing import publish_files
+from bot.channels.inbox import replay_token
 from bot.privacy import pseudonym
 from bot.stack import BIN, Stack, StackConfig, free_port
 from bot.store.db import engine_for, session_factory, transaction
@@ -38,7 +38,7 @@ bot.channels.rest.PseudonymousRestInput: {}
 bot.channels.twilio_sms.TwilioSmsInput: {}
 bot.channels.twilio_whatsapp.TwilioWhatsAppInput: {}
 bot.channels.telegram.TelegramInput: {}
-bot.inbox.InboxReplayInput: {}
+bot.channels.inbox.InboxReplayInput: {}
 """
 
 

@@ -130,8 +130,8 @@ def test_the_query_string_is_part_of_the_signed_url(harness):
 def test_the_public_url_may_carry_a_path_prefix(env):
     from channel_helpers import FakeRasa, Served
 
+    from bot.channels.inbox import InboxProcessor
     from bot.channels.twilio_sms import TwilioSmsInput
-    from bot.inbox import InboxProcessor
     from bot.store.db import session_factory
 
     factory = session_factory(env)
@@ -153,8 +153,8 @@ def test_the_public_url_may_carry_a_path_prefix(env):
 def test_without_token_or_public_url_everything_is_refused(env, caplog, token, public):
     from channel_helpers import FakeRasa, Served
 
+    from bot.channels.inbox import InboxProcessor
     from bot.channels.twilio_sms import TwilioSmsInput
-    from bot.inbox import InboxProcessor
     from bot.store.db import session_factory
 
     factory = session_factory(env)

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from channel_helpers import SECRET, contacts
 from fakes.signing import telegram_start_update, telegram_text_update
 
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
 from bot.privacy import handle_digest, pseudonym
 from bot.store.db import transaction

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 from bot.store.models import CampaignVersion, Participant, Response, utcnow

@@ -14,7 +14,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.small_numbers import FEW, HIDDEN, THRESHOLD, protect, protect_table, shown
+from bot.reports.small_numbers import FEW, HIDDEN, THRESHOLD, protect, protect_table, shown
 
 
 def _possible(cell, cap: int) -> range:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from delib_helpers import SLUG, factory, make_db, resident
 
-from bot.retention import purge
+from bot.privacy.retention import purge
 from bot.store.db import transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import (

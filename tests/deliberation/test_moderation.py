@@ -9,7 +9,7 @@ from delib_helpers import SLUG, factory, make_db
 
 from bot.conversation import ConversationService
 from bot.deliberation import moderation
-from bot.privacy_screen import NAME, PHONE, find_names, review_flags
+from bot.privacy.screen import NAME, PHONE, find_names, review_flags
 from bot.store.db import transaction
 from bot.store.models import QuoteReview, Response
 

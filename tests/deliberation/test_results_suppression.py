@@ -3,8 +3,8 @@ cannot be worked out from the other bars."""
 
 from __future__ import annotations
 
-from bot.results import _bars
-from bot.small_numbers import FEW, HIDDEN
+from bot.reports.results import _bars
+from bot.reports.small_numbers import FEW, HIDDEN
 
 
 def test_a_second_bar_is_hidden_when_the_total_would_give_a_small_one_away():
@@ -20,8 +20,8 @@ def test_the_report_s_stages_by_language_hide_what_the_nested_sums_would_give_aw
 
     from test_complementary_suppression import _integer_range
 
-    from bot.funnel import Funnel
-    from bot.report_html import _stage_table
+    from bot.reports.funnel import Funnel
+    from bot.reports.report_html import _stage_table
 
     english = Counter(started=20, deciding=2, agreed=15, finished=10, answering=5, said_no=3,
                       withdrew=0, stopped_early=0)

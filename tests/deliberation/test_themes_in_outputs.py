@@ -8,8 +8,8 @@ import io
 from delib_helpers import SLUG, factory, make_db, resident
 
 from bot.deliberation import themes
-from bot.export import to_csv
-from bot.report_html import gather, render
+from bot.reports.export import to_csv
+from bot.reports.report_html import gather, render
 from bot.store.db import transaction
 
 PARKING = ["no parking at the hospital", "parking costs too much at the hospital",

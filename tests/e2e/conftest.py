@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from databases import fresh_postgres_database
 
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.privacy import pseudonym
 from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import session_factory

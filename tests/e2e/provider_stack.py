@@ -21,7 +21,7 @@ from fakes.signing import (
 from fakes.telegram_api import FakeTelegram
 from fakes.twilio_api import FakeTwilio
 
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import engine_for, session_factory, transaction
 from bot.store.migrate import upgrade

@@ -26,7 +26,7 @@ from fakes.telegram_api import FakeTelegram
 from fakes.twilio_api import FakeTwilio
 from provider_stack import PUBLIC_URL, SECRET, SMS_FROM, Provider, wait_for
 
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.privacy import pseudonym
 from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import engine_for, transaction

@@ -22,7 +22,7 @@ from hostile import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.inbox import replay_token
+from bot.channels.inbox import replay_token
 
 pytestmark = pytest.mark.rasa
 

@@ -36,7 +36,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path, sqlite_url: str) -> str:
 def no_real_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     """A launch test never reaches the worker's real queue (var/queue.db): tests that enqueue
     replace this with their own stand-in."""
-    from bot import launch
+    from bot.launch import running as launch
 
     def refuse(invitation_id: int, due_at: object) -> None:
         raise AssertionError(f"a test enqueued invitation {invitation_id} on the real queue")

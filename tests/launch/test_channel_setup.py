@@ -14,10 +14,10 @@ from launch_helpers import (
     row_counts,
 )
 
-from bot import launch as launching
 from bot.catalogue import Catalogue
 from bot.cli import main
 from bot.conversation import ConversationService
+from bot.launch import running as launching
 from bot.outbound.providers import CHANNEL_SETTINGS, build_providers, missing_settings
 
 TWILIO = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",

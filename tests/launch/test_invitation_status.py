@@ -13,8 +13,8 @@ from bot.catalogue import Catalogue
 from bot.cli import main
 from bot.clock import write_clock_file
 from bot.conversation import ConversationService
-from bot.invitation_status import WAITING_FOR_WORKER, invitation_counts, states_of
-from bot.launch import launch
+from bot.launch.running import launch
+from bot.launch.status import WAITING_FOR_WORKER, invitation_counts, states_of
 from bot.outbound.status import apply_status
 from bot.store import outbox
 from bot.store.db import transaction

@@ -23,7 +23,8 @@ from launch_helpers import (
 from bot.catalogue import Catalogue
 from bot.cli import main
 from bot.conversation import ConversationService
-from bot.launch import INVITED_EARLIER, launch, plan_launch
+from bot.launch.planning import INVITED_EARLIER, plan_launch
+from bot.launch.running import launch
 from bot.store.db import session_factory, transaction
 from bot.store.models import CampaignVersion, Invitation
 

@@ -22,11 +22,11 @@ from launch_helpers import (
     row_counts,
 )
 
-from bot import launch as launching
 from bot.catalogue import Catalogue
 from bot.cli import main
 from bot.conversation import ConversationService
-from bot.launch import (
+from bot.launch import running as launching
+from bot.launch.planning import (
     ALREADY_INVITED,
     INVITED_EARLIER,
     MENU,
@@ -34,14 +34,13 @@ from bot.launch import (
     TAKING_PART,
     TELEGRAM_NEVER_WROTE,
     LaunchError,
-    launch,
     no_template,
     other_channel,
     parse_at,
     parse_rate,
     plan_launch,
-    watch,
 )
+from bot.launch.running import launch, watch
 from bot.store.db import session_factory, transaction
 from bot.store.models import AuditEntry, CampaignVersion, Launch
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from launch_helpers import GROUP, SLUG, Queue, audience, publish
 
-from bot import launch as launching
 from bot.cli import main
 from bot.clock import write_clock_file
-from bot.launch import launch, watch
+from bot.launch import running as launching
+from bot.launch.running import launch, watch
 
 
 def test_the_dry_run_says_it_is_quiet_hours_and_when_sending_starts(env, factory, capsys,

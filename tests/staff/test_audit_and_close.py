@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.campaigns.publishing import publish_files
 from bot.catalogue import Catalogue
-from bot.cli import main, publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
 from bot.engine import phrase
 from bot.store.db import session_factory, transaction

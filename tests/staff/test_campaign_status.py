@@ -7,9 +7,10 @@ import re
 import pytest
 from test_results import FIXTURE, SLUG, build
 
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
-from bot.funnel import collect
+from bot.reports.funnel import collect
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import CampaignVersion, Invitation, OutboxMessage

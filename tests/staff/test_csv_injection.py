@@ -16,9 +16,10 @@ from test_reach import CAMPAIGN as REACH_CAMPAIGN
 from test_reach import converse
 from test_results import SLUG, build
 
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
-from bot.csvcells import original, safe_cell
+from bot.reports.csvcells import original, safe_cell
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 

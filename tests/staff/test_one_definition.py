@@ -13,7 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from test_reach import CAMPAIGN
 
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade

@@ -11,9 +11,10 @@ import pytest
 
 from bot.campaigns import load_campaign
 from bot.campaigns.population import postcode_district
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
-from bot.reach import collect
+from bot.reports.reach import collect
 from bot.store.db import session_factory, transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.migrate import upgrade

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
-from bot.results import SAMPLE
+from bot.reports.results import SAMPLE
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import utcnow

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main, publish_files
+from bot.campaigns.publishing import publish_files
+from bot.cli import main
 from bot.conversation import ConversationService
-from bot.results import collect
+from bot.reports.results import collect
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import AuditEntry

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
-from bot.retention import PurgeReport, purge
+from bot.privacy.retention import PurgeReport, purge
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import (
@@ -320,7 +320,7 @@ def test_engage_purge_command(factory, db_url, monkeypatch, capsys):
 def test_expired_answers_also_leave_the_saved_conversation_state(tmp_path):
     from datetime import datetime, timedelta
 
-    from bot.retention import purge
+    from bot.privacy.retention import purge
     from bot.store.db import session_factory, transaction
     from bot.store.models import CampaignVersion, Participant, Response
 

@@ -18,7 +18,7 @@ import pytest
 from worker_helpers import invitation
 
 from bot import clock
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import engine_for, session_factory, transaction
 from bot.store.migrate import upgrade

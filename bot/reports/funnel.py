@@ -5,7 +5,7 @@ The residents' stages (from "started" on) are defined once, in `bot.stages`, and
 here the same way as in results, reach and exports: each resident once, by their latest
 participation in the campaign. An invited resident who has not replied is not "started".
 
-Invitations (queued, sent, delivered, failed, with reasons) come from bot.invitation_status."""
+Invitations (queued, sent, delivered, failed, with reasons) come from bot.launch.status."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from bot import staff_words
 from bot.campaigns.model import Campaign, Step
-from bot.invitation_status import InvitationCounts, invitation_counts, invitation_lines
+from bot.campaigns.versions import versions
+from bot.launch.status import InvitationCounts, invitation_counts, invitation_lines
+from bot.reports import staff_words
+from bot.reports.step_titles import title, why_title
 from bot.stages import (
     DECIDING,
     STAGES,
@@ -25,14 +27,9 @@ from bot.stages import (
     latest_participations,
     stages_of,
 )
-from bot.step_titles import title, why_title
 from bot.store.models import CampaignVersion, Participant
 
 WAITING = {"choosing_language": "choosing a language", "awaiting_consent": "deciding on consent"}
-
-
-class UnknownCampaign(LookupError):
-    pass
 
 
 @dataclass
@@ -48,11 +45,7 @@ class Funnel:
 
 
 def collect(session: Session, slug: str) -> Funnel:
-    rows = (session.query(CampaignVersion).filter_by(slug=slug)
-            .order_by(CampaignVersion.version).all())
-    if not rows:
-        raise UnknownCampaign(f"No campaign called '{slug}' has been published. "
-                              "See `engage campaign list`.")
+    rows = versions(session, slug)
     campaign = Campaign.from_dict(rows[-1].definition)
     ids = [row.id for row in rows]
     funnel = Funnel(slug=slug, title=campaign.title.get(campaign.default_language, slug),

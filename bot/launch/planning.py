@@ -1,66 +1,51 @@
-"""`engage campaign launch`: invite an audience to a campaign, once each, through the worker.
+"""Who a launch invites: the audience staff named (a contact group, or a CSV of contacts
+already imported), everyone left out with a plain reason, channels not set up, the first
+message each contact gets, and whether it is quiet hours.
 
-A launch works out who to invite (a contact group, or a CSV of contacts already imported),
-leaves out everyone it must not write to (each with a plain reason), and then either
-describes what it would do (`--dry-run`: counts, messages, SMS segments, an estimated
-cost, channels that are not set up, quiet hours; nothing changes) or records one Launch and
-one Invitation per contact and campaign, whatever its version (a second launch, or a launch of
-a new version, adds none for the same people unless staff ask for re-invitations), and hands
-every invitation still waiting to the worker. The worker sends them through Rasa, paced and
-outside quiet hours; the bot's sender hands them to the provider.
-
-Every mistake raises LaunchError before anything is stored.
+Reading only: `plan_launch` changes nothing. Every mistake raises LaunchError.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot import audit, engine, quiet
 from bot import clock as bot_clock
+from bot import engine, quiet
 from bot.campaigns.model import Campaign
+from bot.campaigns.versions import version_ids, versions
 from bot.contacts_import import CHANNELS  # what staff type -> the connectors' channel
 from bot.conversation import invitation_language, invitation_template
-from bot.invitation_status import DELIVERED, FAILED, QUEUED, SENDER, SENT, states_of
+from bot.errors import UnknownCampaign
 from bot.language import endonym
 from bot.outbound.providers import CHANNEL_WORDS, missing_settings, not_set_up
 from bot.outbound.render import render_text
 from bot.stages import stages_of
-from bot.store.db import transaction
 from bot.store.models import (
     CampaignVersion,
     Contact,
     ContactGroupMember,
     InboxMessage,
     Invitation,
-    Launch,
     Participant,
     utcnow,
 )
-from bot.text import sms_segments
 
 MENU = "menu"  # the language key of contacts whose language is not known
 MENU_WORDS = "not known: gets the language menu"
 AT_FORMAT = "%Y-%m-%d %H:%M"
 RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
               "h": 3600.0, "hr": 3600.0, "hour": 3600.0}
-PRICES = (("ENGAGE_PRICE_SMS", 0.04), ("ENGAGE_PRICE_WHATSAPP", 0.03))
 CHUNK = 500  # rows per IN (...) query and per insert batch
 # An invitation row's status: queued for the worker, sent (the service queued its messages for
-# the provider), failed. What officers see is derived from it (bot.invitation_status).
+# the provider), failed. What officers see is derived from it (bot.launch.status).
 ROW_QUEUED, ROW_SENT, ROW_FAILED = "queued", "sent", "failed"
 
 # Why a contact in the audience is not invited, in the words staff see.
@@ -72,9 +57,6 @@ TAKING_PART = "already taking part (they texted the keyword)"
 SAID_NO = "already said no to this campaign"
 TELEGRAM_NEVER_WROTE = ("on Telegram but never wrote to the bot (Telegram lets a bot write "
                         "only to people who have started it)")
-
-Enqueue = Callable[[int, "datetime | None"], None]
-
 
 class LaunchError(ValueError):
     """A mistake in what staff asked for; the message says what to do. Nothing was changed."""
@@ -144,19 +126,6 @@ def parse_channel(text: str | None) -> str | None:
     if channel is None:
         raise LaunchError(f"--channel '{text}' is not a channel: use sms, whatsapp or telegram.")
     return channel
-
-
-def prices(env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(price per SMS segment, price per WhatsApp message, currency), from the environment."""
-    env = dict(os.environ) if env is None else env
-    values = []
-    for name, default in PRICES:
-        raw = env.get(name)
-        try:
-            values.append(float(raw) if raw not in (None, "") else default)
-        except ValueError:
-            raise LaunchError(f"{name}='{raw}' is not a number (a price like 0.04).") from None
-    return values[0], values[1], (env.get("ENGAGE_PRICE_CURRENCY") or "GBP").strip()
 
 
 # -- the audience -----------------------------------------------------------------------------
@@ -310,11 +279,11 @@ class Plan:
 
 
 def find_campaign(session: Session, slug: str) -> tuple[CampaignVersion, Campaign]:
-    row = (session.query(CampaignVersion).filter_by(slug=slug)
-           .order_by(CampaignVersion.version.desc()).first())
-    if row is None:
+    try:
+        row = versions(session, slug)[-1]
+    except UnknownCampaign:
         raise LaunchError(f"no campaign called '{slug}'. See `engage campaign list`, or "
-                          "publish it with `engage campaign publish FILE`.")
+                          "publish it with `engage campaign publish FILE`.") from None
     if row.status == "closed":
         raise LaunchError(f"{slug} is closed: it takes no new residents, so nobody can be "
                           "invited. Publish a new campaign to ask again.")
@@ -360,7 +329,7 @@ def plan_launch(session: Session, slug: str, audience: str, channel: str | None 
             session, [Participant.pseudonym, Participant.status, Participant.consent,
                       Participant.last_message_at],
             Participant.pseudonym, names,
-            Participant.campaign_id.in_(_version_ids(session, slug))):
+            Participant.campaign_id.in_(version_ids(session, slug))):
         if plan.reinvite and not stages_of(consent, status, wrote_at):
             continue  # invited before and never replied: a re-invitation is for them
         taking_part.setdefault(name, set()).add(status)
@@ -440,11 +409,6 @@ def unsendable_lines(plan: Plan, env: Mapping[str, str] | None = None,
     return lines
 
 
-def _version_ids(session: Session, slug: str) -> list[int]:
-    return [version_id for (version_id,) in
-            session.query(CampaignVersion.id).filter(CampaignVersion.slug == slug)]
-
-
 def _select_in(session: Session, columns: list, key, names: Sequence[str], *where) -> list:
     found: list = []
     for chunk in _chunks(list(names)):
@@ -460,7 +424,29 @@ def _rows_by_pseudonym(session: Session, model: type, names: Sequence[str]) -> d
     return rows
 
 
-# -- the dry run ------------------------------------------------------------------------------
+def refusal(plan: Plan, env: Mapping[str, str] | None = None) -> str | None:
+    """Why a real launch must not go ahead on channels that are not set up, or None."""
+    lines = unsendable_lines(plan, env, would=False)
+    if not lines:
+        return None
+    return (" ".join(lines) + " Set the channel up (the bot must be started with the same "
+            "settings), leave it out with --channel, or add --queue-anyway to queue the "
+            "invitations now: they are sent once it is set up. Nothing was changed.")
+
+
+def unknown_rows(audience: Audience, limit: int = 20) -> str:
+    lines = [f"{len(audience.unknown)} row(s) of the file are not imported contacts, so "
+             "nothing was queued:"]
+    for line, value in audience.unknown[:limit]:
+        lines.append(f"  line {line}: {value!r}")
+    if len(audience.unknown) > limit:
+        lines.append(f"  ... and {len(audience.unknown) - limit} more")
+    lines.append("Import them first with `engage contacts import FILE --channel sms --source "
+                 "\"...\"`, or take them out of the file.")
+    return "\n".join(lines)
+
+
+# -- what a plan sends, and when -------------------------------------------------------
 
 def invitation_text(campaign: Campaign, language: str) -> str:
     """The first message a contact gets: MENU for the language menu."""
@@ -470,53 +456,6 @@ def invitation_text(campaign: Campaign, language: str) -> str:
 
 def language_words(language: str) -> str:
     return MENU_WORDS if language == MENU else f"{language} ({endonym(language)})"
-
-
-def describe(plan: Plan, at: datetime | None = None, rate: float | None = None,
-             env: Mapping[str, str] | None = None, now: datetime | None = None) -> str:
-    """What a launch would do, for `--dry-run`: counts, exclusions, channels not set up,
-    messages, cost, and when sending would start (quiet hours by `now`, default bot.clock)."""
-    sms_price, whatsapp_price, currency = prices(env)
-    campaign, out = plan.campaign, []
-    out.append(f"Dry run: nothing has been queued or changed.\n\n"
-               f"Campaign: {plan.slug}, version {plan.version} "
-               f"({campaign.title[campaign.default_language]})\n"
-               f"Audience: {plan.audience.label}, {len(plan.audience.pseudonyms)} contact(s)")
-    out += ["", f"Would invite: {len(plan.targets)}" + target_notes(plan)]
-    counts = plan.by_channel_and_language()
-    for channel, language in sorted(counts, key=lambda key: (key[0], key[1] == MENU, key[1])):
-        out.append(f"  {CHANNEL_WORDS[channel]:<9} {language_words(language):<40} "
-                   f"{counts[(channel, language)]:>6}")
-    blocked = unsendable_lines(plan, env)
-    if blocked:
-        out += ["", *blocked, "  (These are the settings this command sees; the bot sends with "
-                "its own, so start it with the same. A real launch refuses such a channel "
-                "unless you add --queue-anyway.)"]
-    out += ["", f"Not invited: {sum(plan.excluded.values())}"]
-    for reason, count in plan.excluded.most_common():
-        out.append(f"  {count:>6}  {reason}")
-    if not plan.reinvite and (plan.excluded[INVITED_EARLIER] or plan.excluded[ALREADY_INVITED]):
-        out.append("  (Each resident is invited to a campaign once. To invite them again, add "
-                   "--reinvite.)")
-    out += ["", "The invitation (the first message each contact gets)"]
-    cost = 0.0
-    for language in sorted({target.language for target in plan.targets},
-                           key=lambda code: (code == MENU, code)):
-        text = invitation_text(campaign, language)
-        segments = sms_segments(text)
-        out.append(f"  {language_words(language)}: {segments.segments} SMS segment(s), "
-                   f"{segments.characters} characters, {segments.encoding}")
-        out += [f"    | {line}" for line in text.split("\n")]
-        sms = counts.get(("twilio_sms", language), 0)
-        cost += sms * segments.segments * sms_price
-    whatsapp = sum(count for (channel, _), count in counts.items() if channel == "twilio_whatsapp")
-    cost += whatsapp * whatsapp_price
-    sms_total = sum(count for (channel, _), count in counts.items() if channel == "twilio_sms")
-    out += ["", f"Estimated cost: about {currency} {cost:,.2f} (an estimate: {sms_total} SMS at "
-            f"{sms_price} per segment, {whatsapp} WhatsApp at {whatsapp_price} each, Telegram "
-            "free; replies and later questions cost more; providers' prices vary)."]
-    out.append(when_words(plan, at, rate, now))
-    return "\n".join(out)
 
 
 def target_notes(plan: Plan) -> str:
@@ -563,308 +502,3 @@ def quiet_words(campaign: Campaign, now: datetime | None = None) -> str | None:
     return (f"It is quiet hours in {tz} now ({quiet.local_time(now, tz)} there; quiet hours "
             f"{'-'.join(campaign.quiet_hours)}): nothing is sent until "
             f"{_day_and_time(until, tz, now)}.")
-
-
-def when_words(plan: Plan, at: datetime | None, rate: float | None,
-               now: datetime | None = None) -> str:
-    """When sending would start, in the campaign's time zone, quiet hours included."""
-    tz, campaign = plan.campaign.timezone, plan.campaign
-    now = now or bot_clock.now()
-    pace = "at each channel's own rate" if rate is None else f"at most {rate_words(rate)}"
-    window = f"quiet hours {'-'.join(campaign.quiet_hours)} {tz}"
-    if at is None:
-        until = quiet_now(campaign, now)
-        if until is None:
-            return (f"Sending would start now ({quiet.local_time(now, tz)} in {tz}), {pace}; "
-                    f"nothing is sent during quiet hours ({'-'.join(campaign.quiet_hours)} "
-                    f"{tz}).")
-        return (f"{quiet_words(campaign, now)} Sending would start then "
-                f"({quiet.local_time(until, tz, AT_FORMAT)} {tz}), {pace}.")
-    start = quiet.local_time(at, tz, AT_FORMAT)
-    held = quiet_now(campaign, at)
-    if held is not None:
-        return (f"Sending would start {start} ({tz}), but that is in quiet hours ({window}): "
-                f"it would start at {quiet.local_time(held, tz, AT_FORMAT)}, {pace}.")
-    return f"Sending would start {start} ({tz}), {pace}; nothing is sent during {window}."
-
-
-def rate_words(rate: float) -> str:
-    for unit, seconds in (("second", 1.0), ("minute", 60.0), ("hour", 3600.0)):
-        if rate * seconds >= 1:
-            return f"{rate * seconds:g} per {unit}"
-    return f"{rate * 3600:g} per hour"
-
-
-# -- the real launch --------------------------------------------------------------------------
-
-@dataclass
-class LaunchResult:
-    plan: Plan
-    launch_id: int | None
-    created: int  # new invitations
-    invitation_ids: list[int]  # every invitation handed to the worker
-    due_at: datetime | None
-    channels: dict[int, str] = field(default_factory=dict)  # invitation id -> channel
-    unsendable: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
-
-    def sendable_ids(self) -> list[int]:
-        """The invitations on channels the bot can send on (as far as this process sees)."""
-        return [i for i in self.invitation_ids if self.channels.get(i) not in self.unsendable]
-
-
-def default_enqueue(invitation_id: int, due_at: datetime | None) -> None:
-    """Hand one invitation to the worker's queue (imported here: the queue is only needed by
-    a real launch, not by a dry run)."""
-    from bot.worker.tasks import enqueue_invitation
-
-    enqueue_invitation(invitation_id, due_at)
-
-
-def refusal(plan: Plan, env: Mapping[str, str] | None = None) -> str | None:
-    """Why a real launch must not go ahead on channels that are not set up, or None."""
-    lines = unsendable_lines(plan, env, would=False)
-    if not lines:
-        return None
-    return (" ".join(lines) + " Set the channel up (the bot must be started with the same "
-            "settings), leave it out with --channel, or add --queue-anyway to queue the "
-            "invitations now: they are sent once it is set up. Nothing was changed.")
-
-
-def launch(factory: sessionmaker, slug: str, audience: str, *, channel: str | None = None,
-           at: str | None = None, rate: str | None = None, by: str | None = None,
-           secret: str | None = None, enqueue: Enqueue | None = None,
-           reinvite: bool = False, queue_anyway: bool = False,
-           env: Mapping[str, str] | None = None) -> LaunchResult:
-    """Record the launch and its invitations in one transaction, then enqueue every
-    invitation to this campaign still waiting for the audience (new, from an earlier launch
-    whose task was lost, or of an earlier version: those move to this version, since nobody
-    has seen them yet). Raises LaunchError, changing nothing, for any mistake, and for
-    targets on a channel that is not set up in `env` (default: this process's environment)
-    unless `queue_anyway`."""
-    channel_name = parse_channel(channel)
-    per_second = parse_rate(rate)
-    with transaction(factory) as session:
-        plan = plan_launch(session, slug, audience, channel_name, secret, reinvite)
-        if plan.audience.unknown:
-            raise LaunchError(unknown_rows(plan.audience))
-        due_at = parse_at(at, plan.campaign.timezone)
-        if not plan.targets:
-            return LaunchResult(plan, None, 0, [], due_at)
-        blocked = unsendable(plan, env)
-        if blocked and not queue_anyway:
-            raise LaunchError(refusal(plan, env) or "")
-        row = Launch(campaign_id=plan.version_id, audience=plan.audience.label[:256],
-                     channel=channel_name, rate_per_second=per_second,
-                     due_at=due_at or utcnow(), created_by=by or audit.actor())
-        session.add(row)
-        session.flush()  # also opens the transaction before any savepoint (SQLite)
-        moved = _move_to_this_version(session, plan)
-        created = _insert(session, plan, row, due_at or row.due_at)
-        audit.record(session, "launch", slug, {
-            "version": plan.version, "audience": plan.audience.label,
-            "channel": channel, "rate_per_second": per_second,
-            "at": due_at.isoformat() if due_at else None, "new_invitations": created,
-            "waiting_from_earlier": len(plan.waiting), "moved_from_earlier_versions": moved,
-            "tried_again_after_failing": len(plan.retried), "reinvite": reinvite,
-            "reinvited": len(plan.reinvited), "queue_anyway": bool(blocked),
-            "excluded": dict(plan.excluded), "launch_id": row.id}, who=by)
-        launch_id = row.id
-    with transaction(factory) as session:
-        waiting = _waiting(session, plan)
-    send = enqueue or default_enqueue
-    try:
-        for invitation_id, due, _ in waiting:
-            send(invitation_id, due)
-    except Exception as error:  # the queue's own words help most; nothing is lost
-        raise QueueUnreachable(
-            f"the invitations are saved, but the task queue did not take them ({error}). "
-            "The worker picks up saved invitations by itself within a few minutes of "
-            "starting: check it runs (`make run`, or `engage worker`).") from error
-    return LaunchResult(plan, launch_id, created, [i for i, _, _ in waiting], due_at,
-                        {i: c for i, _, c in waiting}, blocked)
-
-
-def _move_to_this_version(session: Session, plan: Plan) -> int:
-    """Invitations of an earlier version still waiting, and not held by a worker, become
-    invitations to this one: nobody has seen them, so they go out as the campaign is now."""
-    ids = [target.invitation_id for target in plan.waiting
-           if target.version_id != plan.version_id]
-    now, moved = utcnow(), 0
-    for start in range(0, len(ids), CHUNK):
-        moved += session.query(Invitation).filter(
-            Invitation.id.in_(ids[start:start + CHUNK]), Invitation.status == ROW_QUEUED,
-            sa.or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now),
-        ).update({Invitation.campaign_id: plan.version_id}, synchronize_session=False)
-    return moved
-
-
-def _insert(session: Session, plan: Plan, launch_row: Launch, due_at: datetime) -> int:
-    """Insert the new invitations; one that appeared meanwhile (a launch at the same time,
-    of this version or another) is skipped, not an error: unique per (campaign slug, contact,
-    re-invitation number)."""
-    def invitation(target: Target) -> Invitation:
-        return Invitation(campaign_id=plan.version_id, slug=plan.slug,
-                          pseudonym=target.pseudonym, reinvitation=target.reinvitation,
-                          channel=target.channel, status=ROW_QUEUED, due_at=due_at,
-                          launch_id=launch_row.id)
-
-    created = 0
-    new = plan.new
-    for start in range(0, len(new), CHUNK):
-        batch = new[start:start + CHUNK]
-        try:
-            with session.begin_nested():
-                session.add_all([invitation(target) for target in batch])
-            created += len(batch)
-            continue
-        except IntegrityError:
-            pass
-        for target in batch:  # someone else inserted some of these: one at a time
-            try:
-                with session.begin_nested():
-                    session.add(invitation(target))
-                created += 1
-            except IntegrityError:
-                continue
-    return created
-
-
-def _waiting(session: Session, plan: Plan) -> list[tuple[int, datetime, str]]:
-    """(id, due, channel) of the audience's invitations to this campaign still waiting."""
-    names = [target.pseudonym for target in plan.targets]
-    return sorted(tuple(row) for row in _select_in(
-        session, [Invitation.id, Invitation.due_at, Invitation.channel], Invitation.pseudonym,
-        names, Invitation.slug == plan.slug, Invitation.status == ROW_QUEUED))
-
-
-def unknown_rows(audience: Audience, limit: int = 20) -> str:
-    lines = [f"{len(audience.unknown)} row(s) of the file are not imported contacts, so "
-             "nothing was queued:"]
-    for line, value in audience.unknown[:limit]:
-        lines.append(f"  line {line}: {value!r}")
-    if len(audience.unknown) > limit:
-        lines.append(f"  ... and {len(audience.unknown) - limit} more")
-    lines.append("Import them first with `engage contacts import FILE --channel sms --source "
-                 "\"...\"`, or take them out of the file.")
-    return "\n".join(lines)
-
-
-# -- watching the worker and the sender ------------------------------------------------------
-
-@dataclass
-class Progress:
-    """Invitations by state. "sent" is handed to the provider, never merely queued."""
-
-    total: int
-    queued: int = 0
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    with_sender: int = 0  # queued ones the worker has done, waiting for the bot's sender
-    failed_reasons: Counter = field(default_factory=Counter)
-    queued_reasons: Counter = field(default_factory=Counter)
-
-    @property
-    def handed(self) -> int:
-        """Handed to the provider: sent, and delivered since."""
-        return self.sent + self.delivered
-
-    @property
-    def done(self) -> int:
-        return self.handed + self.failed
-
-    def bar(self, width: int = 30) -> str:
-        filled = int(width * self.done / self.total) if self.total else width
-        return (f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total}  "
-                f"sent {self.handed}  failed {self.failed}  queued {self.queued}")
-
-
-def count(factory: sessionmaker, ids: Sequence[int],
-          env: Mapping[str, str] | None = None) -> Progress:
-    progress = Progress(len(ids))
-    with transaction(factory) as session:
-        states = states_of(session, ids, env)
-    for state in states.values():
-        if state.state == QUEUED:
-            progress.queued += 1
-            progress.queued_reasons[state.reason] += 1
-            progress.with_sender += state.waits_for == SENDER
-        elif state.state == SENT:
-            progress.sent += 1
-        elif state.state == DELIVERED:
-            progress.delivered += 1
-        elif state.state == FAILED:
-            progress.failed += 1
-            progress.failed_reasons[state.reason] += 1
-    return progress
-
-
-STALL_HINT = ("Nothing has moved for {seconds:.0f} seconds. {who}{quiet}")
-WORKER_HINT = ("Is the worker running? Start everything with `make run`, or just the worker "
-               "with `engage worker`.")
-SENDER_HINT = ("{count} invitation(s) are with the bot but not handed to the provider yet. Is "
-               "the bot running (`make run`), with the channel set up the same way as here?")
-
-
-def watch(factory: sessionmaker, ids: Sequence[int], plan: Plan, out: TextIO | None = None,
-          interval: float = 1.0, stall_after: float = 30.0,
-          sleep: Callable[[float], None] = time.sleep,
-          clock: Callable[[], float] = time.monotonic,
-          env: Mapping[str, str] | None = None) -> Progress:
-    """A progress bar on `out` until every invitation is handed to the provider or failed.
-    Says first when it is quiet hours (nothing moves until they end). Returns the last
-    counts; Ctrl-C (KeyboardInterrupt) is left to the caller: the worker carries on."""
-    out = out or sys.stderr
-    tty = getattr(out, "isatty", lambda: False)()
-    quiet_line = quiet_words(plan.campaign)
-    if quiet_line:
-        out.write(f"{quiet_line} The bar moves then; Ctrl-C stops watching, and the worker "
-                  "sends them anyway.\n")
-        out.flush()
-    progress = count(factory, ids, env)
-    last_change, last_line, hinted = clock(), "", False
-    while True:
-        line = progress.bar()
-        if line != last_line:
-            out.write(("\r" + line) if tty else (line + "\n"))
-            out.flush()
-            last_line = line
-        if progress.done >= progress.total:
-            break
-        sleep(interval)
-        now_counts = count(factory, ids, env)
-        if (now_counts.done, now_counts.with_sender) != (progress.done, progress.with_sender):
-            last_change, hinted = clock(), False
-        elif not hinted and clock() - last_change >= stall_after:
-            out.write(("\n" if tty else "") + stall_hint(now_counts, plan,
-                                                          clock() - last_change) + "\n")
-            out.flush()
-            hinted, last_line = True, ""
-        progress = now_counts
-    if tty:
-        out.write("\n")
-    return progress
-
-
-def stall_hint(progress: Progress, plan: Plan, seconds: float) -> str:
-    """Why nothing may be moving: the worker, the bot's sender, or quiet hours."""
-    who = []
-    if progress.queued > progress.with_sender:
-        who.append(WORKER_HINT)
-    if progress.with_sender:
-        who.append(SENDER_HINT.format(count=progress.with_sender))
-    quiet_line = quiet_words(plan.campaign)
-    return STALL_HINT.format(seconds=seconds, who=" ".join(who),
-                             quiet=f" ({quiet_line})" if quiet_line else "")
-
-
-def done_words(progress: Progress, slug: str) -> str:
-    """The last line of a watched launch: what the provider took, and what failed (why)."""
-    line = (f"Done: {progress.handed} invitation(s) sent (handed to the phone company or app"
-            + (f"; {progress.delivered} delivered so far" if progress.delivered else "")
-            + f"), {progress.failed} failed")
-    if not progress.failed:
-        return line + "."
-    reasons = "".join(f"\n  {number:>6}  {reason}"
-                      for reason, number in progress.failed_reasons.most_common(5))
-    return f"{line}:{reasons}\nMore with `engage campaign status {slug}`."

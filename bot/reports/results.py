@@ -5,11 +5,11 @@ withdrawn), each by their latest participation. A resident who said STOP has wit
 their answers are used nowhere. Every published version counts; steps and labels come from the
 newest version, in the campaign's first language, and each step is titled by its `label`.
 
-Small counts follow the one rule in `bot.small_numbers`: a question fewer than 5 answered is
+Small counts follow the one rule in `bot.reports.small_numbers`: a question fewer than 5 answered is
 not shown at all; a count of 1 to 4 people is shown as "fewer than 5", without its share.
 Open answers are a fair sample: chosen at random (the same each time), from the answers with
 at least three letters, with phone numbers, email addresses and full postcodes masked
-(`bot.privacy_screen`).
+(`bot.privacy.screen`).
 """
 
 from __future__ import annotations
@@ -25,20 +25,17 @@ from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign, Step
 from bot.campaigns.population import population_from_dict
-from bot.privacy_screen import screen
-from bot.small_numbers import FEW, RULE, Shown, protect, shown, too_few
+from bot.campaigns.versions import versions
+from bot.privacy.screen import screen
+from bot.reports.small_numbers import FEW, RULE, Shown, protect, shown, too_few
+from bot.reports.step_titles import title, why_title
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
-from bot.step_titles import title, why_title
 from bot.store.models import CampaignVersion, Response
 
 SAMPLE = 6  # open answers shown per question
 MIN_LETTERS = 3  # shorter answers ("1", "x", "ok") are counted but never quoted
 NO_TRANSLATION = ("Open answers are shown as residents wrote them, with their language beside "
                   "them: machine translation is not available offline.")
-
-
-class UnknownCampaign(LookupError):
-    pass
 
 
 @dataclass
@@ -112,11 +109,7 @@ class Results:
 
 
 def _campaign(session: Session, slug: str) -> tuple[Campaign, list[CampaignVersion]]:
-    rows = (session.query(CampaignVersion).filter_by(slug=slug)
-            .order_by(CampaignVersion.version).all())
-    if not rows:
-        raise UnknownCampaign(f"No campaign called '{slug}' has been published. "
-                              "See `engage campaign list`.")
+    rows = versions(session, slug)
     return Campaign.from_dict(rows[-1].definition), rows
 
 

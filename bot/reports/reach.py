@@ -7,7 +7,7 @@ said STOP has withdrawn consent and an erased resident is gone, so neither count
 
 Shares are of those who answered; "Prefer not to say" and "not given" (skipped, unreadable, or
 not reached yet) are shown apart. Who counts ("Agreed") is defined once, in `bot.stages`; small
-counts follow the one rule in `bot.small_numbers` ("fewer than 5", with no share or gap).
+counts follow the one rule in `bot.reports.small_numbers` ("fewer than 5", with no share or gap).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from bot.campaigns.population import (
     population_from_dict,
     postcode_district,
 )
-from bot.csvcells import safe_writer
-from bot.small_numbers import FEW, RULE, THRESHOLD, Shown, protect_table, too_few
-from bot.small_numbers import text as people
+from bot.campaigns.versions import versions
+from bot.reports.csvcells import safe_writer
+from bot.reports.small_numbers import FEW, RULE, THRESHOLD, Shown, protect_table, too_few
+from bot.reports.small_numbers import text as people
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
 from bot.store.models import CampaignVersion, Response
 
@@ -44,10 +45,6 @@ HOW_TO_ADD = (
     "See docs/campaign-format.md, \"Who you are hearing from\".")
 
 
-class UnknownCampaign(LookupError):
-    """No campaign has been published with this id."""
-
-
 class NoPopulation(LookupError):
     """The campaign declares no target population, so there is nothing to compare with."""
 
@@ -61,7 +58,7 @@ class Group:
     target: float | None  # None: a group the population block does not list
     count: int = 0
     share: float | None = None  # of those who answered (excluding prefer-not and not-given)
-    hidden: bool = False  # the small-number rule hides its count (bot.small_numbers.protect)
+    hidden: bool = False  # the small-number rule hides its count (bot.reports.small_numbers.protect)
     text: str = ""  # its count as shown: the number, "fewer than 5" or "not shown"
 
     @property
@@ -110,12 +107,7 @@ class Reach:
 
 
 def _versions(session: Session, slug: str) -> list[CampaignVersion]:
-    rows = (session.query(CampaignVersion).filter_by(slug=slug)
-            .order_by(CampaignVersion.version).all())
-    if not rows:
-        raise UnknownCampaign(f"No campaign called '{slug}' has been published. "
-                              "See `engage campaign list`.")
-    return rows
+    return versions(session, slug)
 
 
 def _find_step(campaigns: list[Campaign], step_id: str) -> Step | None:

@@ -5,7 +5,7 @@ fair sample of open answers with their language. Plain words, print styles; no s
 or images from anywhere else.
 
 Every figure comes from the same definitions as the terminal commands (`bot.stages`) and
-follows the one small-number rule (`bot.small_numbers`)."""
+follows the one small-number rule (`bot.reports.small_numbers`)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from bot import funnel as funnel_module
-from bot import reach as reach_module
-from bot import results as results_module
-from bot import staff_words
-from bot.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
-from bot.small_numbers import FEW, RULE, THRESHOLD, protect_table, shown, too_few
+from bot.reports import funnel as funnel_module
+from bot.reports import reach as reach_module
+from bot.reports import results as results_module
+from bot.reports import staff_words
+from bot.reports.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
+from bot.reports.small_numbers import FEW, RULE, THRESHOLD, protect_table, shown, too_few
 from bot.stages import AGREED, STAGES, STARTED, WHO_COUNTS, WITHDRAWN_RULE
 from bot.store.models import utcnow
 
@@ -67,7 +67,7 @@ class Report:
 
 
 def gather(session: Session, slug: str, command: str, now: datetime | None = None) -> Report:
-    """Everything the page shows, from one session. Raises results.UnknownCampaign."""
+    """Everything the page shows, from one session. Raises bot.errors.UnknownCampaign."""
     results = results_module.collect(session, slug)
     funnel = funnel_module.collect(session, slug)
     reach, no_reach = None, None

@@ -7,7 +7,7 @@ answers, and an export is a use.
 
 Personal details residents typed into answers (phone numbers, email addresses, full
 postcodes) are masked, and the `personal_details` column says which answer had what, so the
-team knows an answer was edited. The stored answer itself is unchanged (`bot.privacy_screen`).
+team knows an answer was edited. The stored answer itself is unchanged (`bot.privacy.screen`).
 """
 
 from __future__ import annotations
@@ -20,22 +20,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import staff_words
 from bot.campaigns.model import Campaign
-from bot.csvcells import safe_writer
-from bot.privacy_screen import screen
+from bot.campaigns.versions import versions
+from bot.privacy.screen import screen
+from bot.reports import staff_words
+from bot.reports.csvcells import safe_writer
 from bot.stages import AGREED, BY_KEY, FINISHED, WITHDRAWN_RULE, counted, stages_of
-from bot.store.repository import CampaignRepository, ResponseRepository
+from bot.store.repository import ResponseRepository
 
 FORMATS = ("jsonl", "csv")
 FIXED = ["participant", "campaign_version", "channel", "language", "status", "started_at",
          "last_message_at"]
 DETAILS = "personal_details"
 THEMES = "themes"  # each open answer's theme (bot.deliberation.themes), by column
-
-
-class UnknownCampaign(LookupError):
-    pass
 
 
 def export_status(consent: str, status: str) -> str:
@@ -74,9 +71,7 @@ def _moment(value) -> str | None:
 
 
 def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
-    latest = CampaignRepository(session).latest(slug)
-    if latest is None:
-        raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
+    latest = versions(session, slug)[-1]
     columns = answer_columns(Campaign.from_dict(latest.definition))
     place = {step_id: number for number, step_id in enumerate(columns)}
     responses = ResponseRepository(session)
@@ -127,9 +122,7 @@ def themes_cell(themes: dict[str, str]) -> str:
 
 
 def to_csv(session: Session, slug: str) -> str:
-    latest = CampaignRepository(session).latest(slug)
-    if latest is None:
-        raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
+    latest = versions(session, slug)[-1]
     steps = answer_columns(Campaign.from_dict(latest.definition))
     out = io.StringIO()
     writer = safe_writer(out)

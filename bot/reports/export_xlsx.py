@@ -13,21 +13,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from bot.campaigns.model import Campaign
-from bot.export import (
+from bot.campaigns.versions import versions
+from bot.reports.export import (
     ABOUT,
     DETAILS,
     FIXED,
     THEMES,
-    UnknownCampaign,
     _cell,
     answer_columns,
     details_cell,
     records,
     themes_cell,
 )
+from bot.reports.step_titles import title, why_title
 from bot.stages import ANSWERING, FINISHED
-from bot.step_titles import title, why_title
-from bot.store.repository import CampaignRepository
 
 FIXED_MEANING = {
     "participant": "pseudonym of the resident (never a phone number or chat id)",
@@ -103,9 +102,7 @@ def dictionary_rows(campaign: Campaign) -> list[list[Any]]:
 
 def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
     """The workbook's bytes and how many participants it holds."""
-    latest = CampaignRepository(session).latest(slug)
-    if latest is None:
-        raise UnknownCampaign(f"No campaign called '{slug}' has been published.")
+    latest = versions(session, slug)[-1]
     campaign = Campaign.from_dict(latest.definition)
     steps = answer_columns(campaign)
     book = Workbook()
