@@ -20,7 +20,7 @@ from bot.campaigns.check import check_analysis
 from bot.campaigns.loader import MAX_FILE_BYTES, analyse
 from bot.campaigns.model import Campaign
 from bot.campaigns.problems import Problem
-from bot.staff import StaffError
+from bot.errors import StaffError
 from bot.store.models import CampaignDraft, CampaignVersion
 from bot.store.repository import CampaignRepository
 

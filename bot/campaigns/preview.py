@@ -23,7 +23,7 @@ from bot.engine import Context, Outcome, ParticipantState, Phase, Reply
 from bot.language import endonym
 from bot.outbound.providers import content_variables
 from bot.outbound.render import render_telegram, render_text
-from bot.step_titles import title as step_title
+from bot.reports.step_titles import title as step_title
 from bot.text import sms_segments
 
 # Written right to left: the preview sets dir="rtl" on their messages.

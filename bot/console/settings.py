@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.campaigns.preview import Prices
-from bot.launch import prices as launch_prices
+from bot.launch.describing import prices as launch_prices
 from bot.staff.sessions import SessionPolicy
 from bot.staff.throttle import ThrottlePolicy
 
