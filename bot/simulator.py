@@ -127,6 +127,15 @@ def delete_for_session(session: Session, session_secret: str) -> int:
     return sum(delete(session, tag_for(session_secret, slug)) for slug in slugs)
 
 
+def delete_tests_of(session: Session, slug: str) -> int:
+    """Every test conversation in any version of one campaign (its text changed under
+    them): how many there were."""
+    names = {name for (name,) in session.query(Participant.pseudonym)
+             .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
+             .filter(CampaignVersion.slug == slug, Participant.is_test.is_(True))}
+    return sum(erase_pseudonym(session, name, "console-test", record=False) for name in names)
+
+
 def _last_activity(session: Session) -> dict[str, datetime]:
     """Each test sender's latest sign of life: its participations, vault entry, events."""
     prefix = TEST_PSEUDONYM_PREFIX + "%"

@@ -11,12 +11,14 @@ from bot.campaigns.versions import versions
 CLOSED = "closed"
 
 
-def close_campaign(session: Session, slug: str) -> tuple[int, bool]:
+def close_campaign(session: Session, slug: str, who: str | None = None) -> tuple[int, bool]:
     """Close every version of `slug`: (number of versions, whether it was already closed).
-    Raises UnknownCampaign for an unknown campaign, changing nothing."""
+    Raises UnknownCampaign for an unknown campaign, changing nothing. `who`: the staff
+    member the audit log names (the console's); by default the command line's user."""
     rows = versions(session, slug)
     already = all(row.status == CLOSED for row in rows)
     for row in rows:
         row.status = CLOSED
-    audit.record(session, "close", slug, {"versions": len(rows), "already_closed": already})
+    audit.record(session, "close", slug, {"versions": len(rows), "already_closed": already},
+                 who=who)
     return len(rows), already

@@ -16,13 +16,14 @@ import yaml
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.campaigns import publishing
 from bot.campaigns.check import check_analysis
 from bot.campaigns.loader import MAX_FILE_BYTES, analyse
 from bot.campaigns.model import Campaign
-from bot.campaigns.problems import Problem
+from bot.campaigns.problems import CampaignInvalid, Problem
 from bot.errors import StaffError
 from bot.store.models import CampaignDraft, CampaignVersion
-from bot.store.repository import CampaignRepository
+from bot.store.repository import CampaignRepository, PublishResult
 
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 BOM = "\ufeff"
@@ -150,3 +151,62 @@ def campaign_to_preview(session: Session, slug: str) -> tuple[Campaign, str] | N
     if row is None:
         return None
     return Campaign.from_dict(row.definition), f"version {row.version}, as published"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What publishing the saved draft would do, in staff's words."""
+
+    result: PublishResult
+    campaign: Campaign
+    warnings: int
+
+    @property
+    def words(self) -> str:
+        version = self.result.version
+        if self.result.action == "unchanged":
+            return (f"The saved draft is the same as version {version}, which is already "
+                    "published: there is nothing to publish.")
+        if self.result.action == "updated":
+            return (f"Version {version} is changed in place: no resident has taken part in it "
+                    "yet, so nobody sees two versions.")
+        if version == 1:
+            return ("It becomes version 1, and is live at once: anyone who texts one of its "
+                    "keywords takes part.")
+        return (f"Residents have taken part in version {version - 1}, so this becomes version "
+                f"{version}. Residents part-way through carry on in version {version - 1}; "
+                "everyone who starts from now gets the new one. Results count both.")
+
+
+def _publishable(session: Session, slug: str) -> tuple[CampaignDraft, Campaign, Checked]:
+    draft = session.query(CampaignDraft).filter_by(slug=slug).one_or_none()
+    if draft is None:
+        raise StaffError(f"There is no saved draft of {slug} to publish. Edit the campaign "
+                         "file and save it first.")
+    checked = check_text(session, draft.source)
+    if checked.campaign is None:  # e.g. a live campaign took one of its keywords since
+        raise CampaignInvalid(checked.errors)
+    return draft, checked.campaign, checked
+
+
+def publish_plan(session: Session, slug: str) -> Plan:
+    """What publishing would do, changing nothing; StaffError or CampaignInvalid when it
+    cannot be published."""
+    _, campaign, checked = _publishable(session, slug)
+    return Plan(publishing.would_publish(session, campaign), campaign, len(checked.warnings))
+
+
+def publish_draft(session: Session, slug: str, actor: str, now: datetime) -> PublishResult:
+    """Publish the saved draft (bot.campaigns.publishing), in the caller's transaction.
+    A version changed in place loses staff's test conversations in it (they began on the
+    old text)."""
+    from bot import simulator  # late: the simulator reads these campaigns too
+
+    draft, campaign, _ = _publishable(session, slug)
+    result = publishing.publish(session, campaign)
+    if result.action == "updated":
+        simulator.delete_tests_of(session, slug)
+    draft.published_version, draft.published_at = result.version, now
+    audit.record(session, "publish", slug, {"version": result.version,
+                                            "action": result.action}, who=actor)
+    return result

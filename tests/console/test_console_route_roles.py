@@ -51,6 +51,10 @@ ROUTES = {
     ("POST", "/new-campaign/upload"): (OFFICER, 400, {}),
     ("GET", "/campaigns/{slug}/edit"): (OFFICER, 200, None),
     ("POST", "/campaigns/{slug}/edit"): (OFFICER, 303, {"source": EXAMPLE_TEXT}),
+    ("GET", "/campaigns/{slug}/publish"): (OFFICER, 400, None),  # no draft saved: says so
+    ("POST", "/campaigns/{slug}/publish"): (OFFICER, 400, {}),
+    ("GET", "/campaigns/{slug}/close"): (OFFICER, 200, None),
+    ("POST", "/campaigns/{slug}/close"): (OFFICER, 303, {}),
     ("GET", "/campaigns/{slug}/try"): (OFFICER, 200, None),
     # no bot at the settings' address: the page says so (tests/console/test_console_try_it.py
     # talks to a real one)

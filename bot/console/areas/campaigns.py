@@ -4,10 +4,14 @@ and renders the answer; the services hold the rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.responses import Response
 
-from bot.campaigns import drafts, overview, preview
+from bot.campaigns import closing, drafts, overview, preview
+from bot.campaigns.problems import CampaignInvalid
 from bot.console.pages import Area, Context
+from bot.errors import StaffError, UnknownCampaign
 from bot.language import endonym
 from bot.staff.roles import OFFICER
 
@@ -15,6 +19,12 @@ area = Area("campaigns", notices={
     "saved": "Saved as a draft. It has no errors: preview it, then publish it when it is ready.",
     "saved-new": "Saved as a draft of a new campaign: the file's id is not the one you were "
                  "editing, so the campaign you opened is unchanged.",
+    "published-created": "Published. It is live: anyone who texts one of its keywords takes "
+                         "part. Launch it to invite residents.",
+    "published-updated": "Published: the version nobody had taken part in yet is changed.",
+    "published-unchanged": "Nothing changed: this text was already published.",
+    "closed": "Closed. It takes no new residents; those part-way through may finish.",
+    "already-closed": "It was already closed.",
 })
 OFFICERS = {OFFICER}
 
@@ -40,7 +50,7 @@ def campaign_page(ctx: Context) -> Response:
     if summary is None:
         return not_found(ctx, slug)
     return ctx.render("campaigns/campaign.html", title=summary.title, campaign=summary,
-                      endonym=endonym)
+                      endonym=endonym, error=None, problems=[])
 
 
 @area.page("/campaigns/{slug}/preview", roles=OFFICERS)
@@ -124,3 +134,78 @@ def campaign_edit(ctx: Context) -> Response:
 @area.page("/campaigns/{slug}/edit", roles=OFFICERS, methods=("POST",))
 def campaign_save(ctx: Context) -> Response:
     return _save(ctx, ctx.field("source"), ctx.request.path_params["slug"])
+
+
+def _campaign_refusal(ctx: Context, slug: str, error: str | None = None,
+                      problems: list | None = None, status: int = 400) -> Response:
+    """The campaign's page again, with what stopped the change."""
+    with ctx.transaction() as session:
+        summary = overview.summarise(session, slug)
+    if summary is None:
+        return not_found(ctx, slug)
+    return ctx.render("campaigns/campaign.html", title=summary.title, campaign=summary,
+                      endonym=endonym, error=error, problems=problems or [], status=status)
+
+
+NOT_CLOSABLE = "A draft cannot be closed: it was never open to residents."
+
+
+def _or_refusal(ctx: Context, slug: str, work: Callable[[], Response]) -> Response:
+    """The page `work` makes, or the campaign's page with why the service refused."""
+    try:
+        return work()
+    except CampaignInvalid as invalid:
+        return _campaign_refusal(ctx, slug, problems=invalid.problems)
+    except UnknownCampaign:
+        return _campaign_refusal(ctx, slug, error=NOT_CLOSABLE)
+    except StaffError as refused:
+        return _campaign_refusal(ctx, slug, error=str(refused))
+
+
+@area.page("/campaigns/{slug}/publish", roles=OFFICERS)
+def publish_confirm(ctx: Context) -> Response:
+    slug = ctx.request.path_params["slug"]
+
+    def plan() -> Response:
+        with ctx.transaction() as session:
+            found = drafts.publish_plan(session, slug)
+        return ctx.render("campaigns/publish.html", title=f"Publish {slug}", slug=slug,
+                          plan=found, endonym=endonym)
+
+    return _or_refusal(ctx, slug, plan)
+
+
+@area.page("/campaigns/{slug}/publish", roles=OFFICERS, methods=("POST",))
+def publish(ctx: Context) -> Response:
+    slug = ctx.request.path_params["slug"]
+
+    def work() -> Response:
+        with ctx.transaction() as session:
+            result = drafts.publish_draft(session, slug, ctx.actor, ctx.now)
+        return ctx.redirect(f"/campaigns/{slug}", done=f"published-{result.action}")
+
+    return _or_refusal(ctx, slug, work)
+
+
+@area.page("/campaigns/{slug}/close", roles=OFFICERS)
+def close_confirm(ctx: Context) -> Response:
+    slug = ctx.request.path_params["slug"]
+    with ctx.transaction() as session:
+        summary = overview.summarise(session, slug)
+    if summary is None:
+        return not_found(ctx, slug)
+    if not summary.published:
+        return _campaign_refusal(ctx, slug, error=NOT_CLOSABLE)
+    return ctx.render("campaigns/close.html", title=f"Close {slug}", campaign=summary)
+
+
+@area.page("/campaigns/{slug}/close", roles=OFFICERS, methods=("POST",))
+def close(ctx: Context) -> Response:
+    slug = ctx.request.path_params["slug"]
+
+    def work() -> Response:
+        with ctx.transaction() as session:
+            _, already = closing.close_campaign(session, slug, who=ctx.actor)
+        return ctx.redirect(f"/campaigns/{slug}", done="already-closed" if already else "closed")
+
+    return _or_refusal(ctx, slug, work)
