@@ -20,14 +20,12 @@ from bot import engine
 from bot.campaigns.model import Campaign, Condition, Step
 from bot.conversation import WHATSAPP, invitation_template, whatsapp_template
 from bot.engine import Context, Outcome, ParticipantState, Phase, Reply
-from bot.language import endonym
+from bot.language import LANGUAGES, endonym
 from bot.outbound.providers import content_variables
 from bot.outbound.render import render_telegram, render_text
 from bot.reports.step_titles import title as step_title
 from bot.text import sms_segments
 
-# Written right to left: the preview sets dir="rtl" on their messages.
-RIGHT_TO_LEFT = frozenset({"ar", "fa", "ur", "he", "ps", "sd", "ug", "yi", "dv", "ckb"})
 CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
 STEP_WORDS = {"info": "information", "choice": "choice", "scale": "scale", "rank": "ranking",
               "text": "open answer", "reflect": "what others chose", "revisit": "asked again"}
@@ -83,7 +81,13 @@ class Message:
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.language in RIGHT_TO_LEFT else "ltr"
+        return "rtl" if right_to_left(self.language) else "ltr"
+
+
+def right_to_left(code: str) -> bool:
+    """Written right to left, by the language's own data (languages/<code>/language.yml)."""
+    language = LANGUAGES.get(code)
+    return language is not None and language.rtl
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,7 @@ def language_preview(campaign: Campaign, language: str, prices: Prices) -> Langu
     last = campaign.steps[-1]
     builder.add("thanks", "Thanks", "At the end, after the last question that applies to them.",
                 engine.handle(campaign, _state(language, Phase.IN_STEP, last), Reply(SKIP_WORD)))
-    return LanguagePreview(language, endonym(language), language in RIGHT_TO_LEFT,
+    return LanguagePreview(language, endonym(language), right_to_left(language),
                            builder.messages, prices)
 
 
