@@ -429,13 +429,19 @@ class ConversationService:
     @staticmethod
     def _template(campaign: Campaign, state: engine.ParticipantState, channel: str,
                   outcome: Outcome) -> str | None:
-        """The campaign's WhatsApp buttons, when the turn's last message asks the current
-        step (it carries buttons only then) and that step has a template in this language."""
-        if channel != WHATSAPP or not outcome.buttons or not outcome.messages:
-            return None
-        if state.phase is not Phase.IN_STEP or state.step_id is None:
-            return None
-        return campaign.whatsapp_template(state.step_id, state.language)
+        return whatsapp_template(campaign, state, channel, outcome)
+
+
+def whatsapp_template(campaign: Campaign, state: engine.ParticipantState, channel: str,
+                      outcome: Outcome) -> str | None:
+    """The campaign's WhatsApp buttons, when the turn's last message asks the current
+    step (it carries buttons only then) and that step has a template in this language.
+    (The console's preview asks this too, to show what WhatsApp shows.)"""
+    if channel != WHATSAPP or not outcome.buttons or not outcome.messages:
+        return None
+    if state.phase is not Phase.IN_STEP or state.step_id is None:
+        return None
+    return campaign.whatsapp_template(state.step_id, state.language)
 
 
 def service_from_env() -> ConversationService:

@@ -157,8 +157,8 @@ class Stack:
     _spawning: bool = False
     _deferred: int | None = None  # a stop signal that arrived while a child was being spawned
 
-    def _env(self, secret: bool, rasa_api: bool = False, actions: bool = False
-             ) -> dict[str, str]:
+    def _env(self, secret: bool, rasa_api: bool = False, actions: bool = False,
+             rasa_url: bool = False) -> dict[str, str]:
         """Each child gets only the secrets its job needs. Tokens travel in the environment,
         never on a command line (where `ps` shows them)."""
         env = {**settings.environ(), **self.config.extra_env,
@@ -171,20 +171,22 @@ class Stack:
             env["ENGAGE_SECRET_KEY"] = self.config.secret_key
         if rasa_api:  # Rasa and the worker, which calls Rasa's API
             env["ENGAGE_RASA_TOKEN"] = self.config.api_token
+        if rasa_api or rasa_url:  # the console's "Try it" talks to the REST channel there
             env["ENGAGE_RASA_URL"] = self.config.rasa_url
         if secret or actions:  # Rasa (the key's holder), which calls the action server, and it
             env["ENGAGE_ACTION_TOKEN"] = self.config.action_token
         return env
 
     def _spawn(self, name: str, args: list[str], secret: bool, rasa_api: bool = False,
-               actions: bool = False) -> None:
+               actions: bool = False, rasa_url: bool = False) -> None:
         log = None
         if self.config.log_dir:
             self.config.log_dir.mkdir(parents=True, exist_ok=True)
             log = open(self.config.log_dir / f"{name}.log", "ab")  # noqa: SIM115 closed in stop()
         self._spawning = True
         try:
-            popen = subprocess.Popen(args, cwd=ROOT, env=self._env(secret, rasa_api, actions),
+            popen = subprocess.Popen(args, cwd=ROOT,
+                                     env=self._env(secret, rasa_api, actions, rasa_url),
                                      stdout=log, stderr=log,
                                      start_new_session=True)
             self.processes[name] = Process(name, popen, log)
@@ -244,7 +246,8 @@ class Stack:
         """The staff console. It never holds the secret key: it does not open the vault."""
         from bot.console.first_run import console_command
 
-        self._spawn("console", console_command(self.config.console_port), secret=False)
+        self._spawn("console", console_command(self.config.console_port), secret=False,
+                    rasa_url=True)
 
     def start(self, timeout: float = 180) -> Stack:
         self.start_actions()

@@ -5,7 +5,7 @@ exports all count through this module (and the console will), so a figure such a
 means the same everywhere, and each output can print what it means.
 
 Who is counted: each resident once per campaign, by their latest participation in it (any
-version). A resident who said STOP and later started again counts by the new participation.
+version); staff's test conversations from the console never count. A resident who said STOP and later started again counts by the new participation.
 An invitation enrols a resident before they write; they are not "started" until they reply.
 
 The stages, each inside the one above it:
@@ -90,10 +90,12 @@ def answers_count(participant: Participant) -> bool:
 
 
 def latest_participations(session: Session, version_ids: Iterable[int]) -> list[Participant]:
-    """Each resident's latest participation among these campaign versions, oldest first."""
+    """Each resident's latest participation among these campaign versions, oldest first.
+    Staff's own test conversations ("Try it" in the console) are never anyone's."""
     latest: dict[str, Participant] = {}
     for participant in (session.query(Participant)
-                        .filter(Participant.campaign_id.in_(list(version_ids)))
+                        .filter(Participant.campaign_id.in_(list(version_ids)),
+                                Participant.is_test.is_(False))
                         .order_by(Participant.id)):
         latest[participant.pseudonym] = participant
     return sorted(latest.values(), key=lambda participant: participant.id)

@@ -7,19 +7,26 @@ from pathlib import Path
 
 from bot import settings
 from bot.campaigns.advice import reading_warnings, segment_warnings
-from bot.campaigns.loader import analyse
+from bot.campaigns.loader import Analysis, analyse
 from bot.campaigns.mistakes import mistake_warnings
 from bot.campaigns.model import Campaign
 from bot.campaigns.problems import Problem
 
-__all__ = ["Problem", "check_campaign", "check_with_published", "published_campaigns"]
+__all__ = ["Problem", "check_analysis", "check_campaign", "check_with_published",
+           "published_campaigns"]
 
 
-def check_campaign(path: str | Path, published: Iterable[Campaign] = ()) -> list[Problem]:
+def check_campaign(path: str | Path, published: Iterable[Campaign] = (), *,
+                   is_text: bool = False) -> list[Problem]:
     """Errors first, then warnings, each in file order. Warnings about SMS length and
     reading age need a campaign without errors, so they appear once the errors are fixed.
-    `published`: the live campaigns, when a database is at hand (their keywords)."""
-    analysis = analyse(path, published)
+    `published`: the live campaigns, when a database is at hand (their keywords).
+    `is_text`: `path` is the file's text (an upload), never a file name."""
+    return check_analysis(analyse(path, published, is_text=is_text))
+
+
+def check_analysis(analysis: Analysis) -> list[Problem]:
+    """Every problem of an analysis: its own, then the warnings that need a valid campaign."""
     problems = list(analysis.problems)
     if analysis.campaign is not None and analysis.parsed is not None:
         problems += segment_warnings(analysis.campaign, analysis.parsed, analysis.file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
 from bot.campaigns.versions import versions
@@ -22,14 +22,20 @@ class Closed:
 
 
 def close_campaign(sessions: sessionmaker, slug: str, by: str | None = None) -> Closed:
-    """Close every version of `slug`, recorded in the audit log (as `by`, default the
-    actor). Raises UnknownCampaign for an unknown campaign, changing nothing."""
-    slug = slug.strip()
+    """Close every version of `slug` in a transaction of its own, recorded in the audit log
+    (as `by`, default the actor). Raises UnknownCampaign for an unknown campaign, changing
+    nothing."""
     with transaction(sessions) as session:
-        rows = versions(session, slug)
-        already = all(row.status == CLOSED for row in rows)
-        for row in rows:
-            row.status = CLOSED
-        audit.record(session, "close", slug, {"versions": len(rows), "already_closed": already},
-                     who=by)
+        return close_versions(session, slug, by)
+
+
+def close_versions(session: Session, slug: str, by: str | None = None) -> Closed:
+    """`close_campaign` in the caller's transaction (the console's request holds one)."""
+    slug = slug.strip()
+    rows = versions(session, slug)
+    already = all(row.status == CLOSED for row in rows)
+    for row in rows:
+        row.status = CLOSED
+    audit.record(session, "close", slug, {"versions": len(rows), "already_closed": already},
+                 who=by)
     return Closed(slug, len(rows), already)

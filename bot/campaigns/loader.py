@@ -57,9 +57,9 @@ def _file_name(source: str | Path) -> str | None:
     return None
 
 
-def _read(source: str | Path) -> tuple[str, str]:
+def _read(source: str | Path, is_text: bool = False) -> tuple[str, str]:
     """(file name, text); the name is "" for YAML text."""
-    name = _file_name(source)
+    name = None if is_text else _file_name(source)
     if name is not None:
         return name, _read_file(Path(name))
     if len(source) > MAX_FILE_BYTES or len(source.encode("utf-8", "replace")) > MAX_FILE_BYTES:
@@ -87,12 +87,15 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def analyse(source: str | Path, published: Iterable[Campaign] = ()) -> Analysis:
+def analyse(source: str | Path, published: Iterable[Campaign] = (), *,
+            is_text: bool = False) -> Analysis:
     """Parse and validate; never raises for anything wrong with the file itself. `published`:
-    the live campaigns, when known, so an option word that is one of their keywords is found."""
-    name = _file_name(source) or ""
+    the live campaigns, when known, so an option word that is one of their keywords is found.
+    `is_text`: `source` is YAML text whatever it looks like (an upload that reads like a file
+    name is never opened as one)."""
+    name = "" if is_text else (_file_name(source) or "")
     try:
-        file, text = _read(source)
+        file, text = _read(source, is_text)
     except FileTooLarge:
         message = (f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, which no campaign "
                    "needs (the examples are under 15 KB); is this the right file?")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.campaigns.check import check_with_published
 from bot.campaigns.loader import load_campaign
@@ -21,7 +21,7 @@ from bot.store.db import transaction
 from bot.store.repository import CampaignRepository, PublishResult
 
 __all__ = ["FileCheck", "LiveCampaign", "PublishResult", "check_files", "live_campaigns",
-           "publish_files"]
+           "publish", "publish_files", "would_publish"]
 
 
 def _sessions(sessions: sessionmaker | str | None) -> sessionmaker:
@@ -37,6 +37,22 @@ def missing_files(paths: list[str]) -> list[str]:
     return [path for path in paths if not Path(path).exists()]
 
 
+def publish(session: Session, campaign: Campaign) -> PublishResult:
+    """Store one checked campaign in the caller's transaction; raises CampaignInvalid (its
+    keyword clashes with another live campaign's option) before storing anything."""
+    return CampaignRepository(session).publish(campaign)
+
+
+def would_publish(session: Session, campaign: Campaign) -> PublishResult:
+    """What `publish` would do (created, updated, a new version, unchanged), without doing
+    it: the same call, in a savepoint that is rolled back."""
+    nested = session.begin_nested()
+    try:
+        return publish(session, campaign)
+    finally:
+        nested.rollback()
+
+
 def publish_files(paths: list[str], sessions: sessionmaker | str | None = None) \
         -> list[PublishResult]:
     """Check and publish campaign files, all or none: NoSuchFile or CampaignInvalid (with
@@ -47,8 +63,7 @@ def publish_files(paths: list[str], sessions: sessionmaker | str | None = None) 
         raise NoSuchFile(f"no such file: {', '.join(missing)}")
     campaigns = [load_campaign(Path(path)) for path in paths]
     with transaction(_sessions(sessions)) as session:
-        repo = CampaignRepository(session)
-        return [repo.publish(campaign) for campaign in campaigns]
+        return [publish(session, campaign) for campaign in campaigns]
 
 
 @dataclass(frozen=True)

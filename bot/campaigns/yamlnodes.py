@@ -174,7 +174,13 @@ def _text(node: yaml.ScalarNode) -> str:
 
 def parse_yaml(text: str) -> Parsed:
     """Parse one YAML document; raise YamlSyntaxError with a line when it is malformed."""
-    loader = _LimitedLoader(text)
+    try:
+        loader = _LimitedLoader(text)
+    except yaml.reader.ReaderError as error:  # checked before parsing: a NUL, a control code
+        line = text[:error.position].count("\n") + 1
+        raise YamlRefused(f"this line has a character no campaign file can have (code "
+                          f"#x{error.character:04x}, a control character); delete it",
+                          line) from error
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:

@@ -11,13 +11,15 @@ from typing import Any
 from bot import settings
 from bot.commands._base import EXIT_OK, command, factory, fail
 
-HELP = ("Serve the staff console: sign-in, staff accounts and the audit log, with more pages\n"
-        "to come. It listens on 127.0.0.1 only unless you say otherwise; put it behind an\n"
-        "https proxy to reach it from elsewhere, and set ENGAGE_PUBLIC_URL=https://... so its\n"
-        "cookies are Secure. Settings: ENGAGE_DATABASE_URL, ENGAGE_CONSOLE_PORT (5080),\n"
+HELP = ("Serve the staff console: sign-in, staff accounts, the audit log and campaigns\n"
+        "(upload, check, preview, try, publish, close), with more pages to come. It listens\n"
+        "on 127.0.0.1 only unless you say otherwise; put it behind an https proxy to reach it\n"
+        "from elsewhere, and set ENGAGE_PUBLIC_URL=https://... so its cookies are Secure.\n"
+        "Settings: ENGAGE_DATABASE_URL, ENGAGE_CONSOLE_PORT (5080),\n"
         "ENGAGE_CONSOLE_HOST (127.0.0.1), ENGAGE_CONSOLE_IDLE_MINUTES (30),\n"
         "ENGAGE_CONSOLE_SESSION_HOURS (12), ENGAGE_CONSOLE_MAX_UPLOAD_BYTES (2 MiB),\n"
-        "ENGAGE_CONSOLE_POLL_SECONDS (15: how often progress pages refresh).\n"
+        "ENGAGE_CONSOLE_POLL_SECONDS (15: how often progress pages refresh),\n"
+        "ENGAGE_RASA_URL (the bot \"Try it\" talks to), ENGAGE_CONSOLE_TRY_MINUTES (30).\n"
         "No staff account yet? `engage staff add EMAIL --admin` makes the first.")
 EXAMPLE = "engage console --port 5080"
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import sessionmaker
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from bot import simulator
 from bot.clock import real_now
 from bot.console import security
 from bot.console.areas import AREAS, NAV
@@ -21,8 +26,11 @@ from bot.console.errors import ErrorPages
 from bot.console.pages import Console, Page, endpoint
 from bot.console.settings import ConsoleSettings
 from bot.staff.roles import LABELS
+from bot.store.db import transaction
 
 STATIC = Path(__file__).resolve().parent / "static"
+SWEEP_EVERY_SECONDS = 60.0  # idle "Try it" conversations are deleted this often
+logger = logging.getLogger(__name__)
 
 
 def templates() -> Environment:
@@ -45,13 +53,37 @@ class ConsoleApp:
                   for page in pages]
         routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
         starlette = Starlette(routes=routes, exception_handlers={
-            HTTPException: errors.http_exception, Exception: errors.server_error})
+            HTTPException: errors.http_exception, Exception: errors.server_error},
+            lifespan=self.lifespan)
         limited = security.BodyLimit(starlette, console.settings.max_body_bytes, errors.for_scope)
         self.asgi = security.SecurityHeaders(security.AccessLog(limited),
                                              secure=console.settings.secure_cookies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        """While the console runs: delete idle "Try it" conversations every minute (also
+        those of staff who left without ending them or signing out)."""
+        task = asyncio.create_task(self._sweep_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_SECONDS)
+            try:
+                await run_in_threadpool(self.sweep)
+            except Exception:  # noqa: BLE001 - the database may be away; next minute
+                logger.warning("Could not delete idle Try it conversations; will try again")
+
+    def sweep(self) -> int:
+        with transaction(self.console.db) as session:
+            return simulator.sweep(session, self.console.clock(),
+                                   self.console.settings.try_expiry)
 
 
 def create_app(settings: ConsoleSettings, db: sessionmaker,

@@ -136,6 +136,15 @@ class Context:
         value = self.form.get(name, default)
         return value if isinstance(value, str) else default
 
+    def upload(self, name: str, limit: int) -> bytes | None:
+        """An uploaded file's bytes, reading at most `limit` + 1 (so "too large" can be
+        told); None when no file was chosen."""
+        value = self.form.get(name)
+        if value is None or isinstance(value, str) or not getattr(value, "filename", ""):
+            return None
+        value.file.seek(0)
+        return value.file.read(limit + 1)
+
     def query(self, name: str, default: str = "") -> str:
         return self.request.query_params.get(name, default)
 

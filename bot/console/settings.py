@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import settings
+from bot.campaigns.preview import Prices
+from bot.launch.describing import prices as launch_prices
 from bot.staff.sessions import SessionPolicy
 from bot.staff.throttle import ThrottlePolicy
 
@@ -21,6 +23,10 @@ class ConsoleSettings:
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     max_body_bytes: int = DEFAULT_MAX_BODY
     poll_seconds: int = 15  # how often pages that follow progress ask for news
+    prices: Prices = field(default_factory=Prices)  # for cost estimates, as launches use
+    rasa_url: str = "http://127.0.0.1:5005"  # the bot, whose REST channel "Try it" talks to
+    rest_token: str | None = None  # that channel's token (ENGAGE_REST_TOKEN), if it has one
+    try_expiry: timedelta = timedelta(minutes=30)  # idle test conversations are deleted
 
     @property
     def secure_cookies(self) -> bool:
@@ -34,11 +40,18 @@ class ConsoleSettings:
         lifetime = _whole_number(env, "ENGAGE_CONSOLE_SESSION_HOURS", 12)
         max_body = _whole_number(env, "ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BODY)
         poll = _whole_number(env, "ENGAGE_CONSOLE_POLL_SECONDS", 15)
+        sms, whatsapp, currency = launch_prices(dict(env))
+        try_minutes = _whole_number(env, "ENGAGE_CONSOLE_TRY_MINUTES", 30)
+        rasa_url = (env.get("ENGAGE_RASA_URL") or "").strip() or \
+            f"http://127.0.0.1:{_port(env, 'ENGAGE_RASA_PORT', 5005)}"
         return cls(public_url=env.get("ENGAGE_PUBLIC_URL") or None,
                    sessions=SessionPolicy(idle=timedelta(minutes=idle),
                                           lifetime=timedelta(hours=lifetime),
                                           throttle=ThrottlePolicy()),
-                   max_body_bytes=max_body, poll_seconds=poll)
+                   max_body_bytes=max_body, poll_seconds=poll,
+                   prices=Prices(sms, whatsapp, currency), rasa_url=rasa_url,
+                   rest_token=env.get("ENGAGE_REST_TOKEN") or None,
+                   try_expiry=timedelta(minutes=try_minutes))
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
@@ -50,13 +63,16 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{name} must be a port number from 1 to 65535 (it is '{text}').")
+    return int(text)
+
+
 def console_port(environ: Mapping[str, str] | None = None) -> int:
     """ENGAGE_CONSOLE_PORT, or 5080."""
-    env = settings.environ() if environ is None else environ
-    text = (env.get("ENGAGE_CONSOLE_PORT") or "").strip()
-    if not text:
-        return DEFAULT_PORT
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise ValueError(f"ENGAGE_CONSOLE_PORT must be a port number from 1 to 65535 "
-                         f"(it is '{text}').")
-    return int(text)
+    return _port(settings.environ() if environ is None else environ, "ENGAGE_CONSOLE_PORT",
+                 DEFAULT_PORT)

@@ -5,6 +5,7 @@
     outcome = resume(campaign, state)                  # the keyword again, part-way through
     outcome = start(campaign, language, invited=True)  # an invitation: the bot writes first
     outcome = remind(campaign, state)                  # the one reminder, part-way through
+    outcome = asking(campaign, state)                  # what REPEAT would send now (previews)
 
 `outcome.buttons` are labels a channel may show under the last message; a tapped label sent
 back as text is read as its answer. `is_resubscribe` spots START and its equivalents.
@@ -18,7 +19,15 @@ from bot.engine.commands import (
     is_resubscribe,
     keyword_command,
 )
-from bot.engine.engine import MIN_CONFIDENCE, handle, remind, resubscribe, resume, start
+from bot.engine.engine import (
+    MIN_CONFIDENCE,
+    asking,
+    handle,
+    remind,
+    resubscribe,
+    resume,
+    start,
+)
 from bot.engine.outcome import (
     NO_CONTEXT,
     REPLY_KINDS,
@@ -33,7 +42,7 @@ from bot.engine.state import ParticipantState, Phase
 
 __all__ = [
     "MIN_CONFIDENCE", "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
-    "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_help", "is_opt_out",
+    "ParticipantState", "Phase", "Reply", "asking", "handle", "is_erase", "is_help", "is_opt_out",
     "is_resubscribe",
     "keyword_command", "phrase", "phrases", "remind", "resubscribe", "resume", "start",
 ]

@@ -103,6 +103,16 @@ def resume(campaign: Campaign, state: ParticipantState, context: Context = NO_CO
     return turn.outcome()
 
 
+def asking(campaign: Campaign, state: ParticipantState,
+           context: Context = NO_CONTEXT) -> Outcome:
+    """What a resident in `state` is being asked, exactly as REPEAT sends it (the same
+    message, the same buttons), changing nothing: the console's preview shows every message
+    of a campaign this way, so it is the engine's own text, not a copy of its rules."""
+    turn = _Turn(campaign, state.copy(), context)
+    turn.say(turn.current_prompt())
+    return turn.outcome()
+
+
 def handle(campaign: Campaign, state: ParticipantState, reply: Reply,
            context: Context = NO_CONTEXT) -> Outcome:
     """Every message after the keyword. Never raises on anything a resident can send."""

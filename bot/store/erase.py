@@ -35,7 +35,7 @@ def delete_tracker_events(session: Session, pseudonym: str) -> int:
 
 def erase_pseudonym(
     session: Session, pseudonym: str, requested_by: str, include_tracker: bool = True,
-    keep_contact: bool = False, keep_inbox_id: int | None = None,
+    keep_contact: bool = False, keep_inbox_id: int | None = None, record: bool = True,
 ) -> bool:
     """Remove responses, consent records, participation, vault entry, inbox and outbox
     messages, invitations, group memberships, contact sources (and tracker events).
@@ -46,6 +46,8 @@ def erase_pseudonym(
     `keep_inbox_id` the DELETE message's own inbox row (the confirmation's outbox row points
     at it: a reply to the resident's own message, sent after STOP and within WhatsApp's
     24 hours); the sender removes both once the confirmation is sent (bot/outbound/sender.py).
+    `record=False` leaves no Erasure row: for staff's own test conversations (bot.simulator),
+    which were never a resident's.
     """
     participants = session.query(Participant).filter_by(pseudonym=pseudonym).all()
     ids = [p.id for p in participants]
@@ -74,6 +76,6 @@ def erase_pseudonym(
     held |= bool(inbox.delete(synchronize_session=False))
     if include_tracker:
         held |= bool(delete_tracker_events(session, pseudonym))
-    for slug in slugs or [None]:
+    for slug in (slugs or [None]) if record else ():
         session.add(Erasure(campaign_slug=slug, requested_by=requested_by))
     return held

@@ -15,6 +15,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def _is_test_participation(context: Any) -> bool:
+    from bot.test_senders import is_test_pseudonym
+
+    return is_test_pseudonym(context.get_current_parameters().get("pseudonym"))
+
+
 class CampaignVersion(Base):
     """One published version of a campaign. Immutable once anyone has taken part."""
 
@@ -28,6 +34,21 @@ class CampaignVersion(Base):
     checksum = sa.Column(sa.String(64), nullable=False)
     status = sa.Column(sa.String(16), nullable=False, default="live")
     published_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class CampaignDraft(Base):
+    """A campaign file saved in the console and not (or not yet in this form) published:
+    its text as staff wrote it, comments included. Only a draft without errors is stored."""
+
+    __tablename__ = "campaign_drafts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(64), nullable=False, unique=True)  # the file's `id`
+    source = sa.Column(sa.Text, nullable=False)
+    saved_by = sa.Column(sa.String(128), nullable=False)
+    saved_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    published_version = sa.Column(sa.Integer)  # the version this text was last published as
+    published_at = sa.Column(sa.DateTime)
 
 
 class Participant(Base):
@@ -57,6 +78,10 @@ class Participant(Base):
     # When the resident's own message was last handled: "started" and retention's activity.
     # Invitations and reminders never set it (updated_at moves with every change).
     last_message_at = sa.Column(sa.DateTime)
+    # A console "Try it" conversation (bot/test_senders.py): never counted anywhere, deleted
+    # when the officer leaves or soon after. Set from the pseudonym on every insert.
+    is_test = sa.Column(sa.Boolean, nullable=False, default=_is_test_participation,
+                        server_default=sa.false())
 
     campaign = relationship("CampaignVersion", lazy="joined")
 

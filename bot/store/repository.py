@@ -73,7 +73,9 @@ class CampaignRepository:
         return PublishResult(campaign.id, version, "created")
 
     def _has_participants(self, campaign_id: int) -> bool:
-        return self.session.query(Participant.id).filter_by(campaign_id=campaign_id).first() is not None
+        """Whether a resident has taken part (staff trying it in the console do not count)."""
+        return self.session.query(Participant.id).filter_by(
+            campaign_id=campaign_id, is_test=False).first() is not None
 
     def live_versions(self) -> list[CampaignVersion]:
         """The newest version of every campaign that is open for new residents."""
@@ -245,12 +247,14 @@ class ResponseRepository:
             existing.language, existing.answered_at = language, utcnow()
 
     def tallies(self, slug: str, step_id: str) -> Counter[str]:
-        """How many residents chose each value so far, across every version of the campaign."""
+        """How many residents chose each value so far, across every version of the campaign
+        (staff's test conversations are not residents)."""
         rows = (
             self.session.query(Response.value)
             .join(CampaignVersion, CampaignVersion.id == Response.campaign_id)
+            .join(Participant, Participant.id == Response.participant_id)
             .filter(CampaignVersion.slug == slug, Response.step_id == step_id,
-                    Response.skipped.is_(False))
+                    Response.skipped.is_(False), Participant.is_test.is_(False))
             .all()
         )
         return Counter(str(value) for (value,) in rows if value is not None)

@@ -192,3 +192,10 @@ def test_check_reports_the_hostile_files_problem_alone(tmp_path):
     assert [str(p) for p in check_campaign(path)] == [
         f"{path}:2: error: an alias (*name) here repeats the block it is part of, so it would "
         "never end; write the text out instead"]
+
+
+def test_a_control_character_is_an_error_at_its_line():
+    """PyYAML refuses a NUL byte before parsing; that was a traceback, not a problem."""
+    message = only_error("id: x\ntitle: caf\x00e\n")
+    assert message == ("line 2: error: this line has a character no campaign file can have "
+                       "(code #x0000, a control character); delete it")

@@ -37,9 +37,12 @@ def clock() -> Clock:
     return Clock()
 
 
+NO_BOT = "http://127.0.0.1:9"  # nothing listens there: never a bot someone else is running
+
+
 @pytest.fixture
 def settings() -> ConsoleSettings:
-    return ConsoleSettings()
+    return ConsoleSettings(rasa_url=NO_BOT)
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ def console_server(tmp_path_factory):
     for role in ("admin", "officer", "viewer"):
         add_member(db, role, f"{role}@council.example")
     with running_console(url, folder / "console.log",
-                         {"ENGAGE_CONSOLE_POLL_SECONDS": "1"}) as server:
+                         {"ENGAGE_CONSOLE_POLL_SECONDS": "1", "ENGAGE_RASA_URL": NO_BOT}) as server:
         server.db = db
         yield server
     engine_for(url).dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.orm import sessionmaker
 from starlette.testclient import TestClient
@@ -19,6 +20,9 @@ PASSWORD = "a long staff password"
 SESSION_COOKIE = "engage_console"
 ROLES = ("admin", "officer", "viewer")
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "campaigns" / "buses-2026.yml"
+SLUG = "buses-2026"
 
 
 class Clock:
@@ -79,3 +83,14 @@ def audit_rows(db: sessionmaker) -> list[tuple[str, str, str | None]]:
     with transaction(db) as session:
         return [(e.actor, e.action, e.subject)
                 for e in session.query(AuditEntry).order_by(AuditEntry.id)]
+
+
+def publish_example(db: sessionmaker, path: Path = EXAMPLE) -> str:
+    """Publish an example campaign file, as `engage campaign publish` does; its id."""
+    from bot.campaigns.loader import load_campaign
+    from bot.store.repository import CampaignRepository
+
+    campaign = load_campaign(path)
+    with transaction(db) as session:
+        CampaignRepository(session).publish(campaign)
+    return campaign.id

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import no_sideways_scroll, serious_violations, sign_in, submit
+from console_helpers import SLUG, publish_example
 
 from bot import audit
 from bot.staff import accounts
@@ -20,9 +21,19 @@ PAGES = {  # who -> the pages they can see, and pages with a problem shown
     None: ["/sign-in", "/nowhere"],
     "admin": ["/", "/staff", "/staff/new", "/audit", "/audit?from=not-a-date",
               "/account/password", "/nowhere"],
-    "officer": ["/", "/audit"],
+    "officer": ["/", "/audit", "/campaigns", f"/campaigns/{SLUG}",
+                f"/campaigns/{SLUG}/preview?language=ar&channel=telegram",
+                f"/campaigns/{SLUG}/preview?language=cy&channel=whatsapp",
+                f"/campaigns/{SLUG}/preview?language=en&channel=sms", "/campaigns/nothing",
+                "/new-campaign", f"/campaigns/{SLUG}/edit", f"/campaigns/{SLUG}/try",
+                f"/campaigns/{SLUG}/close", f"/campaigns/{SLUG}/publish"],
     "viewer": ["/", "/staff"],  # /staff: the refusal page
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def a_published_campaign(console_server):
+    publish_example(console_server.db)
 
 
 def check_page(page, where: str) -> list[str]:
@@ -122,6 +133,22 @@ def test_pages_fit_narrow_screens_without_sideways_scrolling(browser, console_se
         assert no_sideways_scroll(page), "/sign-in"
         sign_in(page, console_server.url, "admin@council.example")
         for path in ("/", "/staff", "/staff/new", "/audit"):
+            page.goto(console_server.url + path)
+            assert no_sideways_scroll(page), path
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 640])
+def test_campaign_pages_fit_narrow_screens(browser, console_server, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, console_server.url, "officer@council.example")
+        for path in ("/campaigns", f"/campaigns/{SLUG}", f"/campaigns/{SLUG}/edit",
+                     f"/campaigns/{SLUG}/preview?language=ar&channel=telegram",
+                     f"/campaigns/{SLUG}/preview?language=en&channel=sms",
+                     f"/campaigns/{SLUG}/try", "/new-campaign"):
             page.goto(console_server.url + path)
             assert no_sideways_scroll(page), path
     finally:

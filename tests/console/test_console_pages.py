@@ -82,7 +82,7 @@ def test_sign_out_ends_the_session(client, db, clock):
 def test_home_says_what_to_do_next_and_shows_each_role_its_areas(client, db, clock):
     expectations = {
         "admin": (["Staff accounts", "Audit log"], ["Campaigns", "Contacts"], "Add an account"),
-        "officer": (["Audit log"], ["Staff accounts"], "use the engage command"),
+        "officer": (["Campaigns", "Audit log"], ["Staff accounts"], "Open Campaigns to upload"),
         "viewer": ([], ["Staff accounts", "Audit log", "Campaigns"], "ask an engagement officer"),
     }
     for role, (links, absent, next_step) in expectations.items():

@@ -7,12 +7,22 @@ page cannot arrive without saying who may use it and a test of it.
 from __future__ import annotations
 
 import pytest
-from console_helpers import ROLES, add_member, audit_rows, csrf_of, open_session_for
+from console_helpers import (
+    EXAMPLE,
+    ROLES,
+    SLUG,
+    add_member,
+    audit_rows,
+    csrf_of,
+    open_session_for,
+    publish_example,
+)
 
 from bot.store.db import transaction
-from bot.store.models import StaffAccount
+from bot.store.models import CampaignDraft, CampaignVersion, StaffAccount
 
 PUBLIC = "public"
+EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
 ADMIN, OFFICER, EVERYONE = {"admin"}, {"officer"}, set(ROLES)
 READERS = {"admin", "officer"}
 # (method, path) -> (who may use it, status when allowed, form sent)
@@ -46,6 +56,24 @@ ROUTES = {
     ("POST", "/sharing/{slug}/quotes/{id:int}/approve"): (READERS, 404, {}),
     ("POST", "/sharing/{slug}/quotes/{id:int}/reject"): (READERS, 404, {}),
     ("POST", "/sharing/{slug}/quotes/{id:int}/personal"): (READERS, 404, {}),
+    ("GET", "/campaigns"): (OFFICER, 200, None),
+    ("GET", "/campaigns/{slug}"): (OFFICER, 200, None),
+    ("GET", "/campaigns/{slug}/preview"): (OFFICER, 200, None),
+    ("GET", "/new-campaign"): (OFFICER, 200, None),
+    ("POST", "/new-campaign"): (OFFICER, 400, {"source": "id: broken"}),
+    ("POST", "/new-campaign/upload"): (OFFICER, 400, {}),
+    ("GET", "/campaigns/{slug}/edit"): (OFFICER, 200, None),
+    ("POST", "/campaigns/{slug}/edit"): (OFFICER, 303, {"source": EXAMPLE_TEXT}),
+    ("GET", "/campaigns/{slug}/publish"): (OFFICER, 400, None),  # no draft saved: says so
+    ("POST", "/campaigns/{slug}/publish"): (OFFICER, 400, {}),
+    ("GET", "/campaigns/{slug}/close"): (OFFICER, 200, None),
+    ("POST", "/campaigns/{slug}/close"): (OFFICER, 303, {}),
+    ("GET", "/campaigns/{slug}/try"): (OFFICER, 200, None),
+    # no bot at the settings' address: the page says so (tests/console/test_console_try_it.py
+    # talks to a real one)
+    ("POST", "/campaigns/{slug}/try"): (OFFICER, 503, {"message": "BUSES"}),
+    ("POST", "/campaigns/{slug}/try/restart"): (OFFICER, 303, {}),
+    ("POST", "/campaigns/{slug}/try/end"): (OFFICER, 303, {}),
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]
@@ -65,7 +93,9 @@ def snapshot(db):
     with transaction(db) as session:
         accounts = [(a.email, a.role, a.disabled_at, a.password_hash, a.must_change_password)
                     for a in session.query(StaffAccount).order_by(StaffAccount.id)]
-    return accounts, audit_rows(db)
+        drafts = [(d.slug, d.source) for d in session.query(CampaignDraft)]
+        versions = [(v.slug, v.version, v.status) for v in session.query(CampaignVersion)]
+    return accounts, audit_rows(db), drafts, versions
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -78,7 +108,12 @@ def test_route_allows_or_refuses(client, db, clock, route, who):
     token = None
     if who != "signed out":
         token = open_session_for(client, db, add_member(db, who, f"{who}@council.example"), clock())
-    path = template.replace("{id:int}", str(target))
+    if "{slug}" in template:
+        publish_example(db)
+    # Sharing's routes are tried on a campaign that does not exist (a 404 when allowed);
+    # tests/console/test_console_sharing.py uses real ones.
+    slug = "no-such-campaign" if template.startswith("/sharing/") else SLUG
+    path = template.replace("{id:int}", str(target)).replace("{slug}", slug)
     before = snapshot(db)
     if method == "GET":
         response = client.get(path)

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.areas import account, audit_log, health, home, quotes, sharing, staff, themes
+from bot.console.areas import (
+    account,
+    audit_log,
+    campaigns,
+    health,
+    home,
+    quotes,
+    sharing,
+    staff,
+    themes,
+    try_it,
+)
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, staff, audit_log, sharing, themes, quotes]
+AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes]
 
 
 @dataclass(frozen=True)
@@ -28,7 +39,8 @@ OFFICERS = frozenset({OFFICER})
 NAV = [
     NavItem("Home", "/", EVERYONE, "Where to start.", ready=True),
     NavItem("Campaigns", "/campaigns", OFFICERS,
-            "Check and publish campaign files; open and close campaigns."),
+            "Upload and check campaign files, preview every message, try them as a resident, "
+            "publish and close.", ready=True),
     NavItem("Contacts", "/contacts", OFFICERS,
             "Import lists of residents who agreed to be contacted."),
     NavItem("Launches", "/launches", OFFICERS,

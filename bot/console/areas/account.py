@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from bot import simulator
 from bot.console import security
 from bot.console.pages import CHANGE_PASSWORD, Area, Context
 from bot.staff import StaffError, accounts
@@ -47,6 +48,7 @@ def sign_in(ctx: Context) -> Response:
 @area.page("/sign-out", roles=EVERYONE, methods=("POST",), while_password_expired=True)
 def sign_out(ctx: Context) -> Response:
     with ctx.transaction() as session:
+        simulator.delete_for_session(session, ctx.staff.csrf_token)  # their "Try it" tests
         staff_sessions.sign_out(session, ctx.request.cookies.get(ctx.console.session_cookie))
     ctx.sign_out()
     return ctx.redirect("/sign-in", done="signed-out")

@@ -30,6 +30,8 @@ ACTIONS = {
     "staff-password-reset": "Reset a password",
     "import": "Imported contacts",
     "launch": "Launched a campaign",
+    "campaign-save": "Saved a campaign draft",
+    "publish": "Published a campaign",
     "close": "Closed a campaign",
     "export": "Exported answers",
     "erase": "Erased a resident's data",
@@ -42,8 +44,8 @@ ACTIONS = {
     "quote-approve": "Approved an answer for quoting",
     "quote-reject": "Rejected an answer for quoting",
     "quote-personal": "Marked an answer as personal",
-    "publish": "Published the public results page",
-    "unpublish": "Took the public results page down",
+    "results-publish": "Published the public results page",
+    "results-unpublish": "Took the public results page down",
     "follow-up": "Sent \"you said, we did\"",
 }
 

@@ -12,8 +12,9 @@ area = Area("home", notices={"password-changed": "Your new password is saved."})
 NEXT_STEP = {
     ADMIN: "Add an account for each member of the team in Staff accounts, with the role "
            "their work needs.",
-    OFFICER: "Campaign pages are on their way. Until then, use the engage command for "
-             "campaigns, contacts, launches and exports, and see who did what in the Audit log.",
+    OFFICER: "Open Campaigns to upload a campaign file, preview its messages and try it as "
+             "a resident. Contacts, launches and exports still need the engage command for "
+             "now; see who did what in the Audit log.",
     VIEWER: "Results pages are on their way. Until then, ask an engagement officer for a "
             "printable report.",
 }
