@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 ERASE_SLOT = "erase_requested"
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
 MAX_KEPT_SENDERS = 10_000
+TABLES_LOCK = 0x2F6E1A  # pg_advisory_xact_lock key while creating the events table
 
 
 def erased_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -92,16 +93,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         self.engine = make_engine(url or config.database_url())
-        try:
-            self.Base.metadata.create_all(self.engine)
-        except sa.exc.OperationalError as error:  # another process created it first
-            logger.info("Tracker tables already being created: %s", error)
+        self._create_tables()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._loaded: dict[str, int] = {}
         self._kept: dict[str, list[Turn]] = {}  # writes the database refused, oldest first
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._retrier: asyncio.Task | None = None
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
+
+    def _create_tables(self) -> None:
+        """Rasa's `events` table, if it is missing. Replicas starting together on PostgreSQL
+        take turns (an advisory lock), so none fails on another's CREATE TABLE."""
+        try:
+            with self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": TABLES_LOCK})
+                self.Base.metadata.create_all(connection)
+        except sa.exc.OperationalError as error:  # SQLite: another process created it first
+            logger.info("Tracker tables already being created: %s", error)
 
     def _lock(self, sender: str) -> asyncio.Lock:
         lock = self._locks.get(sender)
