@@ -18,7 +18,10 @@ to Rasa unwrapped and does better:
   message's events reach the database, once;
 - a turn's events are written only if its message was applied: a provider message whose inbox
   row is still pending (the action failed) leaves no trace, since the inbox will hand it to
-  Rasa again; a resident erased meanwhile (no contact left) gets nothing written back.
+  Rasa again; a resident erased meanwhile (no contact left) gets nothing written back;
+- an inbox message's turn is written once (`inbox.tracked_at`, set with the events), so a
+  message handed to Rasa a second time (two replicas, a turn that outlived its claim) does not
+  record the resident's words twice.
 
 Database work runs in a thread, so Rasa keeps answering health checks and webhooks while the
 database is slow or locked. Kept writes live in this process only: a Rasa process that dies
@@ -44,8 +47,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import config, rasa_tuning
 from bot.channels.pseudonyms import forget_pseudonym
 from bot.store.db import make_engine
-from bot.store.inbox import PROCESSED
-from bot.store.models import Contact, InboxMessage
+from bot.store.inbox import InboxRepository
+from bot.store.models import Contact
 
 rasa_tuning.apply()
 
@@ -196,11 +199,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     @staticmethod
     def _applied(session: sa.orm.Session, sender: str, turn: Turn) -> bool:
-        """Whether the turn's message took effect, so its events belong in the record."""
+        """Whether the turn's message took effect and is not in the record yet, so its events
+        belong there. An inbox message's turn is recorded once (marked in this transaction):
+        if two replicas handed it to Rasa, the second turn changed nothing and leaves no
+        trace."""
         if turn.inbox_id is not None:
-            status = session.execute(sa.select(InboxMessage.status).where(
-                InboxMessage.id == turn.inbox_id)).scalar_one_or_none()
-            return status == PROCESSED
+            return InboxRepository(session).mark_tracked(turn.inbox_id)
         held = session.execute(sa.select(Contact.id).where(Contact.pseudonym == sender)
                                .limit(1)).first()
         return held is not None
