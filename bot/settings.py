@@ -75,6 +75,14 @@ VARIABLES: tuple[Variable, ...] = (
     V("ENGAGE_INBOX_POLL", "2", "seconds between the inbox's sweeps for messages to retry"),
     V("ENGAGE_INBOX_MAX_ATTEMPTS", "50", "tries before an inbound message is set aside as "
       "failed (`engage inbox replay` tries again)"),
+    V("ENGAGE_INBOX_CLAIM_SECONDS", "30", "how long a Rasa replica's claim on a resident's "
+      "inbox messages lasts unless renewed (it renews while it works); a replica that dies "
+      "frees its residents after this"),
+    V("ENGAGE_LOCK_STORE_URL", None, "`redis://host:6379/1` gives Rasa its RedisLockStore, "
+      "shared by every Rasa replica; see [docs/deploy.md](docs/deploy.md)",
+      "none: Rasa's in-memory lock store (one Rasa process)"),
+    V("ENGAGE_LOCK_STORE_PREFIX", None, "an alphanumeric prefix for the lock keys, to keep two "
+      "set-ups on one Redis apart"),
     V("TWILIO_ACCOUNT_SID", None, "the Twilio account (SMS and WhatsApp); see "
       "[docs/channels.md](docs/channels.md)"),
     V("TWILIO_AUTH_TOKEN", None, "the Twilio account's auth token: sends, and checks webhook "
