@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from fakes.signing import TEST_AUTH_TOKEN, signed_twilio_sms
 from fakes.twilio_api import FakeTwilio
 
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import engine_for
 
