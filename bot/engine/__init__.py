@@ -18,7 +18,15 @@ from bot.engine.commands import (
     is_resubscribe,
     keyword_command,
 )
-from bot.engine.engine import MIN_CONFIDENCE, handle, remind, resubscribe, resume, start
+from bot.engine.engine import (
+    MIN_CONFIDENCE,
+    handle,
+    keyword_elsewhere,
+    remind,
+    resubscribe,
+    resume,
+    start,
+)
 from bot.engine.outcome import (
     NO_CONTEXT,
     REPLY_KINDS,
@@ -35,5 +43,5 @@ __all__ = [
     "MIN_CONFIDENCE", "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
     "ParticipantState", "Phase", "Reply", "handle", "is_erase", "is_help", "is_opt_out",
     "is_resubscribe",
-    "keyword_command", "phrase", "phrases", "remind", "resubscribe", "resume", "start",
+    "keyword_command", "keyword_elsewhere", "phrase", "phrases", "remind", "resubscribe", "resume", "start",
 ]
