@@ -36,6 +36,9 @@ def test_supported_languages_and_endonyms():
         ("ROMÂNĂ", "ro"), ("english", "en"), ("English please", "en"), ("saesneg", "en"),
         ("angielski", "en"), ("po angielsku", "en"), ("Welsh!", "cy"), (" polski. ", "pl"),
         ("اردو", "ur"), ("Urdu", "ur"), ("اردو میں پلیز", "ur"), ("انگریزی", "en"),
+        ("ਪੰਜਾਬੀ", "pa"), ("Punjabi please", "pa"), ("ਅੰਗਰੇਜ਼ੀ ਵਿੱਚ", "en"),
+        ("বাংলা", "bn"), ("বাংলায় প্লিজ", "bn"), ("Bengali", "bn"), ("ইংরেজিতে", "en"),
+        ("Português", "pt"), ("em português por favor", "pt"), ("inglês", "en"),
     ],
 )
 def test_explicit_requests(text, code):
@@ -73,6 +76,9 @@ LONG = {
     "ar": "الحافلات دائما متأخرة ومكلفة جدا بالنسبة لنا ولعائلتي",
     "ro": "Autobuzele sunt mereu întârziate și foarte scumpe pentru familia mea",
     "ur": "بسیں ہمیشہ دیر سے آتی ہیں اور ہمارے خاندان کے لیے بہت مہنگی ہیں",
+    "pa": "ਬੱਸਾਂ ਹਮੇਸ਼ਾ ਦੇਰ ਨਾਲ ਆਉਂਦੀਆਂ ਹਨ ਅਤੇ ਸਾਡੇ ਪਰਿਵਾਰ ਲਈ ਬਹੁਤ ਮਹਿੰਗੀਆਂ ਹਨ",
+    "bn": "বাসগুলো সবসময় দেরিতে আসে এবং আমাদের পরিবারের জন্য খুব ব্যয়বহুল",
+    "pt": "Os autocarros estão sempre atrasados e são muito caros para a minha família",
 }
 
 
