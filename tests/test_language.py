@@ -39,6 +39,9 @@ def test_supported_languages_and_endonyms():
         ("ਪੰਜਾਬੀ", "pa"), ("Punjabi please", "pa"), ("ਅੰਗਰੇਜ਼ੀ ਵਿੱਚ", "en"),
         ("বাংলা", "bn"), ("বাংলায় প্লিজ", "bn"), ("Bengali", "bn"), ("ইংরেজিতে", "en"),
         ("Português", "pt"), ("em português por favor", "pt"), ("inglês", "en"),
+        ("Español", "es"), ("en español por favor", "es"), ("castellano", "es"),
+        ("Soomaali", "so"), ("af soomaali fadlan", "so"), ("af ingiriis", "en"),
+        ("Українська", "uk"), ("українською будь ласка", "uk"), ("англійською", "en"),
     ],
 )
 def test_explicit_requests(text, code):
@@ -79,6 +82,9 @@ LONG = {
     "pa": "ਬੱਸਾਂ ਹਮੇਸ਼ਾ ਦੇਰ ਨਾਲ ਆਉਂਦੀਆਂ ਹਨ ਅਤੇ ਸਾਡੇ ਪਰਿਵਾਰ ਲਈ ਬਹੁਤ ਮਹਿੰਗੀਆਂ ਹਨ",
     "bn": "বাসগুলো সবসময় দেরিতে আসে এবং আমাদের পরিবারের জন্য খুব ব্যয়বহুল",
     "pt": "Os autocarros estão sempre atrasados e são muito caros para a minha família",
+    "es": "Los autobuses siempre llegan tarde y son demasiado caros para mi familia",
+    "so": "Basaska had iyo jeer way daahaan, aadna way qaali ugu yihiin qoyskayga",
+    "uk": "Автобуси завжди запізнюються і дуже дорогі для моєї родини",
 }
 
 

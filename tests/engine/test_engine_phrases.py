@@ -16,7 +16,8 @@ from bot.text import fold, normalise_for_sms, sms_segments
 
 KEYS = sorted(phrases())
 # Words that really are the same: residents of every language may be asked to reply OK.
-SAME_AS_ENGLISH = {("button_ok", code) for code in SUPPORTED}
+SAME_AS_ENGLISH = {("button_ok", code) for code in SUPPORTED} | {
+    (key, code) for code in SUPPORTED for key in LANGUAGES[code].same_as_english}
 # Phrases that carry a campaign's title and organisation, or a list, may take two SMS.
 LONGER = {"help", "help_consent", "how_to_start", "language_unavailable", "which_language",
           "consent_needed"}
