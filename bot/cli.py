@@ -51,6 +51,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_campaign_check(args: argparse.Namespace) -> int:
     from bot.campaigns.check import check_with_published as check_campaign
+    from bot.campaigns.check import language_summary
 
     errors = 0
     for path in args.files:
@@ -62,6 +63,8 @@ def cmd_campaign_check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         found = sum(p.level == "error" for p in problems)
+        if not found:
+            print("\n".join(language_summary(path)))
         errors += found
         warnings = len(problems) - found
         print(f"{path}: {found} error(s), {warnings} warning(s)")
