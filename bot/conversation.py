@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import bootstrap, engine
 from bot.campaigns.model import Campaign
+from bot.campaigns.sms import for_channel
 from bot.catalogue import Catalogue, Version
 from bot.engine import Context, Event, Outcome, Phase, Reply, vocabulary
 from bot.language import SUPPORTED
@@ -177,7 +178,8 @@ class ConversationService:
                                 self._context(session, campaign, state, participant.pseudonym))
         if not outcome.messages:
             return TurnResult([])
-        result = TurnResult(outcome.messages, buttons=outcome.buttons,
+        result = TurnResult(for_channel(campaign, state.language, channel, outcome.messages),
+                            buttons=outcome.buttons,
                             template=self._template(campaign, state, channel, outcome))
         self._queue_initiated(session, channel, pseudonym, result, f"remind:{participant.id}",
                               campaign)
@@ -423,7 +425,8 @@ class ConversationService:
                                    answer.language, answer.skipped)
             else:
                 logger.warning("Dropped %d answer(s) given without consent", len(outcome.answers))
-        return TurnResult(outcome.messages, events=outcome.events, buttons=outcome.buttons,
+        return TurnResult(for_channel(campaign, state.language, channel, outcome.messages),
+                          events=outcome.events, buttons=outcome.buttons,
                           template=self._template(campaign, state, channel, outcome))
 
     @staticmethod

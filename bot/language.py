@@ -12,6 +12,7 @@ short reply must never flip the conversation into another language.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -25,12 +26,12 @@ from bot.language_data import (
     LanguageDataError,
     load_languages,
 )
-from bot.text import fold
+from bot.text import fold, is_gsm7
 
 __all__ = [
     "COMMANDS", "LANGUAGES", "LANGUAGES_DIR", "SUPPORTED", "Language", "LanguageDataError",
     "detect_language", "endonym", "find_language_name", "match_language_name",
-    "requested_language",
+    "plain_for_sms", "requested_language",
 ]
 
 DetectorFactory.seed = 0  # the same text always gets the same guess
@@ -111,3 +112,24 @@ def detect_language(text: str, candidates: Iterable[str]) -> str | None:
         if guess.lang in allowed:
             return guess.lang if guess.prob >= MIN_DETECT_PROBABILITY else None
     return None
+
+
+def plain_for_sms(text: str, code: str) -> str:
+    """The text as people commonly text it in a Latin-script language, without the letters
+    that force the 70-character SMS: "Dziękuję" -> "Dziekuje", "ștergeți" -> "stergeti",
+    "ŵyr" -> "wyr" (the folder's sms_plain first, then the letter without its accent).
+    Other scripts are returned as they are: they cannot be written faithfully in GSM-7."""
+    language = LANGUAGES.get(code)
+    if language is None or language.script != "Latin" or is_gsm7(text):
+        return text
+    out = []
+    for ch in text:
+        if is_gsm7(ch):
+            out.append(ch)
+        elif ch in language.sms_plain:
+            out.append(language.sms_plain[ch])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                           if not unicodedata.combining(c))
+            out.append(base if base and is_gsm7(base) else ch)
+    return "".join(out)

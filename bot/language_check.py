@@ -59,7 +59,8 @@ def _phrases(language: Language, english: Language) -> list[Finding]:
         elif _fields(text) != _fields(reference):
             found.append(Finding("missing", where, "must keep exactly the {placeholders} "
                                  f"of the English: {', '.join(sorted(_fields(reference)))}"))
-        elif language.code != english.code and text == reference and key not in SAME_AS_ENGLISH:
+        elif language.code != english.code and text == reference and \
+                key not in SAME_AS_ENGLISH and key not in language.same_as_english:
             found.append(Finding("untranslated", where, "is the same as the English"))
     for key in sorted(set(language.phrases) - set(english.phrases)):
         found.append(Finding("note", f"phrases.yml: {key}", "is not a phrase the bot uses"))

@@ -25,7 +25,7 @@ FALLBACK_LANGUAGE = "en"
 COMMANDS = ("stop", "start", "help", "repeat", "skip", "more", "delete")
 DIRECTIONS = ("ltr", "rtl")
 LIST_FIELDS = ("around_names", "yes", "no", "number_prefixes", "negations", "little_words",
-               "last")
+               "last", "same_as_english")
 
 Words = tuple[str, ...]
 
@@ -57,6 +57,8 @@ class Language:
     number_prefixes: Words = ()
     negations: Words = ()
     little_words: Words = ()
+    # Phrases that really read the same as the English ones (Spanish "No").
+    same_as_english: Words = ()
     # Letters sent as others over SMS when a campaign asks for plain spelling ("ą" -> "a").
     sms_plain: Mapping[str, str] = field(default_factory=dict)
     phrases: Mapping[str, str] = field(default_factory=dict)

@@ -100,6 +100,8 @@ _FOLD_EXTRA = str.maketrans(
         "ة": "ه", "ى": "ي", "ـ": "", "\u200c": "", "\u200d": "",
         # Urdu, Panjabi (Shahmukhi) and Farsi letters people also type with an Arabic keyboard.
         "ی": "ي", "ې": "ي", "ک": "ك", "ہ": "ه", "ۀ": "ه", "ۃ": "ه",
+        # The apostrophe Ukrainian keyboards type (пʼять) is the ' others type (п'ять).
+        "\u02bc": "'",
     }
 )
 _NOT_WORD = re.compile(r"[^\w\s]|_")

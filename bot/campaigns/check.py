@@ -13,7 +13,7 @@ from bot.campaigns.model import Campaign
 from bot.campaigns.problems import Problem
 
 __all__ = ["Problem", "check_analysis", "check_campaign", "check_with_published",
-           "published_campaigns"]
+           "language_summary", "published_campaigns"]
 
 
 def check_campaign(path: str | Path, published: Iterable[Campaign] = (), *,
@@ -76,3 +76,12 @@ def check_with_published(path: str | Path) -> list[Problem]:
                                 "compared with their keywords", "", str(path)))
         return problems
     return check_campaign(path, published)
+
+
+def language_summary(path: str | Path) -> list[str]:
+    """Per language: SMS per resident, plain spelling, review state (bot.campaigns.sms); no
+    lines for a campaign with errors."""
+    from bot.campaigns.sms import summary_lines
+
+    analysis = analyse(path)
+    return summary_lines(analysis.campaign) if analysis.campaign is not None else []

@@ -193,6 +193,9 @@ class Campaign:
     invitation_whatsapp: Text | None = None  # approved Content template (HX...) per language
     population: dict[str, Any] | None = None  # the target population, for `campaign reach`
     follow_up: bool = False  # ask at the end whether they want to hear what happened
+    # Latin-script languages sent over SMS without the letters that need the 70-character SMS
+    # (Polish without ogonki...): WhatsApp and Telegram always get the full spelling.
+    sms_plain: tuple[str, ...] = ()
 
     @property
     def default_language(self) -> str:
@@ -248,6 +251,8 @@ class Campaign:
             data["population"] = self.population
         if self.follow_up:
             data["follow_up"] = True
+        if self.sms_plain:
+            data["sms_plain"] = list(self.sms_plain)
         return data
 
     @classmethod
@@ -270,6 +275,7 @@ class Campaign:
             invitation_whatsapp=_invitation_template(data.get("invitation")),
             population=None if data.get("population") is None else dict(data["population"]),
             follow_up=str(data.get("follow_up", False)).strip().lower() == "true",
+            sms_plain=tuple(str(code) for code in data.get("sms_plain") or ()),
         )
 
 

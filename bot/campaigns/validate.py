@@ -34,7 +34,7 @@ CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 TOP_FIELDS = ("id", "title", "organisation", "languages", "keywords", "retention_days",
               "consent", "thanks", "steps")
 OPTIONAL_TOP_FIELDS = ("timezone", "quiet_hours", "reminder", "invitation", "population",
-                       "follow_up")
+                       "follow_up", "sms_plain")
 MAX_REFLECT_QUOTES = 2  # others' reasons a reflect step may show: one or two, within two SMS
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 TOP_HINTS = {
@@ -184,6 +184,8 @@ class Validator:
             self.error("follow_up", f'follow_up is "{data["follow_up"]}"; write true to ask '
                                     "residents at the end whether they want to hear what "
                                     "happened, or leave it out")
+        if "sms_plain" in data:
+            self.check_sms_plain(data["sms_plain"])
         if "invitation" in data:
             self.check_invitation(data["invitation"])
         if "population" in data:
@@ -224,6 +226,22 @@ class Validator:
                 self.error(where, f'the language "{code}" is listed twice')
             else:
                 self.languages.append(code)
+
+    def check_sms_plain(self, value: Any) -> None:
+        """The languages to send over SMS without the letters that need the shorter SMS:
+        campaign languages written in Latin letters only (others cannot be written faithfully
+        in the SMS alphabet, so they are always sent in full)."""
+        if not isinstance(value, list):
+            self.error("sms_plain", "sms_plain should be a list of languages like [pl, ro]")
+            return
+        for number, code in enumerate(value, start=1):
+            where = f"sms_plain[{number}]"
+            if code not in self.languages:
+                self.error(where, f'"{code}" is not one of the campaign\'s languages')
+            elif LANGUAGES[code].script != "Latin":
+                self.error(where, f"{LANGUAGES[code].english_name} is not written in Latin "
+                                  "letters, so it cannot be sent without its own letters; it "
+                                  "is always sent in full")
 
     def check_keywords(self, value: Any) -> None:
         if value is None:

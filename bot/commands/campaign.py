@@ -13,6 +13,7 @@ from bot.commands._base import EXIT_ERROR, EXIT_OK, command, factory, fail
 
 
 def cmd_campaign_check(args: argparse.Namespace) -> int:
+    from bot.campaigns.check import language_summary
     from bot.campaigns.publishing import check_files
 
     errors = 0
@@ -21,6 +22,8 @@ def cmd_campaign_check(args: argparse.Namespace) -> int:
             print(f"{checked.path}: error: no such file")
         for problem in checked.problems:
             print(problem)
+        if checked.exists and not checked.errors:
+            print("\n".join(language_summary(checked.path)))
         if checked.exists:
             print(f"{checked.path}: {checked.errors} error(s), {checked.warnings} warning(s)")
         errors += checked.errors

@@ -23,6 +23,7 @@ from bot.engine.engine import (
     MIN_CONFIDENCE,
     asking,
     handle,
+    keyword_elsewhere,
     remind,
     resubscribe,
     resume,
@@ -43,6 +44,6 @@ from bot.engine.state import ParticipantState, Phase
 __all__ = [
     "MIN_CONFIDENCE", "NO_CONTEXT", "REPLY_KINDS", "Answer", "Command", "Context", "Event", "Outcome",
     "ParticipantState", "Phase", "Reply", "asking", "handle", "is_erase", "is_help", "is_opt_out",
-    "is_resubscribe",
-    "keyword_command", "phrase", "phrases", "remind", "resubscribe", "resume", "start",
+    "is_resubscribe", "keyword_command", "keyword_elsewhere", "phrase", "phrases", "remind",
+    "resubscribe", "resume", "start",
 ]

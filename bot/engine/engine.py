@@ -147,6 +147,14 @@ def resubscribe(campaign: Campaign, state: ParticipantState,
     return outcome
 
 
+def keyword_elsewhere(campaign: Campaign, state: ParticipantState, reply: Reply, keyword: str,
+                      context: Context = NO_CONTEXT) -> Outcome:
+    """Another live campaign's keyword, sent while in this one."""
+    outcome = _Turn(campaign, state.copy(), context).outcome()
+    outcome.events.append(Event.SWITCHED)
+    return outcome
+
+
 def _confident(reply: Reply, intent: str | None = None) -> bool:
     if reply.intent is None or reply.confidence < MIN_CONFIDENCE:
         return False

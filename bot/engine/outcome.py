@@ -63,6 +63,10 @@ class Event(str, Enum):
     COMPLETED = "completed"
     LANGUAGE_CHANGED = "language_changed"
     RESUBSCRIBED = "resubscribed"  # START after STOP: a fresh state, to be asked consent again
+    # Another live campaign's keyword, part-way through this one: asked first (the offer is in
+    # the state), then SWITCHED when they say yes: the caller starts that campaign.
+    SWITCH_OFFERED = "switch_offered"
+    SWITCHED = "switched"
 
 
 @dataclass

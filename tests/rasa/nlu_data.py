@@ -86,8 +86,10 @@ def load_heldout() -> list[Example]:
 
 
 def normalise(text: str) -> str:
-    """What the featurizers see, roughly: lower case, no accents, no punctuation or spaces."""
+    """What the featurizers see, roughly: lower case, no accents, no punctuation or spaces.
+    Vowel signs (Bengali, Gurmukhi...) are letters to the tokenizer, not accents."""
     folded = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    words = re.sub(r"[^\w]+", " ", folded).split()
-    return " ".join(words) or text.strip()
+    kept = "".join(ch if ch.isalnum() or unicodedata.category(ch).startswith("M") else " "
+                   for ch in folded)
+    return " ".join(kept.split()) or text.strip()

@@ -15,8 +15,8 @@ from databases import fresh_postgres_database
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from bot.channels.outbox_output import OutboxOutputChannel
 from bot.channels.inbox import InboxProcessor
+from bot.channels.outbox_output import OutboxOutputChannel
 from bot.store.db import engine_for, session_factory, transaction
 from bot.store.inbox import InboxRepository
 from bot.store.models import InboxMessage, utcnow
