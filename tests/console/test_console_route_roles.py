@@ -46,6 +46,11 @@ ROUTES = {
     ("POST", "/sharing/{slug}/quotes/{id:int}/approve"): (READERS, 404, {}),
     ("POST", "/sharing/{slug}/quotes/{id:int}/reject"): (READERS, 404, {}),
     ("POST", "/sharing/{slug}/quotes/{id:int}/personal"): (READERS, 404, {}),
+    ("GET", "/sharing/{slug}/public"): (EVERYONE, 404, None),
+    ("GET", "/sharing/{slug}/public/preview"): (EVERYONE, 404, None),
+    ("POST", "/sharing/{slug}/public/publish"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/public/unpublish"): (READERS, 404, {}),
+    ("GET", "/p/{slug}"): (PUBLIC, 404, None),  # the public results page: not published
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]

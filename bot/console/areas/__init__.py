@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.areas import account, audit_log, health, home, quotes, sharing, staff, themes
+from bot.console.areas import (
+    account,
+    audit_log,
+    health,
+    home,
+    publishing,
+    quotes,
+    sharing,
+    staff,
+    themes,
+)
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, staff, audit_log, sharing, themes, quotes]
+AREAS = [health, account, home, staff, audit_log, sharing, themes, quotes, publishing]
 
 
 @dataclass(frozen=True)
