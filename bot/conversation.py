@@ -462,6 +462,11 @@ class ConversationService:
                     {"opted_out_at": utcnow()})
             elif event is Event.COMPLETED:
                 participant.completed_at = utcnow()
+            elif event in (Event.FOLLOW_UP_YES, Event.FOLLOW_UP_NO):
+                from bot.deliberation.follow_up import record_answer
+
+                session.flush()
+                record_answer(session, participant, event is Event.FOLLOW_UP_YES)
         if outcome.answers:
             session.flush()
             if consents.has_given(participant):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.stages import counted
-from bot.store.models import FollowUp, FollowUpOptIn, FollowUpSend
+from bot.store.models import FollowUp, FollowUpOptIn, FollowUpSend, Participant, utcnow
 
 
 @dataclass
@@ -34,3 +34,16 @@ def counts(session: Session, slug: str) -> Counts:
         else:
             found.queued += 1
     return found
+
+
+def record_answer(session: Session, participant: Participant, yes: bool) -> None:
+    """The resident's answer to "can we text you later about what happened?": a yes is an
+    opt-in row (in their language), a no leaves none."""
+    row = session.query(FollowUpOptIn).filter_by(participant_id=participant.id).one_or_none()
+    if yes and row is None:
+        session.add(FollowUpOptIn(participant_id=participant.id, language=participant.language,
+                                  opted_in_at=utcnow()))
+    elif yes:
+        row.language, row.opted_in_at = participant.language, utcnow()
+    elif row is not None:
+        session.delete(row)

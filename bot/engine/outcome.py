@@ -63,6 +63,8 @@ class Event(str, Enum):
     COMPLETED = "completed"
     LANGUAGE_CHANGED = "language_changed"
     RESUBSCRIBED = "resubscribed"  # START after STOP: a fresh state, to be asked consent again
+    FOLLOW_UP_YES = "follow_up_yes"  # at the end: yes, tell me later what happened
+    FOLLOW_UP_NO = "follow_up_no"
 
 
 @dataclass
