@@ -24,7 +24,7 @@ INTENTS = (
     "change_language", "greet", "start", "inform",
 )
 # Triggered by the worker through Rasa's API, never by a resident (data/external.yml).
-EXTERNAL_INTENTS = ("EXTERNAL_invite", "EXTERNAL_remind")
+EXTERNAL_INTENTS = ("EXTERNAL_invite", "EXTERNAL_remind", "EXTERNAL_follow_up")
 LANGUAGES = ("en", "cy", "pl", "ar", "ro")
 NEUTRAL = "xx"
 
