@@ -50,7 +50,10 @@ ROUTES = {
     ("GET", "/sharing/{slug}/public/preview"): (EVERYONE, 404, None),
     ("POST", "/sharing/{slug}/public/publish"): (READERS, 404, {}),
     ("POST", "/sharing/{slug}/public/unpublish"): (READERS, 404, {}),
-    ("GET", "/p/{slug}"): (PUBLIC, 404, None),  # the public results page: not published
+    ("GET", "/p/{slug}"): (PUBLIC, 404, None),
+    ("GET", "/sharing/{slug}/follow-up"): (EVERYONE, 404, None),
+    ("POST", "/sharing/{slug}/follow-up/check"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/follow-up/send"): (READERS, 404, {}),  # the public results page: not published
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]

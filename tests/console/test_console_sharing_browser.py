@@ -14,7 +14,8 @@ from bot.deliberation import moderation, public, themes
 from bot.store.db import transaction
 
 PAGES = ["/sharing", f"/sharing/{SLUG}/themes", f"/sharing/{SLUG}/quotes",
-         f"/sharing/{SLUG}/public", f"/sharing/{SLUG}/public/preview"]
+         f"/sharing/{SLUG}/public", f"/sharing/{SLUG}/public/preview",
+         f"/sharing/{SLUG}/follow-up"]
 LANGUAGES = ["en", "cy", "pl", "ar", "ro"]
 
 
@@ -108,3 +109,12 @@ def test_the_public_page_switches_language_fits_a_phone_and_prints(page, campaig
     page.goto(f"{campaign.url}/p/nothing-here")
     assert "These results are not published." in page.content()
     assert serious_violations(page) == []
+
+
+def test_axe_on_the_follow_up_check(page, campaign):
+    sign_in(page, campaign.url, "officer@council.example")
+    page.goto(f"{campaign.url}/sharing/{SLUG}/follow-up")
+    page.get_by_label("In English").fill("You said buses. More on Sundays from March.")
+    submit(page, "Check who would get it")
+    assert "Would send" in page.content()
+    assert problems_on(page, "follow-up check") == []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.console.areas import (
     account,
     audit_log,
+    follow_ups,
     health,
     home,
     publishing,
@@ -22,7 +23,8 @@ from bot.console.areas import (
 )
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, staff, audit_log, sharing, themes, quotes, publishing]
+AREAS = [health, account, home, staff, audit_log, sharing, themes, quotes, publishing,
+         follow_ups]
 
 
 @dataclass(frozen=True)
