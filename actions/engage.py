@@ -13,7 +13,8 @@ from bot.conversation import service_from_env
 
 logger = logging.getLogger(__name__)
 # Intents the worker triggers through Rasa's trigger_intent API, with the row id as an entity.
-EXTERNAL = {"EXTERNAL_invite": "invitation", "EXTERNAL_remind": "participant"}
+EXTERNAL = {"EXTERNAL_invite": "invitation", "EXTERNAL_remind": "participant",
+            "EXTERNAL_follow_up": "follow_up"}
 # Only Rasa's trigger_intent makes a user event with this metadata (UserUttered.create_external);
 # no channel of ours passes metadata a resident chose. The event's text ("EXTERNAL: ...") and
 # its intent are not proof: a resident can type either, or Rasa's "/intent{...}" syntax.
@@ -72,7 +73,7 @@ def entity_id(entities: list[dict[str, Any]], name: str) -> int | None:
 
 
 def run_external(intent: str, entities: list[dict[str, Any]]) -> None:
-    """An invitation or reminder the worker asked for. The channel comes from the row, not
+    """An invitation, reminder or follow-up the worker asked for. The channel comes from the row, not
     the tracker: Rasa gives an external event the sender's latest input channel, which a
     resident who never wrote does not have. The messages go out through the outbox."""
     row_id = entity_id(entities, EXTERNAL[intent])
@@ -82,5 +83,7 @@ def run_external(intent: str, entities: list[dict[str, Any]]) -> None:
     service = service_from_env()
     if intent == "EXTERNAL_invite":
         service.invite(row_id)
+    elif intent == "EXTERNAL_follow_up":
+        service.follow_up(row_id)
     else:
         service.remind(row_id)

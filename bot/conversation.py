@@ -33,6 +33,7 @@ from bot.store.erase import erase_pseudonym
 from bot.store.models import (
     CampaignVersion,
     Contact,
+    FollowUpSend,
     InboxMessage,
     Invitation,
     OutboxMessage,
@@ -185,6 +186,33 @@ class ConversationService:
                               campaign)
         participant.reminded_at = utcnow()
         return result
+
+    def follow_up(self, send_id: int) -> TurnResult:
+        """Staff's "you said, we did" message to one resident who asked for it, in one
+        transaction: queued once (keyed), held in quiet hours, with the WhatsApp template
+        where WhatsApp needs one; for anyone who stopped, withdrew or was erased nothing is
+        queued and the row is failed with the reason (bot.deliberation.follow_up)."""
+        from bot.deliberation.follow_up import Ready, ready
+
+        try:
+            with transaction(self.factory) as session:
+                row = self._lock(session, FollowUpSend, send_id)
+                if row is None or row.status != "queued":
+                    return TurnResult([])
+                lock_resident(session, row.pseudonym)
+                found = ready(session, row)
+                if not isinstance(found, Ready):
+                    row.status, row.reason, row.claimed_until = "failed", found, None
+                    return TurnResult([])
+                result = TurnResult([found.text])
+                self._queue_initiated(session, row.channel, row.pseudonym, result,
+                                      f"follow-up:{row.id}", found.campaign,
+                                      first_template=found.template)
+                row.status, row.sent_at, row.reason = "sent", utcnow(), None
+                return result
+        except IntegrityError:  # a concurrent call got there first: it queued the message
+            logger.info("Follow-up %s was queued by a concurrent call", send_id)
+            return TurnResult([])
 
     @staticmethod
     def _lock(session: Session, model: type, row_id: int):
@@ -416,6 +444,11 @@ class ConversationService:
                     {"opted_out_at": utcnow()})
             elif event is Event.COMPLETED:
                 participant.completed_at = utcnow()
+            elif event in (Event.FOLLOW_UP_YES, Event.FOLLOW_UP_NO):
+                from bot.deliberation.follow_up import record_answer
+
+                session.flush()
+                record_answer(session, participant, event is Event.FOLLOW_UP_YES)
         if outcome.answers:
             session.flush()
             if consents.has_given(participant):

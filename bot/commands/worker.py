@@ -10,7 +10,8 @@ from bot import settings
 from bot.commands._base import EXIT_ERROR, EXIT_OK, command, fail
 
 HELP = ("Run the worker: it sends campaign invitations through Rasa (paced per channel, held\n"
-        "during the campaign's quiet hours, retried, never twice), sends the one reminder, and\n"
+        "during the campaign's quiet hours, retried, never twice), sends the one reminder and\n"
+        "the \"you said, we did\" follow-ups (`engage follow-up`) the same way, and\n"
         "runs the retention purge daily at 03:00 UTC. `engage run` starts one for you; start\n"
         "more (on Redis) to share the work. SIGTERM stops it once running tasks finish (up to\n"
         "10 seconds); Ctrl-C stops it at once. Work cut short is picked up again later.\n"

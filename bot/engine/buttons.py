@@ -82,6 +82,8 @@ def buttons_for(campaign: Campaign, state: ParticipantState, context: Context) -
         return _words(phrase("consent_yes", state.language), phrase("consent_no", state.language))
     if state.phase is Phase.IN_STEP and state.step_id is not None:
         return _step(campaign, campaign.step(state.step_id), state, context)
+    if state.phase is Phase.AWAITING_FOLLOW_UP:
+        return _numbered([phrase("yes", state.language), phrase("no", state.language)])
     return []  # a why follow-up, the end, a decline, an opt-out, an erasure
 
 

@@ -220,6 +220,8 @@ class _Turn:
             if step.type == "info" and state.detail_shown:
                 return prompts.more_message(step, lang)
             return prompts.step_prompt(self.campaign, step, lang, self.context)
+        if state.phase is Phase.AWAITING_FOLLOW_UP:
+            return prompts.follow_up_question(lang)
         return prompts.status_message(self.campaign, state.phase, lang)
 
     # -- reading a reply -------------------------------------------------------------------
@@ -284,6 +286,8 @@ class _Turn:
             return True
         if phase is Phase.IN_STEP:
             return self.answer(text, loose=False)
+        if phase is Phase.AWAITING_FOLLOW_UP:
+            return self.follow_up_answer(text)
         return False
 
     def loose_answer(self, text: str) -> bool:
@@ -328,6 +332,8 @@ class _Turn:
             self.go_on_after_yes("")
         elif self.state.phase is Phase.AWAITING_CONSENT:
             self.consent(yes)
+        elif self.state.phase is Phase.AWAITING_FOLLOW_UP:
+            self.follow_up(yes)
         elif self.state.phase is Phase.IN_STEP and step is not None and self.goes_on(step):
             self.advance()
         elif self.state.phase is Phase.IN_STEP and step is not None and \
@@ -464,6 +470,8 @@ class _Turn:
             if not self.goes_on(step):
                 self.record(step.id, "", None, skipped=True)
             self.advance()
+        elif phase is Phase.AWAITING_FOLLOW_UP:
+            self.follow_up(False)  # skipping the question is a no
         else:
             self.say(self.current_prompt())
 
@@ -512,6 +520,22 @@ class _Turn:
             self.advance()
         return True
 
+    def follow_up_answer(self, text: str) -> bool:
+        """1 or yes, 2 or no, to "can we text you later about what happened?"."""
+        number = parse_number(text)
+        decision = {1: True, 2: False}.get(number) if number is not None else \
+            parse_yes_no(text)
+        if decision is None:
+            return False
+        self.follow_up(decision)
+        return True
+
+    def follow_up(self, yes: bool) -> None:
+        self.state.phase = Phase.COMPLETED
+        self.state.misunderstood = 0
+        self.events.append(Event.FOLLOW_UP_YES if yes else Event.FOLLOW_UP_NO)
+        self.say(self.phrase("follow_up_yes" if yes else "follow_up_no"))
+
     def take_free_text(self, text: str, value: str) -> None:
         step = self.step
         if step is None:
@@ -545,6 +569,9 @@ class _Turn:
             state.step_id = None
             self.events.append(Event.COMPLETED)
             self.say(self.campaign.thanks[state.language])
+            if self.campaign.follow_up:  # one question of its own, in a message of its own
+                state.phase = Phase.AWAITING_FOLLOW_UP
+                self.say(prompts.follow_up_question(state.language))
         else:
             state.phase = Phase.IN_STEP
             state.step_id = upcoming.id
@@ -558,6 +585,8 @@ class _Turn:
                                     prompts.language_menu(self.campaign))
         elif state.phase is Phase.AWAITING_CONSENT:
             message = self.phrase("consent_reask")
+        elif state.phase is Phase.AWAITING_FOLLOW_UP:
+            message = prompts.lines(phrase("sorry", state.language), self.current_prompt())
         elif self.step is not None:
             message = prompts.reask(self.campaign, self.step, state.language)
             if state.phase is Phase.AWAITING_WHY:

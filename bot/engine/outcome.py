@@ -67,6 +67,8 @@ class Event(str, Enum):
     # the state), then SWITCHED when they say yes: the caller starts that campaign.
     SWITCH_OFFERED = "switch_offered"
     SWITCHED = "switched"
+    FOLLOW_UP_YES = "follow_up_yes"  # at the end: yes, tell me later what happened
+    FOLLOW_UP_NO = "follow_up_no"
 
 
 @dataclass

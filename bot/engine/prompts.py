@@ -65,6 +65,11 @@ def yes_no_options(language: str) -> str:
     return render_options([phrase("yes", language), phrase("no", language)])
 
 
+def follow_up_question(language: str) -> str:
+    """The one question at the end of a campaign with `follow_up`, apart from consent."""
+    return lines(phrase("follow_up_question", language), yes_no_options(language))
+
+
 def question(step: Step, language: str) -> str:
     """A choice, scale or rank question with what to reply."""
     text = step.text[language]

@@ -12,6 +12,8 @@ class Phase(str, Enum):
     AWAITING_CONSENT = "awaiting_consent"
     IN_STEP = "in_step"
     AWAITING_WHY = "awaiting_why"
+    # Finished, and asked the one question apart from consent: hear what happened later?
+    AWAITING_FOLLOW_UP = "awaiting_follow_up"
     COMPLETED = "completed"
     DECLINED = "declined"
     OPTED_OUT = "opted_out"
@@ -19,7 +21,9 @@ class Phase(str, Enum):
 
 
 IN_PROGRESS = (Phase.CHOOSING_LANGUAGE, Phase.AWAITING_CONSENT, Phase.IN_STEP, Phase.AWAITING_WHY)
-CONSENTED_PHASES = (Phase.IN_STEP, Phase.AWAITING_WHY, Phase.COMPLETED)
+CONSENTED_PHASES = (Phase.IN_STEP, Phase.AWAITING_WHY, Phase.AWAITING_FOLLOW_UP,
+                    Phase.COMPLETED)
+FINISHED_PHASES = (Phase.AWAITING_FOLLOW_UP, Phase.COMPLETED)
 
 
 @dataclass
@@ -49,7 +53,7 @@ class ParticipantState:
 
     @property
     def status(self) -> Literal["in_progress", "completed", "opted_out", "declined"]:
-        if self.phase is Phase.COMPLETED:
+        if self.phase in FINISHED_PHASES:
             return "completed"
         if self.phase is Phase.DECLINED:
             return "declined"

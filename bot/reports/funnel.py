@@ -43,6 +43,7 @@ class Funnel:
     by_channel: dict[str, Counter] = field(default_factory=dict)
     by_language: dict[str, Counter] = field(default_factory=dict)
     waiting_at: list[tuple[str, int]] = field(default_factory=list)  # where, how many
+    follow_up: object | None = None  # bot.deliberation.follow_up.Counts, with follow_up: true
 
 
 def collect(session: Session, slug: str) -> Funnel:
@@ -66,6 +67,10 @@ def collect(session: Session, slug: str) -> Funnel:
             waiting[_where(participant)] += 1
     places = sorted(waiting.items(), key=lambda item: _place(item[0], order))
     funnel.waiting_at = [(_words(where, steps), count) for where, count in places]
+    if campaign.follow_up:
+        from bot.deliberation.follow_up import counts
+
+        funnel.follow_up = counts(session, slug)
     return funnel
 
 
@@ -146,6 +151,10 @@ def render_text(funnel: Funnel) -> str:
         out.append("  nobody is part-way")
     for where, count in funnel.waiting_at:
         out.append(f"  {str(count).rjust(5)}  {where}")
+    if funnel.follow_up is not None:
+        from bot.deliberation.follow_up import count_lines
+
+        out += count_lines(funnel.follow_up)
     return "\n".join(out)
 
 

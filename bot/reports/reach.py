@@ -206,9 +206,9 @@ def _label(step: Step | None, key: str, language: str, postcode: bool) -> str:
     return key
 
 
-def collect(session: Session, slug: str) -> Reach:
-    """The reach of every characteristic the newest version declares. Raises UnknownCampaign
-    or NoPopulation."""
+def collect(session: Session, slug: str, language: str | None = None) -> Reach:
+    """The reach of every characteristic the newest version declares, worded in `language`
+    (default: the campaign's first). Raises UnknownCampaign or NoPopulation."""
     rows = _versions(session, slug)
     campaigns = [Campaign.from_dict(row.definition) for row in rows]
     newest = campaigns[-1]
@@ -216,7 +216,7 @@ def collect(session: Session, slug: str) -> Reach:
         raise NoPopulation(f"{slug} does not say whom it wants to hear from, so there is "
                            f"nothing to compare with.\n{HOW_TO_ADD}")
     population = population_from_dict(newest.population)
-    language = newest.default_language
+    language = language if language in newest.languages else newest.default_language
     steps = [c.step for c in population.characteristics]
     consenting, latest = _latest_answers(session, slug, steps)
     measured = [_measure(c, _find_step(campaigns, c.step), latest[c.step], consenting, language)

@@ -197,9 +197,9 @@ def _step(number: int, step: StepResult, themed=None) -> str:
         out.append(_table("Points for each option, highest first", ["Option", "Points", "Place"],
                           [[b.label, str(b.count), str(i)] for i, b in enumerate(step.bars, 1)]))
     elif step.type == "revisit":
+        stayed, moved = step.movement
         out.append(f"<p>Asked again after \u201c{escape(step.of_title or '')}\u201d: "
-                   f"{shown(step.stayed).text} kept their answer, {shown(step.moved).text} "
-                   "changed it.</p>")
+                   f"{stayed.text} kept their answer, {moved.text} changed it.</p>")
         if step.changes:
             out.append(_table("How answers changed", ["Before", "After", "People"],
                               [[a, b, cell.text] for a, b, cell in step.changes], (2,)))

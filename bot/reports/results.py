@@ -93,6 +93,13 @@ class StepResult:
     def skipped_shown(self) -> Shown:
         return shown(self.skipped)
 
+    @property
+    def movement(self) -> tuple[Shown, Shown]:
+        """A revisit's (stayed, moved) as shown: they add up to those who answered both
+        times (about the number answered, which is shown), so a small one hides the other."""
+        stayed, moved = protect([self.stayed, self.moved], self.stayed + self.moved)
+        return stayed, moved
+
 
 @dataclass
 class Results:
@@ -164,9 +171,11 @@ def _postcode_steps(campaign: Campaign) -> set[str]:
     return {c.step for c in population.characteristics}
 
 
-def collect(session: Session, slug: str) -> Results:
+def collect(session: Session, slug: str, language: str | None = None) -> Results:
+    """The results, worded in `language` (default: the campaign's first; the public page
+    asks for each of the campaign's languages)."""
     campaign, rows = _campaign(session, slug)
-    language = campaign.default_language
+    language = language if language in campaign.languages else campaign.default_language
     steps = _steps(rows)
     by_id = {step.id: step for step in steps}
     agreed = [participant.id for participant in counted(session, slug)]
@@ -324,8 +333,9 @@ def render_text(results: Results) -> str:
             for number, bar in enumerate(step.bars, 1):
                 out.append(f"    {number}. {bar.label}: {bar.count} points")
         elif step.type == "revisit":
-            out.append(f"  Compared with \"{step.of_title}\": {shown(step.stayed).text} stayed, "
-                       f"{shown(step.moved).text} changed")
+            stayed, moved = step.movement
+            out.append(f"  Compared with \"{step.of_title}\": {stayed.text} stayed, "
+                       f"{moved.text} changed")
             for before, after, cell in step.changes:
                 out.append(f"    {before} -> {after}: {cell.text}")
             for bar in step.bars:

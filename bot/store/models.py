@@ -456,6 +456,7 @@ class FollowUp(Base):
     slug = sa.Column(sa.String(64), nullable=False, index=True)
     messages = sa.Column(sa.JSON, nullable=False)  # language -> text
     whatsapp = sa.Column(sa.JSON)  # language -> approved Content template (HX...)
+    rate_per_second = sa.Column(sa.Float)  # at most this pace (None: each channel's own)
     created_by = sa.Column(sa.String(128), nullable=False)
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
@@ -465,9 +466,14 @@ class FollowUpSend(Base):
     (with the reason), like an invitation; unique, so nobody gets the same one twice."""
 
     __tablename__ = "follow_up_sends"
-    __table_args__ = (sa.UniqueConstraint("follow_up_id", "pseudonym", name="uq_follow_up_once"),)
+    __table_args__ = (
+        sa.UniqueConstraint("follow_up_id", "pseudonym", name="uq_follow_up_once"),
+        # once per resident and campaign, whichever message: a second follow-up skips them
+        sa.Index("uq_follow_up_resident", "slug", "pseudonym", unique=True),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(64), nullable=False, server_default="")
     follow_up_id = sa.Column(sa.Integer, sa.ForeignKey("follow_ups.id", ondelete="CASCADE"),
                              nullable=False)
     participant_id = sa.Column(sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"),

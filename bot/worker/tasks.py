@@ -40,6 +40,8 @@ from bot.store.db import transaction
 from bot.store.models import (
     CampaignVersion,
     Contact,
+    FollowUp,
+    FollowUpSend,
     Invitation,
     Launch,
     Participant,
@@ -55,6 +57,7 @@ Trigger = Callable[[str, str, Mapping[str, Any], str], None]
 Sleep = Callable[[float], None]
 
 INVITE_INTENT, REMIND_INTENT = "EXTERNAL_invite", "EXTERNAL_remind"
+FOLLOW_UP_INTENT = "EXTERNAL_follow_up"
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 SWEEP_GRACE = timedelta(seconds=60)  # a launch enqueues right after inserting: leave it time
 PERIODIC_BUDGET = 50.0  # seconds a periodic run may work; the next run goes on from there
@@ -154,51 +157,81 @@ def _load_invitation(factory: sessionmaker, invitation_id: int) -> _Invite | Non
                        rate)
 
 
-def _claimable(invitation_id: int, now: datetime) -> list[Any]:
-    return [Invitation.id == invitation_id, Invitation.status == QUEUED,
-            sa.or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now)]
-
-
-def _claim(factory: sessionmaker, invitation_id: int, now: datetime,
-           lease: float) -> int | None:
-    """Take the invitation for `lease` seconds; returns this attempt's number, or None when it
-    is not ours to send (someone holds it, or it is no longer queued). The UPDATE comes first:
-    SQLite takes its write lock, PostgreSQL the row lock, before anything is read."""
+def _load_follow_up(factory: sessionmaker, send_id: int) -> _Invite | None:
+    """A follow-up as the task needs it: the quiet hours of the resident's campaign version,
+    the pace staff chose."""
     with transaction(factory) as session:
-        taken = session.query(Invitation).filter(*_claimable(invitation_id, now)).update(
-            {Invitation.claimed_until: now + timedelta(seconds=lease),
-             Invitation.attempts: Invitation.attempts + 1}, synchronize_session=False)
+        found = (session.query(FollowUpSend, FollowUp.rate_per_second, Participant.campaign_id)
+                 .join(FollowUp, FollowUp.id == FollowUpSend.follow_up_id)
+                 .join(Participant, Participant.id == FollowUpSend.participant_id)
+                 .filter(FollowUpSend.id == send_id).one_or_none())
+        if found is None:
+            return None
+        row, rate, campaign_id = found
+        return _Invite(row.id, row.pseudonym, row.channel, row.status, row.due_at,
+                       row.claimed_until, _campaign_window(factory, session, campaign_id), rate)
+
+
+def _claimable(model: Any, row_id: int, now: datetime) -> list[Any]:
+    return [model.id == row_id, model.status == QUEUED,
+            sa.or_(model.claimed_until.is_(None), model.claimed_until <= now)]
+
+
+def _claim(factory: sessionmaker, row_id: int, now: datetime, lease: float,
+           model: Any = Invitation) -> int | None:
+    """Take the row (an invitation, a follow-up) for `lease` seconds; returns this attempt's
+    number, or None when it is not ours to send (someone holds it, or it is no longer
+    queued). The UPDATE comes first: SQLite takes its write lock, PostgreSQL the row lock,
+    before anything is read."""
+    with transaction(factory) as session:
+        taken = session.query(model).filter(*_claimable(model, row_id, now)).update(
+            {model.claimed_until: now + timedelta(seconds=lease),
+             model.attempts: model.attempts + 1}, synchronize_session=False)
         if not taken:
             return None
-        return int(session.query(Invitation.attempts).filter(
-            Invitation.id == invitation_id).scalar())
+        return int(session.query(model.attempts).filter(model.id == row_id).scalar())
 
 
-def _hold(factory: sessionmaker, invitation_id: int, until: datetime,
-          reason: str | None = None) -> None:
+def _hold(factory: sessionmaker, row_id: int, until: datetime, reason: str | None = None,
+          model: Any = Invitation) -> None:
     """Keep our claim until `until` (a retry's backoff, a long pacing wait)."""
-    values: dict[Any, Any] = {Invitation.claimed_until: until}
+    values: dict[Any, Any] = {model.claimed_until: until}
     if reason is not None:
-        values[Invitation.reason] = reason
+        values[model.reason] = reason
     with transaction(factory) as session:
-        session.query(Invitation).filter(
-            Invitation.id == invitation_id, Invitation.status == QUEUED
-        ).update(values, synchronize_session=False)
+        session.query(model).filter(model.id == row_id, model.status == QUEUED).update(
+            values, synchronize_session=False)
 
 
-def _fail(factory: sessionmaker, invitation_id: int, reason: str) -> None:
+def _fail(factory: sessionmaker, row_id: int, reason: str, model: Any = Invitation) -> None:
     with transaction(factory) as session:
-        session.query(Invitation).filter(
-            Invitation.id == invitation_id, Invitation.status == QUEUED
-        ).update({Invitation.status: FAILED, Invitation.reason: reason[:500],
-                  Invitation.claimed_until: None}, synchronize_session=False)
+        session.query(model).filter(model.id == row_id, model.status == QUEUED).update(
+            {model.status: FAILED, model.reason: reason[:500], model.claimed_until: None},
+            synchronize_session=False)
 
 
-def _status(factory: sessionmaker, invitation_id: int) -> tuple[str | None, str | None]:
+def _status(factory: sessionmaker, row_id: int,
+            model: Any = Invitation) -> tuple[str | None, str | None]:
     with transaction(factory) as session:
-        found = session.query(Invitation.status, Invitation.reason).filter(
-            Invitation.id == invitation_id).one_or_none()
+        found = session.query(model.status, model.reason).filter(
+            model.id == row_id).one_or_none()
         return (found[0], found[1]) if found else (None, None)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What the worker sends: invitations, or "you said, we did" follow-ups. Both are rows
+    claimed, paced and triggered the same way."""
+
+    name: str  # in logs
+    model: Any
+    load: Callable[[sessionmaker, int], _Invite | None]
+    intent: str
+    entity: str  # the row id's entity name in the trigger
+
+
+INVITATIONS = _Kind("Invitation", Invitation, _load_invitation, INVITE_INTENT, "invitation")
+FOLLOW_UPS = _Kind("Follow-up", FollowUpSend, _load_follow_up, FOLLOW_UP_INTENT, "follow_up")
 
 
 def invite_once(factory: sessionmaker, invitation_id: int, trigger: Trigger | None = None,
@@ -211,9 +244,22 @@ def invite_once(factory: sessionmaker, invitation_id: int, trigger: Trigger | No
     succeeds without the service recording the invitation keeps the claim until the lease
     runs out; the sweep then tries again.
     """
+    return _send_once(factory, INVITATIONS, invitation_id, trigger, settings, sleep)
+
+
+def follow_up_once(factory: sessionmaker, send_id: int, trigger: Trigger | None = None,
+                   settings: InviteSettings | None = None, sleep: Sleep = time.sleep) -> Outcome:
+    """One run of the follow-up task: the same as an invitation's (claim, quiet hours,
+    pacing shared with invitations, trigger, record), for one "you said, we did" message."""
+    return _send_once(factory, FOLLOW_UPS, send_id, trigger, settings, sleep)
+
+
+def _send_once(factory: sessionmaker, kind: _Kind, row_id: int, trigger: Trigger | None,
+               settings: InviteSettings | None, sleep: Sleep) -> Outcome:
     settings = settings or InviteSettings.from_env()
     trigger = trigger or rasa_client.trigger_intent
-    invite = _load_invitation(factory, invitation_id)
+    model, noun = kind.model, kind.name
+    invite = kind.load(factory, row_id)
     if invite is None:
         return Outcome("missing")
     if invite.status != QUEUED:
@@ -227,57 +273,56 @@ def invite_once(factory: sessionmaker, invitation_id: int, trigger: Trigger | No
         return Outcome("claimed", retry_in=(invite.claimed_until - now).total_seconds() + 1)
     wait = quiet_hold(invite.window, settings.quiet_recheck)
     if wait is not None:
-        logger.debug("Invitation %s: quiet hours; looking again in %.0fs", invitation_id, wait)
+        logger.debug("%s %s: quiet hours; looking again in %.0fs", noun, row_id, wait)
         return Outcome("quiet", retry_in=wait)
 
-    attempt = _claim(factory, invitation_id, now, settings.lease)
+    attempt = _claim(factory, row_id, now, settings.lease, model)
     if attempt is None:
         return Outcome("claimed", retry_in=settings.lease + 1)
     if attempt > settings.max_attempts:
-        _, last = _status(factory, invitation_id)
+        _, last = _status(factory, row_id, model)
         reason = (f"gave up after {settings.max_attempts} attempts: "
-                  f"{last or 'Rasa accepted the trigger but the invitation was not recorded'}")
-        _fail(factory, invitation_id, reason)
-        logger.warning("Invitation %s failed: %s", invitation_id, reason)
+                  f"{last or f'Rasa accepted the trigger but the {noun.lower()} was not recorded'}")
+        _fail(factory, row_id, reason, model)
+        logger.warning("%s %s failed: %s", noun, row_id, reason)
         return Outcome(FAILED, reason=reason)
 
     channel_rate = settings.channel_rate(invite.channel)
     rate = min(invite.launch_rate or channel_rate, channel_rate)
-    pause = reserve(factory, f"invite:{invite.channel}", rate)
+    pause = reserve(factory, f"invite:{invite.channel}", rate)  # shared: the provider's rate
     if pause > settings.lease / 2:  # a long wait must not let the claim run out meanwhile
-        _hold(factory, invitation_id, utcnow() + timedelta(seconds=pause + settings.lease))
+        _hold(factory, row_id, utcnow() + timedelta(seconds=pause + settings.lease),
+              model=model)
     if pause > 0:
         sleep(pause)
 
     try:
-        trigger(invite.pseudonym, INVITE_INTENT, {"invitation": str(invitation_id)},
-                invite.channel)
+        trigger(invite.pseudonym, kind.intent, {kind.entity: str(row_id)}, invite.channel)
     except Exception as error:  # noqa: BLE001 - every failure is retried, then recorded
         reason = str(error) if isinstance(error, rasa_client.RasaError) else \
             f"unexpected {type(error).__name__}"
         if isinstance(error, rasa_client.RasaRefusedToken):  # a setting: no retry mends it
-            _fail(factory, invitation_id, reason)
-            logger.error("Invitation %s failed: %s", invitation_id, reason)
+            _fail(factory, row_id, reason, model)
+            logger.error("%s %s failed: %s", noun, row_id, reason)
             return Outcome(FAILED, reason=reason)
         if attempt >= settings.max_attempts:
             reason = f"gave up after {attempt} attempts: {reason}"
-            _fail(factory, invitation_id, reason)
-            logger.warning("Invitation %s failed: %s", invitation_id, reason)
+            _fail(factory, row_id, reason, model)
+            logger.warning("%s %s failed: %s", noun, row_id, reason)
             return Outcome(FAILED, reason=reason)
         delay = settings.backoff(attempt)
-        _hold(factory, invitation_id, utcnow() + timedelta(seconds=delay), reason)
-        logger.warning("Invitation %s on %s, attempt %d: %s; retry in %.0fs", invitation_id,
+        _hold(factory, row_id, utcnow() + timedelta(seconds=delay), reason, model)
+        logger.warning("%s %s on %s, attempt %d: %s; retry in %.0fs", noun, row_id,
                        invite.channel, attempt, reason, delay)
         return Outcome("retry", retry_in=delay, reason=reason)
 
-    status, reason = _status(factory, invitation_id)
+    status, reason = _status(factory, row_id, model)
     if status in (SENT, FAILED):
-        logger.info("Invitation %s on %s: %s%s", invitation_id, invite.channel, status,
+        logger.info("%s %s on %s: %s%s", noun, row_id, invite.channel, status,
                     f" ({reason})" if reason else "")
         return Outcome(status, reason=reason)
-    logger.warning("Invitation %s: Rasa took the trigger but the invitation is still %s; "
-                   "the sweep tries again after the claim (%.0fs)", invitation_id, status,
-                   settings.lease)
+    logger.warning("%s %s: Rasa took the trigger but it is still %s; the sweep tries again "
+                   "after the claim (%.0fs)", noun, row_id, status, settings.lease)
     return Outcome("triggered")
 
 
@@ -293,6 +338,22 @@ def sweep_once(factory: sessionmaker, in_queue: Iterable[int], enqueue: Callable
             Invitation.queued_at <= now - SWEEP_GRACE,
             sa.or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now),
         ).order_by(Invitation.id)]
+    lost = [row_id for row_id in ids if row_id not in waiting]
+    for row_id in lost:
+        enqueue(row_id)
+    return lost
+
+
+def sweep_follow_ups_once(factory: sessionmaker, in_queue: Iterable[int],
+                          enqueue: Callable[[int], None], now: datetime | None = None) -> list[int]:
+    """The same sweep for "you said, we did" follow-ups (queued rows are due when made)."""
+    now = now or utcnow()
+    waiting = set(in_queue)
+    with transaction(factory) as session:
+        ids = [row_id for (row_id,) in session.query(FollowUpSend.id).filter(
+            FollowUpSend.status == QUEUED, FollowUpSend.due_at <= now - SWEEP_GRACE,
+            sa.or_(FollowUpSend.claimed_until.is_(None), FollowUpSend.claimed_until <= now),
+        ).order_by(FollowUpSend.id)]
     lost = [row_id for row_id in ids if row_id not in waiting]
     for row_id in lost:
         enqueue(row_id)
@@ -382,11 +443,12 @@ def purge_once(factory: sessionmaker) -> dict[str, int]:
 
 # --- the huey tasks -------------------------------------------------------------------------
 
-def queued_invitation_ids(queue: Huey) -> set[int]:
-    """Invitation ids with a send_invitation task waiting in the queue or its schedule."""
+def queued_invitation_ids(queue: Huey, name: str = "send_invitation") -> set[int]:
+    """Row ids with a `name` task (send_invitation, send_follow_up) waiting in the queue or
+    its schedule."""
     ids: set[int] = set()
     for task in [*queue.pending(), *queue.scheduled()]:
-        if task.name == "send_invitation" and task.args:
+        if task.name == name and task.args:
             ids.add(int(task.args[0]))
     return ids
 
@@ -408,6 +470,31 @@ def send_invitation(invitation_id: int) -> None:
     outcome = invite_once(_factory(), invitation_id)
     if outcome.retry_in is not None:
         send_invitation.schedule((invitation_id,), delay=max(outcome.retry_in, 0.1))
+
+
+def enqueue_follow_up(send_id: int) -> None:
+    """Queue one "you said, we did" follow-up's task."""
+    send_follow_up(send_id)
+
+
+@huey.task(retries=3, retry_delay=10)
+def send_follow_up(send_id: int) -> None:
+    """Send one follow-up (see follow_up_once); runs itself again when asked to."""
+    outcome = follow_up_once(_factory(), send_id)
+    if outcome.retry_in is not None:
+        send_follow_up.schedule((send_id,), delay=max(outcome.retry_in, 0.1))
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_follow_ups() -> None:
+    """Every minute: re-enqueue follow-ups whose task was lost (one worker per minute)."""
+    factory = _factory()
+    if not take_turn(factory, "periodic:sweep_follow_ups", PERIODIC_BUDGET):
+        return
+    lost = sweep_follow_ups_once(factory, queued_invitation_ids(huey, "send_follow_up"),
+                                 send_follow_up)
+    if lost:
+        logger.info("Sweep: %d queued follow-up(s) had no task; queued again", len(lost))
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -25,6 +25,32 @@ PEOPLE = {
 }
 
 
+# A larger campaign, for the public page: most answers shown, some views moved at the end.
+# resident -> (choice, reason, idea, choice the second time)
+MANY = {
+    **{f"bus{n}": ("1", reason, idea, again) for n, (reason, idea, again) in enumerate([
+        ("The buses only come once an hour so I miss appointments", "buses every evening", "1"),
+        ("Buses are the only way I can get there", "more buses on sunday", "1"),
+        ("The bus is always late in the morning", "a direct bus to the hospital", "1"),
+        ("I have no car and the bus takes ages", "buses every evening please", "1"),
+        ("Buses would help my whole street", "a bus stop nearer the surgery", "1"),
+        ("More buses would mean fewer cars", "cheaper buses for pensioners", "2"),
+    ])},
+    **{f"park{n}": ("2", reason, idea, again) for n, (reason, idea, again) in enumerate([
+        ("I drive my mum and there is never a space to park", "free parking for patients", "2"),
+        ("Ring Sam on 07700 900123 about the parking", "parking costs too much", "2"),
+        ("The car park is full by nine", "parking at the hospital is full", "2"),
+        ("I need to park near the door", "more parking spaces please", "1"),
+        ("Parking fines are unfair when clinics run late", "no parking fines for patients", "1"),
+    ])},
+    **{f"cost{n}": ("3", reason, idea, again) for n, (reason, idea, again) in enumerate([
+        ("Taxis cost me twenty pounds each way", "help with taxi fares", "3"),
+        ("I cannot afford the fares on my pension", "free travel for appointments", "1"),
+        ("Travel costs add up every week", "refunds for travel costs", "1"),
+    ])},
+}
+
+
 def url_of(db: sessionmaker) -> str:
     return db.kw["bind"].url.render_as_string(hide_password=False)
 
@@ -44,10 +70,11 @@ def take_part(service: ConversationService, name: str, choice: str, reason: str,
 
 
 def campaign_with_answers(db: sessionmaker, people: dict | None = None) -> ConversationService:
+    """Publish the campaign; everyone in `people` (default PEOPLE) takes part."""
     publish_files([str(CAMPAIGN)], url_of(db))
     service = ConversationService(db, tally_ttl=0)
-    for name, (choice, reason, idea) in (people or PEOPLE).items():
-        take_part(service, name, choice, reason, idea)
+    for name, (choice, reason, idea, *again) in (people or PEOPLE).items():
+        take_part(service, name, choice, reason, idea, *again)
     return service
 
 

@@ -74,6 +74,14 @@ ROUTES = {
     ("POST", "/campaigns/{slug}/try"): (OFFICER, 503, {"message": "BUSES"}),
     ("POST", "/campaigns/{slug}/try/restart"): (OFFICER, 303, {}),
     ("POST", "/campaigns/{slug}/try/end"): (OFFICER, 303, {}),
+    ("GET", "/sharing/{slug}/public"): (EVERYONE, 404, None),
+    ("GET", "/sharing/{slug}/public/preview"): (EVERYONE, 404, None),
+    ("POST", "/sharing/{slug}/public/publish"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/public/unpublish"): (READERS, 404, {}),
+    ("GET", "/p/{slug}"): (PUBLIC, 404, None),
+    ("GET", "/sharing/{slug}/follow-up"): (EVERYONE, 404, None),
+    ("POST", "/sharing/{slug}/follow-up/check"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/follow-up/send"): (READERS, 404, {}),
 }
 FRAGMENTS = {"/audit/entries"}
 WHO = ["signed out", *ROLES]
@@ -112,7 +120,7 @@ def test_route_allows_or_refuses(client, db, clock, route, who):
         publish_example(db)
     # Sharing's routes are tried on a campaign that does not exist (a 404 when allowed);
     # tests/console/test_console_sharing.py uses real ones.
-    slug = "no-such-campaign" if template.startswith("/sharing/") else SLUG
+    slug = "no-such-campaign" if template.startswith(("/sharing/", "/p/")) else SLUG
     path = template.replace("{id:int}", str(target)).replace("{slug}", slug)
     before = snapshot(db)
     if method == "GET":

@@ -1,24 +1,35 @@
 """Sharing results in headless Chromium, on the real `engage console` process: axe-core finds
-no serious or critical problem on the themes and moderation pages (every <details> opened,
-so the forms inside are checked too), for an officer and for a viewer."""
+no serious or critical problem on the themes, moderation and publishing pages (every
+<details> opened, so the forms inside are checked too), for an officer and for a viewer, nor
+on the public results page in each of the campaign's languages (no sign-in), which fits a
+phone's screen and prints without its language switch."""
 
 from __future__ import annotations
 
 import pytest
 from browser_helpers import no_sideways_scroll, serious_violations, sign_in, submit
-from sharing_helpers import SLUG, campaign_with_answers
+from sharing_helpers import MANY, SLUG, answer_id, campaign_with_answers
 
-from bot.deliberation import themes
+from bot.deliberation import moderation, public, themes
 from bot.store.db import transaction
 
-PAGES = ["/sharing", f"/sharing/{SLUG}/themes", f"/sharing/{SLUG}/quotes"]
+PAGES = ["/sharing", f"/sharing/{SLUG}/themes", f"/sharing/{SLUG}/quotes",
+         f"/sharing/{SLUG}/public", f"/sharing/{SLUG}/public/preview",
+         f"/sharing/{SLUG}/follow-up"]
+LANGUAGES = ["en", "cy", "pl", "ar", "ro"]
 
 
 @pytest.fixture(scope="module")
 def campaign(console_server):
-    campaign_with_answers(console_server.db)
-    with transaction(console_server.db) as session:
+    db = console_server.db
+    campaign_with_answers(db, MANY)
+    with transaction(db) as session:
         themes.run(session, SLUG, by="test")
+        moderation.approve(session, SLUG, answer_id(db, MANY["park0"][1]), "test",
+                           translations={"cy": "Does dim lle i barcio byth"})
+        moderation.approve(session, SLUG, answer_id(db, MANY["bus2"][1]), "test")
+        public.publish(session, SLUG, {"en": "We choose in March.", "ar": "نقرر في مارس."},
+                       by="test")
     return console_server
 
 
@@ -67,3 +78,43 @@ def test_an_officer_approves_a_quote_with_the_keyboard_and_mouse(page, campaign)
     submit(page, page.get_by_role("button", name="Reject").first.inner_text())
     assert "The answer is rejected" in page.content()
     assert waiting.inner_text() != before
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_axe_finds_no_serious_problem_on_the_public_page(page, campaign, language):
+    page.goto(f"{campaign.url}/p/{SLUG}?lang={language}")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("svg.chart").count() >= 2 and page.locator("table").count() >= 3
+    problems = problems_on(page, f"/p/{SLUG}?lang={language}")
+    assert problems == []
+    assert page.context.cookies() == []  # no sign-in, no cookie
+
+
+def test_the_public_page_switches_language_fits_a_phone_and_prints(page, campaign):
+    page.goto(f"{campaign.url}/p/{SLUG}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Cymraeg").click()
+    assert page.url.endswith("?lang=cy")
+    assert page.get_by_role("heading", level=1).inner_text() == \
+        "Canlyniadau: Cyrraedd apwyntiadau"
+    assert "Does dim lle i barcio byth" in page.content()
+    page.set_viewport_size({"width": 320, "height": 800})
+    for code in ("cy", "ar"):
+        page.goto(f"{campaign.url}/p/{SLUG}?lang={code}")
+        assert no_sideways_scroll(page), code
+    page.emulate_media(media="print")
+    assert not page.locator("nav.languages").is_visible()
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert page.watch.problems == []
+    page.goto(f"{campaign.url}/p/nothing-here")
+    assert "These results are not published." in page.content()
+    assert serious_violations(page) == []
+
+
+def test_axe_on_the_follow_up_check(page, campaign):
+    sign_in(page, campaign.url, "officer@council.example")
+    page.goto(f"{campaign.url}/sharing/{SLUG}/follow-up")
+    page.get_by_label("In English").fill("You said buses. More on Sundays from March.")
+    submit(page, "Check who would get it")
+    assert "Would send" in page.content()
+    assert problems_on(page, "follow-up check") == []

@@ -42,3 +42,14 @@ def test_the_report_s_stages_by_language_hide_what_the_nested_sums_would_give_aw
         if cell.hidden and 0 < cell.count < 5 and key[0] != "all":
             low, high = _integer_range(key, counts, cells, sums)
             assert low < high, key
+
+
+def test_a_revisit_hides_who_stayed_when_a_small_number_changed():
+    """14 answered both times and 4 changed: "10 stayed" would give the 4 away."""
+    from bot.reports.results import StepResult
+
+    step = StepResult("again", "revisit", "Again", "?", answered=14, stayed=10, moved=4)
+    stayed, moved = step.movement
+    assert (stayed.text, moved.text) == (HIDDEN, FEW)
+    assert [c.text for c in StepResult("a", "revisit", "A", "?", stayed=9, moved=5).movement] \
+        == ["9", "5"]

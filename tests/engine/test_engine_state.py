@@ -61,6 +61,7 @@ def test_from_dict_accepts_older_dicts_without_optional_fields():
         (Phase.OPTED_OUT, True, "withdrawn", "opted_out"),
         (Phase.ERASED, True, "withdrawn", "opted_out"),
         (Phase.ERASED, False, "none", "opted_out"),
+        (Phase.AWAITING_FOLLOW_UP, True, "given", "completed"),
     ],
 )
 def test_consent_and_status(phase, consent_given, consent, status):
@@ -70,6 +71,6 @@ def test_consent_and_status(phase, consent_given, consent, status):
 
 def test_phase_values_are_stable_strings():
     assert [p.value for p in Phase] == [
-        "choosing_language", "awaiting_consent", "in_step", "awaiting_why", "completed",
-        "declined", "opted_out", "erased"]
+        "choosing_language", "awaiting_consent", "in_step", "awaiting_why",
+        "awaiting_follow_up", "completed", "declined", "opted_out", "erased"]
     assert Phase("in_step") is Phase.IN_STEP and Phase.IN_STEP == "in_step"

@@ -27,7 +27,7 @@ INTENTS = (
     "change_language", "greet", "start", "inform",
 )
 # Triggered by the worker through Rasa's API, never by a resident (data/external.yml).
-EXTERNAL_INTENTS = ("EXTERNAL_invite", "EXTERNAL_remind")
+EXTERNAL_INTENTS = ("EXTERNAL_invite", "EXTERNAL_remind", "EXTERNAL_follow_up")
 LANGUAGES = SUPPORTED  # every shipped language
 # The languages the NLU-only held-out file (tests/rasa/nlu_heldout.yml) was written for; every
 # shipped language is measured in context by languages/heldout.yml (bot/language_eval.py).

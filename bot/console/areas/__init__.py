@@ -13,8 +13,10 @@ from bot.console.areas import (
     account,
     audit_log,
     campaigns,
+    follow_ups,
     health,
     home,
+    publishing,
     quotes,
     sharing,
     staff,
@@ -23,7 +25,8 @@ from bot.console.areas import (
 )
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes]
+AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes,
+         publishing, follow_ups]
 
 
 @dataclass(frozen=True)
