@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import sys
 
-from bot import library_warnings
+from bot import library_warnings, settings
 
 TOKEN_ENV, INTERFACE_ENV = "ENGAGE_ACTION_TOKEN", "ENGAGE_ACTION_INTERFACE"
 DEFAULT_INTERFACE, DEFAULT_PORT = "127.0.0.1", 5055
@@ -67,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
                                     description="The engage action server (needs "
                                                 f"{TOKEN_ENV}).")
     parse.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parse.add_argument("--interface", default=os.environ.get(INTERFACE_ENV) or DEFAULT_INTERFACE,
+    parse.add_argument("--interface", default=settings.value(INTERFACE_ENV) or DEFAULT_INTERFACE,
                        help=f"address to listen on (default {DEFAULT_INTERFACE}, or "
                             f"{INTERFACE_ENV})")
     parse.add_argument("--actions", default="actions", help="the package of actions")
@@ -76,7 +75,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    token = os.environ.get(TOKEN_ENV, "")
+    token = settings.value(TOKEN_ENV) or ""
     if len(token) < MIN_TOKEN_LENGTH:
         print(f"Error: set {TOKEN_ENV} to a random string of at least {MIN_TOKEN_LENGTH} "
               "characters, the same for the Rasa server (`engage run` does this for you).",
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     library_warnings.silence()
     from rasa_sdk import utils
 
-    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    utils.configure_colored_logging(settings.value("LOG_LEVEL") or "INFO")
     utils.update_sanic_log_level()
     app = create_app(token, args.actions)
     logger.info("Action server listening on http://%s:%s", args.interface, args.port)

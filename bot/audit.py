@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import getpass
-import os
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot import settings
+from bot.errors import BadRequest
+from bot.store.db import transaction
 from bot.store.models import AuditEntry
 
 
 def actor() -> str:
     """Who is acting: ENGAGE_ACTOR (set it to a name in shared set-ups), else the OS user."""
-    return os.environ.get("ENGAGE_ACTOR") or getpass.getuser()
+    return settings.value("ENGAGE_ACTOR") or getpass.getuser()
 
 
 def record(session: Session, action: str, subject: str | None = None,
@@ -47,3 +50,40 @@ def search(session: Session, action: str | None = None, actor: str | None = None
 def actions(session: Session) -> list[str]:
     """Every action the log holds, for a filter's choices."""
     return sorted(row[0] for row in session.query(AuditEntry.action).distinct())
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime  # naive UTC
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+
+
+def read_since(text: str | None) -> datetime | None:
+    """"2026-11-01" -> that day's start (UTC); BadRequest for anything else."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise BadRequest(f"--since '{text}' is not a date like 2026-11-01.") from None
+
+
+def read_limit(text: str | int) -> int:
+    """A whole number of 1 or more; BadRequest for anything else."""
+    value = str(text).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise BadRequest(f"--limit '{text}' must be a whole number of 1 or more.")
+    return int(value)
+
+
+def entries(sessions: sessionmaker, action: str | None = None, since: datetime | None = None,
+            limit: int = 50, actor: str | None = None) -> list[Entry]:
+    """`engage audit`: entries newest first, narrowed by action, actor and date."""
+    with transaction(sessions) as session:
+        return [Entry(e.at, e.actor, e.action, e.subject or "", e.details or {})
+                for e in search(session, action=(action or "").strip().lower() or None,
+                                actor=actor, since=since, limit=limit)]
+

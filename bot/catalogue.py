@@ -7,27 +7,17 @@ rows that can no longer be read (every later resident would fail until a restart
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.campaigns.keywords import keyword_of
 from bot.campaigns.model import Campaign
 from bot.engine.prompts import keyword as keyword_for_language
 from bot.store.models import CampaignVersion
 from bot.store.repository import CampaignRepository
-
-KEYWORD_NOISE = re.compile(r"[^\w]+", re.UNICODE)
-
-
-def keyword_of(text: str) -> str:
-    """'  buses! ' -> 'BUSES'; '/start BUSES' (Telegram deep link) -> 'BUSES'."""
-    text = text.strip()
-    if text.lower().startswith("/start"):
-        text = text[len("/start"):]
-    return KEYWORD_NOISE.sub("", text).upper()
 
 
 @dataclass(frozen=True)

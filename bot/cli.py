@@ -13,6 +13,7 @@ import sys
 from bot import config
 from bot.commands import register_all
 from bot.commands._base import fail
+from bot.errors import StaffError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except config.MissingSecret as error:
+    except (StaffError, config.MissingSecret) as error:  # a refusal, worded for staff
         return fail(str(error))
 
 

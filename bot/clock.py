@@ -14,6 +14,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bot import settings
+
 logger = logging.getLogger(__name__)
 ENV = "ENGAGE_CLOCK_FILE"
 
@@ -31,7 +33,7 @@ def real_now() -> datetime:
 def now() -> datetime:
     """Naive UTC: the clock file's time moved on by the real time since it was written, or the
     real time when there is no clock file (or it cannot be read)."""
-    path = os.environ.get(ENV)
+    path = settings.value(ENV)
     if not path:
         return real_now()
     try:

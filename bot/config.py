@@ -6,13 +6,14 @@ use from a key file that `engage run` creates on first start (with a warning).
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import settings
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("ENGAGE_VAR_DIR", ROOT / "var"))
+VAR_DIR = Path(settings.value("ENGAGE_VAR_DIR") or ROOT / "var")
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'engage.db'}"
 DEFAULT_KEY_FILE = VAR_DIR / "secret.key"
 
@@ -37,16 +38,16 @@ class Settings:
 
 
 def database_url() -> str:
-    return os.environ.get("ENGAGE_DATABASE_URL") or DEFAULT_DATABASE_URL
+    return settings.value("ENGAGE_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
 def key_file() -> Path:
-    return Path(os.environ.get("ENGAGE_SECRET_KEY_FILE") or DEFAULT_KEY_FILE)
+    return Path(settings.value("ENGAGE_SECRET_KEY_FILE") or DEFAULT_KEY_FILE)
 
 
 def read_secret() -> str | None:
-    if os.environ.get("ENGAGE_SECRET_KEY"):
-        return os.environ["ENGAGE_SECRET_KEY"]
+    if settings.value("ENGAGE_SECRET_KEY"):
+        return settings.value("ENGAGE_SECRET_KEY")
     path = key_file()
     return path.read_text().strip() if path.exists() else None
 
@@ -67,13 +68,13 @@ def ensure_local_secret() -> tuple[str, bool]:
 def rasa_url() -> str:
     """Where this machine's Rasa server answers: ENGAGE_RASA_URL, else the port `engage run`
     serves on (ENGAGE_RASA_PORT, 5005 by default)."""
-    port = os.environ.get("ENGAGE_RASA_PORT") or "5005"
-    return os.environ.get("ENGAGE_RASA_URL") or f"http://127.0.0.1:{port}"
+    port = settings.value("ENGAGE_RASA_PORT")
+    return settings.value("ENGAGE_RASA_URL") or f"http://127.0.0.1:{port}"
 
 
 def rest_token() -> str | None:
     """The REST channel's bearer token (ENGAGE_REST_TOKEN); None: the channel is open."""
-    return os.environ.get("ENGAGE_REST_TOKEN") or None
+    return settings.value("ENGAGE_REST_TOKEN")
 
 
 def load() -> Settings:

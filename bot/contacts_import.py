@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import phonenumbers
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot import audit
+from bot import audit, settings
+from bot.errors import ImportProblem, NoSecret
 from bot.language import LANGUAGES, SUPPORTED, requested_language
+from bot.store.db import transaction
 from bot.store.models import Contact, ContactGroupMember, ContactSource
 from bot.store.vault import ContactVault
 
@@ -61,12 +62,8 @@ _REASONS = {
 }
 
 
-class ImportProblem(ValueError):
-    """A mistake that stops the whole import (nothing is stored); the message is for staff."""
-
-
 def default_region() -> str:
-    return (os.environ.get("ENGAGE_DEFAULT_REGION") or DEFAULT_REGION).upper()
+    return (settings.value("ENGAGE_DEFAULT_REGION") or DEFAULT_REGION).upper()
 
 
 def check_region(region: str) -> str:
@@ -297,6 +294,26 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[In
         valid.append(Row(line, address, language))
     return valid, invalid, unknown
 
+
+
+def import_file(sessions: sessionmaker, secret: str | None, path: str | Path, channel: str,
+                source: str, *, group: str | None = None, region: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """`engage contacts import`: the whole file in one transaction, all or nothing. Raises
+    NoSecret or ImportProblem (its message ends "Nothing was imported.") before storing
+    anything."""
+    if not secret:
+        raise NoSecret("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
+                       "(or run `engage run` once to create a local one).")
+    path = Path(path)
+    if not path.is_file():
+        raise ImportProblem(f"no such file: {path}")
+    try:
+        with transaction(sessions) as session:
+            return import_contacts(session, secret, path, channel, source, group=group,
+                                   region=region or default_region(), progress=progress)
+    except ImportProblem as problem:
+        raise ImportProblem(f"{problem} Nothing was imported.") from problem
 
 def import_contacts(session: Session, secret: str, path: Path, channel: str, source: str,
                     group: str | None = None, region: str | None = None,

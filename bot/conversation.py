@@ -16,13 +16,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import config, engine
+from bot import bootstrap, engine
 from bot.campaigns.model import Campaign
 from bot.catalogue import Catalogue, Version
 from bot.engine import Context, Event, Outcome, Phase, Reply, vocabulary
 from bot.language import SUPPORTED
-from bot.stages import stages_of
-from bot.store.db import session_factory, transaction
+from bot.launch.eligibility import (
+    campaign_statuses,
+    invitation_language,
+    invitation_template,
+    why_not_invite,
+)
+from bot.store.db import transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import (
     CampaignVersion,
@@ -48,32 +53,6 @@ TALLY_TTL_SECONDS = 10.0
 
 REPLY_OVER_HTTP = {"rest"}  # every other channel replies through the outbox
 WHATSAPP = "twilio_whatsapp"
-
-# Why an invitation was not sent, in the words staff see in `engage campaign status`.
-NO_CONTACT = "no contact (erased)"
-OPTED_OUT = "opted out"
-CAMPAIGN_CLOSED = "campaign closed"
-ALREADY_TAKING_PART = "already taking part"
-ALREADY_SAID_NO = "already said no to this campaign"
-NOT_INVITABLE = "this channel cannot be sent invitations"
-
-
-def no_whatsapp_template(language: str) -> str:
-    return (f"no WhatsApp invitation template for language '{language}': WhatsApp only lets "
-            "a business write first with an approved template (the campaign file's "
-            "invitation: whatsapp: content_sid)")
-
-
-def invitation_template(campaign: Campaign, language: str) -> str | None:
-    """The approved WhatsApp Content template (HX...) that carries the invitation."""
-    return (campaign.invitation_whatsapp or {}).get(language)
-
-
-def invitation_language(campaign: Campaign, known: str | None) -> str:
-    """The language an invitation is written in: the resident's, if the campaign has it,
-    else the campaign's first (whose menu then offers the others)."""
-    return known if known in campaign.languages else campaign.default_language
-
 
 @dataclass
 class TurnResult:
@@ -152,20 +131,9 @@ class ConversationService:
         status = session.query(CampaignVersion.status).filter_by(id=version.id).scalar()
         language = invitation_language(campaign, contact.language if contact else None)
         template = invitation_template(campaign, language)
-        reason = None
-        if contact is None:
-            reason = NO_CONTACT
-        elif contact.opted_out_at is not None:
-            reason = OPTED_OUT
-        elif status == "closed":
-            reason = CAMPAIGN_CLOSED
-        elif channel in REPLY_OVER_HTTP:
-            reason = NOT_INVITABLE
-        elif channel == WHATSAPP and template is None:
-            reason = no_whatsapp_template(language)
-        else:
-            reason = self._already_in(session, pseudonym, version.slug,
-                                      again=invitation.reinvitation > 0)
+        statuses = campaign_statuses(session, pseudonym, version.slug,
+                                     again=invitation.reinvitation > 0)
+        reason = why_not_invite(contact, campaign, statuses=statuses, closed=status == "closed")
         if reason is not None:
             invitation.status, invitation.reason = "failed", reason
             return TurnResult([])
@@ -178,22 +146,6 @@ class ConversationService:
                               campaign, first_template=result.template)
         invitation.status, invitation.sent_at, invitation.reason = "sent", utcnow(), None
         return result
-
-    @staticmethod
-    def _already_in(session: Session, pseudonym: str, slug: str,
-                    again: bool = False) -> str | None:
-        """Why they cannot be invited to this campaign: already in it, or said no. A
-        re-invitation (`again`) is for those who were invited and never replied, so their
-        silent participation does not count."""
-        rows = (session.query(Participant.status, Participant.consent,
-                              Participant.last_message_at)
-                .join(CampaignVersion, CampaignVersion.id == Participant.campaign_id)
-                .filter(Participant.pseudonym == pseudonym, CampaignVersion.slug == slug))
-        statuses = {status for status, consent, wrote_at in rows
-                    if not (again and not stages_of(consent, status, wrote_at))}
-        if not statuses:
-            return None
-        return ALREADY_SAID_NO if statuses == {"declined"} else ALREADY_TAKING_PART
 
     def remind(self, participant_id: int) -> TurnResult:
         """The one reminder to a resident who agreed but has not finished, in one transaction:
@@ -492,12 +444,6 @@ def whatsapp_template(campaign: Campaign, state: engine.ParticipantState, channe
     return campaign.whatsapp_template(state.step_id, state.language)
 
 
-_service: ConversationService | None = None
-
-
 def service_from_env() -> ConversationService:
-    """One service per process, on the database named by ENGAGE_DATABASE_URL."""
-    global _service
-    if _service is None:
-        _service = ConversationService(session_factory(config.database_url()))
-    return _service
+    """The process's service (bot.bootstrap), on the database named by ENGAGE_DATABASE_URL."""
+    return bootstrap.shared("conversation", lambda: ConversationService(bootstrap.sessions()))

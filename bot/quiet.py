@@ -10,11 +10,12 @@ worker every minute, and never delays the morning: the last wait ends exactly at
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import settings
 
 DEFAULT_START, DEFAULT_END = "21:00", "08:00"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -67,7 +68,7 @@ def quiet_until(now_utc: datetime, tz: str, start: str = DEFAULT_START,
 
 def recheck_seconds(env: Mapping[str, str] | None = None) -> float:
     """ENGAGE_QUIET_RECHECK: the longest a caller waits before looking at the clock again."""
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     return float(env.get("ENGAGE_QUIET_RECHECK") or DEFAULT_RECHECK)
 
 

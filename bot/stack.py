@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot import settings
 from bot.config import ROOT
 
 BIN = Path(sys.executable).parent
@@ -160,7 +161,7 @@ class Stack:
              rasa_url: bool = False) -> dict[str, str]:
         """Each child gets only the secrets its job needs. Tokens travel in the environment,
         never on a command line (where `ps` shows them)."""
-        env = {**os.environ, **self.config.extra_env,
+        env = {**settings.environ(), **self.config.extra_env,
                "ENGAGE_DATABASE_URL": self.config.database_url,
                "ENGAGE_ACTION_URL": self.config.action_url,
                "PYTHONPATH": str(ROOT)}

@@ -13,15 +13,18 @@ from bot.store.migrate import upgrade
 
 
 @contextmanager
-def fresh_postgres_database(admin_url: str, prefix: str = "engage_test") -> Iterator[str]:
-    """A new, migrated PostgreSQL database for one test (or module), dropped afterwards."""
+def fresh_postgres_database(admin_url: str, prefix: str = "engage_test",
+                            migrate: bool = True) -> Iterator[str]:
+    """A new PostgreSQL database for one test (or module), migrated unless asked not to,
+    dropped afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         engine_for(url).dispose()

@@ -1,10 +1,6 @@
-"""Campaign definitions: the data model, loading from YAML, and checks for staff."""
+"""Campaign definitions: the data model (`model`), loading from YAML (`loader`), checks for
+staff (`check`, `validate`, `advice`, `mistakes`), publishing, closing and versions.
 
-from bot.campaigns.loader import analyse, load_campaign
-from bot.campaigns.model import ANSWERED_TYPES, STEP_TYPES, Campaign, Condition, Option, Step, Text
-from bot.campaigns.problems import CampaignInvalid, Problem
-
-__all__ = [
-    "ANSWERED_TYPES", "STEP_TYPES", "Campaign", "CampaignInvalid", "Condition", "Option",
-    "Problem", "Step", "Text", "analyse", "load_campaign",
-]
+Import from the modules themselves: this package imports nothing, so that the engine, which
+needs `bot.campaigns.model`, never loads the loader and its checks (which use the engine).
+"""

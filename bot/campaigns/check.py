@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot import settings
 from bot.campaigns.advice import reading_warnings, segment_warnings
 from bot.campaigns.loader import Analysis, analyse
 from bot.campaigns.mistakes import mistake_warnings
@@ -38,10 +38,11 @@ def check_analysis(analysis: Analysis) -> list[Problem]:
 
 def published_campaigns(url: str) -> list[Campaign]:
     """The live campaigns in a database; raises SQLAlchemyError when it cannot be read."""
-    from bot.store.db import session_factory, transaction
+    from bot import bootstrap
+    from bot.store.db import transaction
     from bot.store.repository import CampaignRepository
 
-    with transaction(session_factory(url)) as session:
+    with transaction(bootstrap.sessions(url)) as session:
         return [Campaign.from_dict(row.definition)
                 for row in CampaignRepository(session).live_versions()]
 
@@ -51,8 +52,8 @@ def configured_database() -> str | None:
     SQLite file once `engage run` has made it (a check never creates a database)."""
     from bot import config
 
-    if os.environ.get("ENGAGE_DATABASE_URL"):
-        return os.environ["ENGAGE_DATABASE_URL"]
+    if settings.is_set("ENGAGE_DATABASE_URL"):
+        return settings.value("ENGAGE_DATABASE_URL")
     local = config.VAR_DIR / "engage.db"
     return config.DEFAULT_DATABASE_URL if local.exists() else None
 

@@ -10,6 +10,7 @@ resident into that campaign. Both are errors. The other live campaigns are an op
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,11 +18,19 @@ from bot.campaigns.model import Campaign
 from bot.campaigns.problems import Problem
 from bot.campaigns.yamlnodes import Parsed
 
+KEYWORD_NOISE = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def keyword_of(text: str) -> str:
+    """'  buses! ' -> 'BUSES'; '/start BUSES' (Telegram deep link) -> 'BUSES'."""
+    text = text.strip()
+    if text.lower().startswith("/start"):
+        text = text[len("/start"):]
+    return KEYWORD_NOISE.sub("", text).upper()
+
 
 def keyword_key(text: str) -> str:
     """What the keyword lookup makes of a message ("Bws!" -> "BWS")."""
-    from bot.catalogue import keyword_of  # the lookup itself; imported late (it needs the store)
-
     return keyword_of(text)
 
 

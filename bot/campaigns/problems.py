@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.errors import CampaignInvalid
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -30,10 +32,4 @@ class Problem:
         return f"{prefix}{self.level}: {about}{self.message}"
 
 
-class CampaignInvalid(ValueError):
-    """The campaign has errors; `problems` lists every one of them with its line."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        errors = [p for p in problems if p.level == "error"]
-        super().__init__("\n".join(str(p) for p in errors) or "the campaign is not valid")
+__all__ = ["CampaignInvalid", "Problem"]  # CampaignInvalid: one of bot.errors' family

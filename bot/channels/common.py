@@ -7,10 +7,8 @@ applied by the action server a moment ago must not leave a message whose reply h
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import parse_qs
 
 from sanic import Blueprint, Sanic, response
@@ -18,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import bootstrap, settings
 from bot.store.db import transaction
 from bot.store.inbox import InboxRepository
 from bot.store.vault import ContactVault
@@ -66,7 +64,7 @@ def classify_text(body: str, garbled: bool = False) -> tuple[str, str]:
 
 def max_request_bytes() -> int:
     try:
-        value = int(os.environ.get(MAX_REQUEST_BYTES_ENV) or DEFAULT_MAX_REQUEST_BYTES)
+        value = int(settings.value(MAX_REQUEST_BYTES_ENV) or DEFAULT_MAX_REQUEST_BYTES)
     except ValueError:
         return DEFAULT_MAX_REQUEST_BYTES
     return value if value > 0 else DEFAULT_MAX_REQUEST_BYTES
@@ -117,16 +115,11 @@ def twiml_ack() -> HTTPResponse:
     return response.text(EMPTY_TWIML, content_type="text/xml")
 
 
-@lru_cache(maxsize=1)
-def _secret() -> str:
-    return config.load().require_secret()
-
-
 def store(factory: sessionmaker, channel: str, inbound: Inbound) -> tuple[int, str, bool]:
     """Vault the address and record the message in one transaction (blocking: call it in a
     thread). Returns (inbox id, pseudonym, created); not created means a redelivery."""
     with transaction(factory) as session:
-        vault = ContactVault(session, _secret())
+        vault = ContactVault(session, bootstrap.secret())
         pseudonym = vault.remember(channel, inbound.address)
         if inbound.handle is not None:
             vault.remember_handle(pseudonym, inbound.handle)

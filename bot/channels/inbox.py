@@ -6,6 +6,12 @@ pending messages at once. After Rasa has handled a message the row is read again
 marks it `processed` in its own transaction, so a row still `pending` was not applied (action
 server down, database busy...) and is retried later with backoff. A later message from the
 same resident waits: answers must reach the engine in the order they were sent.
+
+Across Rasa replicas, a resident's messages go to Rasa from one process at a time: the
+processor claims the resident in the database (`inbox_claims`, an atomic upsert) before it
+looks at their messages, renews the claim while it works and deletes it when done, then
+looks once more for a message another replica recorded meanwhile (whose own kick found the
+claim taken). A process that dies leaves its claim to expire (ENGAGE_INBOX_CLAIM_SECONDS).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import hashlib
 import hmac
 import logging
 import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -27,12 +35,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import bootstrap, config, settings
 from bot.channels.common import cap_request_size
 from bot.channels.outbox_output import kick_sender
 from bot.channels.validate import load_json
 from bot.outbound import sender
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 from bot.store.inbox import FAILED, PENDING, InboxRepository
 from bot.store.models import InboxMessage, utcnow
 
@@ -41,6 +49,9 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 POLL_ENV, MAX_ATTEMPTS_ENV = "ENGAGE_INBOX_POLL", "ENGAGE_INBOX_MAX_ATTEMPTS"
 DEFAULT_POLL, DEFAULT_MAX_ATTEMPTS = 2.0, 50
+CLAIM_ENV, DEFAULT_CLAIM_SECONDS = "ENGAGE_INBOX_CLAIM_SECONDS", 30.0
+BUSY = "busy"  # another process holds the resident's claim
+STALE_CLAIMS = timedelta(hours=1)  # expired this long: left by a process that died
 MAX_BACKOFF_SECONDS = 300
 TURN_TIMEOUT = 300.0  # a Rasa turn that takes longer is treated as failed
 BATCH = 50
@@ -109,9 +120,14 @@ class InboxProcessor:
 
     def __init__(self, factory: sessionmaker, *, poll: float = DEFAULT_POLL,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, turn_timeout: float = TURN_TIMEOUT,
-                 after_turns: Callable[[], None] = kick_sender) -> None:
+                 after_turns: Callable[[], None] = kick_sender,
+                 claim_seconds: float = DEFAULT_CLAIM_SECONDS) -> None:
         self.factory = factory
         self.poll = poll
+        self.lease = timedelta(seconds=claim_seconds)
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._held: set[str] = set()  # residents this process has claimed
+        self._renewer: asyncio.Task | None = None
         self.max_attempts = max_attempts
         self.turn_timeout = turn_timeout
         self.after_turns = after_turns
@@ -121,10 +137,11 @@ class InboxProcessor:
         self._loop_task: asyncio.Task | None = None
 
     @classmethod
-    def from_env(cls) -> InboxProcessor:
-        return cls(session_factory(config.database_url()),
-                   poll=float(os.environ.get(POLL_ENV) or DEFAULT_POLL),
-                   max_attempts=int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
+    def from_env(cls, factory: sessionmaker | None = None) -> InboxProcessor:
+        return cls(factory or bootstrap.sessions(),
+                   poll=float(settings.value(POLL_ENV) or DEFAULT_POLL),
+                   max_attempts=int(settings.value(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS),
+                   claim_seconds=float(settings.value(CLAIM_ENV) or DEFAULT_CLAIM_SECONDS))
 
     def register(self, channel: str, on_new_message: OnNewMessage,
                  output_channel: OutputChannel) -> None:
@@ -148,23 +165,47 @@ class InboxProcessor:
         if task is not None and not task.done() and task.get_loop() is running:
             return
         self._loop_task = running.create_task(self._retry_forever())
+        self._renewer = running.create_task(self._renew_forever())
 
     async def stop(self) -> None:
-        """Stop the loop and any turn in progress; unfinished messages stay pending."""
-        tasks = [t for t in [self._loop_task, *self._tasks] if t is not None and not t.done()]
+        """Stop the loop and any turn in progress; unfinished messages stay pending, and the
+        residents this process held are free for another replica at once."""
+        tasks = [t for t in [self._loop_task, self._renewer, *self._tasks]
+                 if t is not None and not t.done()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._loop_task = None
+        self._loop_task = self._renewer = None
+        held, self._held = list(self._held), set()
+        try:
+            await asyncio.to_thread(self._release_all, held)
+        except Exception:  # the claims expire by themselves
+            logger.warning("Could not release %d inbox claim(s) on the way out", len(held))
 
     async def idle(self) -> None:
         """Wait for the kicked work in progress (tests, orderly shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def _renew_forever(self) -> None:
+        """Keep this process's claims alive while it works on them (a turn may be slow)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                if self._held:
+                    await asyncio.to_thread(self._renew, list(self._held))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("Inbox claims not renewed (database unavailable?)", exc_info=True)
+
     async def _retry_forever(self) -> None:
+        rounds = 0
         while True:
             try:
+                if rounds % max(int(60 / max(self.poll, 0.1)), 1) == 0:
+                    await asyncio.to_thread(self._drop_stale_claims)
+                rounds += 1
                 await self.process_due()
             except asyncio.CancelledError:
                 raise
@@ -204,23 +245,41 @@ class InboxProcessor:
         if lock is None:
             lock = self._locks[pseudonym] = asyncio.Lock()
         async with lock:
-            first = True
-            while (row := await asyncio.to_thread(self._next, pseudonym,
-                                                  mode if first else ALL)) is not None:
-                first = False
-                error = await self._hand_to_rasa(row)
-                if await asyncio.to_thread(self._done, row.id):
-                    counts.processed += 1
-                    continue
-                error = error or "not applied: still pending after the turn"
-                if await asyncio.to_thread(self._failed, row, error):
-                    counts.abandoned += 1
-                    continue
-                counts.retrying += 1
-                break
+            await self._process_claimed(pseudonym, mode, counts)
         if counts.processed:
             self.after_turns()
         return counts
+
+    async def _process_claimed(self, pseudonym: str, mode: str, counts: Counts) -> None:
+        """Claim the resident, hand their messages over one by one, let go (see `_next`)."""
+        row = await asyncio.to_thread(self._next, pseudonym, mode, True)
+        if not isinstance(row, _Row):
+            return  # nothing to do, or another process is on it
+        self._held.add(pseudonym)
+        released = False
+        try:
+            while isinstance(row, _Row):
+                error = await self._hand_to_rasa(row)
+                if await asyncio.to_thread(self._done, row.id):
+                    counts.processed += 1
+                elif await asyncio.to_thread(self._failed, row, error or
+                                             "not applied: still pending after the turn"):
+                    counts.abandoned += 1
+                else:
+                    counts.retrying += 1  # the rest waits: order per resident
+                    return
+                row = await asyncio.to_thread(self._next, pseudonym, ALL)
+            released = True  # `_next` let the claim go with its last look
+        finally:
+            if not released:
+                await self._let_go(pseudonym)
+            self._held.discard(pseudonym)
+
+    async def _let_go(self, pseudonym: str) -> None:
+        try:
+            await asyncio.to_thread(self._release_all, [pseudonym])
+        except Exception:  # it expires by itself
+            logger.warning("Could not release the inbox claim of a resident", exc_info=True)
 
     # --- database work (blocking: run in a thread, Rasa's event loop keeps serving) ---------
 
@@ -239,16 +298,42 @@ class InboxProcessor:
             inbox = InboxRepository(session)
             return inbox.count(PENDING), inbox.count(FAILED)
 
-    def _next(self, pseudonym: str, mode: str) -> _Row | None:
+    def _next(self, pseudonym: str, mode: str, claim: bool = False) -> _Row | str | None:
+        """The resident's next message to hand to Rasa, in one transaction. With `claim`
+        (the first call), take the resident's claim first: BUSY if another process has it.
+        When there is nothing (more) to do, the claim goes, and then the resident's messages
+        are read once more: one recorded by another replica while we held the claim (its
+        kick found the claim taken) is ours after all, and the claim is taken back."""
         now = utcnow()
         with transaction(self.factory) as session:
-            rows = InboxRepository(session).pending_for(pseudonym, now if mode == DUE else None)
-            if not rows:
-                return None
-            head = rows[0]
-            if mode == NEW and head.attempts and head.next_attempt_at > now:
-                return None  # a new message does not cut the oldest's backoff short
-            return _Row.of(head)
+            inbox = InboxRepository(session)
+            if claim and not inbox.claim(pseudonym, self.owner, self.lease, now):
+                return BUSY
+            rows = inbox.pending_for(pseudonym, now if mode == DUE else None)
+            head = rows[0] if rows else None
+            if head is not None and mode == NEW and head.attempts and head.next_attempt_at > now:
+                head = None  # a new message does not cut the oldest's backoff short
+            if head is not None:
+                return _Row.of(head)
+            inbox.release(pseudonym, self.owner)
+            if mode != DUE and inbox.has_ready(pseudonym, now) and \
+                    inbox.claim(pseudonym, self.owner, self.lease, now):
+                return _Row.of(inbox.pending_for(pseudonym)[0])
+            return None
+
+    def _renew(self, pseudonyms: list[str]) -> None:
+        with transaction(self.factory) as session:
+            InboxRepository(session).renew(pseudonyms, self.owner, self.lease)
+
+    def _release_all(self, pseudonyms: list[str]) -> None:
+        with transaction(self.factory) as session:
+            inbox = InboxRepository(session)
+            for pseudonym in pseudonyms:
+                inbox.release(pseudonym, self.owner)
+
+    def _drop_stale_claims(self) -> None:
+        with transaction(self.factory) as session:
+            InboxRepository(session).drop_expired_claims(STALE_CLAIMS)
 
     def _done(self, row_id: int) -> bool:
         with transaction(self.factory) as session:
@@ -286,15 +371,9 @@ class InboxProcessor:
         return False
 
 
-_processor: InboxProcessor | None = None
-
-
 def inbox_processor() -> InboxProcessor:
-    """This process's processor, on ENGAGE_DATABASE_URL."""
-    global _processor
-    if _processor is None:
-        _processor = InboxProcessor.from_env()
-    return _processor
+    """This process's processor (bot.bootstrap), on ENGAGE_DATABASE_URL."""
+    return bootstrap.shared("inbox", lambda: InboxProcessor.from_env(bootstrap.sessions()))
 
 
 def attach(blueprint: Blueprint, processor: InboxProcessor) -> None:

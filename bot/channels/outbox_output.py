@@ -15,9 +15,9 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import bootstrap
 from bot.store import outbox
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class OutboxOutputChannel(OutputChannel):
     @property
     def factory(self) -> sessionmaker:
         if self._factory is None:
-            self._factory = session_factory(config.database_url())
+            self._factory = bootstrap.sessions()
         return self._factory
 
     def queue(self, pseudonym: str, text: str, buttons: list[str] | None = None) -> int:

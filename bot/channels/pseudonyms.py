@@ -9,37 +9,50 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from functools import lru_cache
 
-from bot import config
-from bot.store.db import session_factory, transaction
+from sqlalchemy.orm import sessionmaker
+
+from bot import bootstrap
+from bot.store.db import transaction
 from bot.store.vault import ContactVault
 
 KNOWN_FOR_SECONDS = 30.0
 KNOWN_MAX = 50_000
-_known: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
 
 
-@lru_cache(maxsize=1)
-def _secret() -> str:
-    return config.load().require_secret()
+class Pseudonymiser:
+    """Vaults addresses on one database with one key, remembering recent answers."""
+
+    def __init__(self, factory: sessionmaker, secret: str) -> None:
+        self.factory, self.secret = factory, secret
+        self.known: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
+
+    def __call__(self, channel: str, address: str) -> str:
+        key, now = (channel, address), time.monotonic()
+        hit = self.known.get(key)
+        if hit is not None and now - hit[0] < KNOWN_FOR_SECONDS:
+            return hit[1]
+        with transaction(self.factory) as session:
+            name = ContactVault(session, self.secret).remember(channel, address)
+        self.known[key] = (now, name)
+        self.known.move_to_end(key)
+        while len(self.known) > KNOWN_MAX:
+            self.known.popitem(last=False)
+        return name
+
+    def forget(self, name: str) -> None:
+        for key in [k for k, (_, known) in self.known.items() if known == name]:
+            del self.known[key]
 
 
 def pseudonymise(channel: str, address: str) -> str:
-    key, now = (channel, address), time.monotonic()
-    hit = _known.get(key)
-    if hit is not None and now - hit[0] < KNOWN_FOR_SECONDS:
-        return hit[1]
-    with transaction(session_factory(config.database_url())) as session:
-        name = ContactVault(session, _secret()).remember(channel, address)
-    _known[key] = (now, name)
-    _known.move_to_end(key)
-    while len(_known) > KNOWN_MAX:
-        _known.popitem(last=False)
-    return name
+    """The pseudonym of `address` on `channel`, its address kept in the vault."""
+    return bootstrap.shared("pseudonyms",
+                            lambda: Pseudonymiser(bootstrap.sessions(), bootstrap.secret()),
+                            with_secret=True)(channel, address)
 
 
 def forget_pseudonym(name: str) -> None:
     """After an erasure the vault entry is gone: the next message must store it again."""
-    for key in [k for k, (_, known) in _known.items() if known == name]:
-        del _known[key]
+    for pseudonymiser in bootstrap.each("pseudonyms"):
+        pseudonymiser.forget(name)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import config, rasa_tuning
+from bot import config, rasa_tuning, settings
 from bot.channels.common import cap_request_size, classify_text
 from bot.channels.pseudonyms import pseudonymise
 from bot.channels.validate import load_json
@@ -112,7 +111,7 @@ class PseudonymousRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> PseudonymousRestInput:
         """Settings from the environment (credentials.yml keeps no secrets)."""
-        enabled = (os.environ.get(ENABLED_ENV) or "on").strip().lower() not in OFF_VALUES
+        enabled = (settings.value(ENABLED_ENV) or "on").strip().lower() not in OFF_VALUES
         return cls(token=config.rest_token(), enabled=enabled)
 
     def blueprint(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sanic.request import Request
 from twilio.request_validator import RequestValidator
+
+from bot import settings
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ TELEGRAM_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def skipping() -> bool:
-    return os.environ.get(SKIP_ENV, "").strip() == "1"
+    return (settings.value(SKIP_ENV) or "").strip() == "1"
 
 
 def _warn_skipping(channel: str) -> None:
@@ -92,7 +93,7 @@ class TelegramVerifier:
     def announce(self) -> None:
         if skipping():
             _warn_skipping(self.channel)
-        elif not self.secret_token and not os.environ.get("TELEGRAM_BOT_TOKEN"):
+        elif not self.secret_token and not settings.value("TELEGRAM_BOT_TOKEN"):
             logger.info("%s: not configured (docs/channels.md); its webhooks answer 403.",
                         self.channel)
         elif not self.secret_token:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel
@@ -28,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Message, Update
 
+from bot import settings
 from bot.channels.common import Inbound, bad_request, classify_text, clean_caption, forbidden, store
 from bot.channels.inbox import InboxProcessor, OnNewMessage
 from bot.channels.inbox_channel import InboxChannel
@@ -102,7 +102,7 @@ class TelegramInput(InboxChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         return cls(webhook_secret=credentials.get("webhook_secret")
-                   or os.environ.get("TELEGRAM_WEBHOOK_SECRET"))
+                   or settings.value("TELEGRAM_WEBHOOK_SECRET"))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook, processor = self.inbox_blueprint(on_new_message)

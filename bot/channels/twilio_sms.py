@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel
@@ -20,6 +19,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import settings
 from bot.channels.common import (
     Inbound,
     bad_request,
@@ -119,8 +119,8 @@ class TwilioSmsInput(InboxChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
-        return cls(auth_token=credentials.get("auth_token") or os.environ.get("TWILIO_AUTH_TOKEN"),
-                   public_url=credentials.get("public_url") or os.environ.get(PUBLIC_URL_ENV))
+        return cls(auth_token=credentials.get("auth_token") or settings.value("TWILIO_AUTH_TOKEN"),
+                   public_url=credentials.get("public_url") or settings.value(PUBLIC_URL_ENV))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook, processor = self.inbox_blueprint(on_new_message)

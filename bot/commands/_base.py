@@ -7,16 +7,16 @@ import argparse
 import sys
 from typing import Any
 
-from bot import config
+from sqlalchemy.orm import sessionmaker
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
 
-def factory(url: str | None = None):
-    """A session factory on the configured database (or `url`)."""
-    from bot.store.db import session_factory
+def factory(url: str | None = None) -> sessionmaker:
+    """The process's session factory on the configured database (or `url`), from bootstrap."""
+    from bot import bootstrap
 
-    return session_factory(url or config.database_url())
+    return bootstrap.sessions(url)
 
 
 def fail(message: str) -> int:

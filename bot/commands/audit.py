@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 
-from bot.commands._base import EXIT_OK, command, factory, fail
+from bot.commands._base import EXIT_OK, command, factory
 
 COLUMNS = ("time (UTC)", "who", "action", "subject", "details")
 WIDEST_DETAILS = 70
@@ -32,27 +31,11 @@ def table(rows: list[tuple[str, ...]]) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from bot.store.db import transaction
-    from bot.store.models import AuditEntry
+    from bot import audit
 
-    since = None
-    if args.since:
-        try:
-            since = datetime.strptime(args.since.strip(), "%Y-%m-%d")
-        except ValueError:
-            return fail(f"--since '{args.since}' is not a date like 2026-11-01.")
-    if not args.limit.strip().isdigit() or int(args.limit) < 1:
-        return fail(f"--limit '{args.limit}' must be a whole number of 1 or more.")
-    limit = int(args.limit)
-    with transaction(factory()) as session:
-        query = session.query(AuditEntry)
-        if args.action:
-            query = query.filter(AuditEntry.action == args.action.strip().lower())
-        if since is not None:
-            query = query.filter(AuditEntry.at >= since)
-        entries = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).all()
-        rows = [(e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.subject or "",
-                 _details(e.details)) for e in entries]
+    since, limit = audit.read_since(args.since), audit.read_limit(args.limit)
+    rows = [(e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.subject, _details(e.details))
+            for e in audit.entries(factory(), action=args.action, since=since, limit=limit)]
     if not rows:
         print("No audit entries match.")
         return EXIT_OK

@@ -7,41 +7,33 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from bot.commands._base import EXIT_ERROR, EXIT_OK, command, factory, fail
 
 
 def cmd_campaign_check(args: argparse.Namespace) -> int:
-    from bot.campaigns.check import check_with_published as check_campaign
+    from bot.campaigns.publishing import check_files
 
     errors = 0
-    for path in args.files:
-        if not Path(path).exists():
-            errors += 1
-            print(f"{path}: error: no such file")
-            continue
-        problems = check_campaign(path)
-        for problem in problems:
+    for checked in check_files(args.files):
+        if not checked.exists:
+            print(f"{checked.path}: error: no such file")
+        for problem in checked.problems:
             print(problem)
-        found = sum(p.level == "error" for p in problems)
-        errors += found
-        warnings = len(problems) - found
-        print(f"{path}: {found} error(s), {warnings} warning(s)")
+        if checked.exists:
+            print(f"{checked.path}: {checked.errors} error(s), {checked.warnings} warning(s)")
+        errors += checked.errors
     return EXIT_ERROR if errors else EXIT_OK
 
 
 def cmd_campaign_publish(args: argparse.Namespace) -> int:
-    from bot.campaigns.loader import CampaignInvalid
     from bot.campaigns.publishing import publish_files
+    from bot.errors import CampaignInvalid
 
-    missing = [path for path in args.files if not Path(path).exists()]
-    if missing:
-        return fail(f"no such file: {', '.join(missing)}")
     try:
-        for line in publish_files(args.files):
-            print(line)
+        for result in publish_files(args.files, factory()):
+            print(result)
     except CampaignInvalid as invalid:
         for problem in invalid.problems:
             print(problem, file=sys.stderr)
@@ -50,18 +42,14 @@ def cmd_campaign_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_campaign_list(args: argparse.Namespace) -> int:
-    from bot.campaigns.model import Campaign
-    from bot.store.db import transaction
-    from bot.store.repository import CampaignRepository
+    from bot.campaigns.publishing import live_campaigns
 
-    with transaction(factory()) as session:
-        rows = CampaignRepository(session).live_versions()
-        if not rows:
-            print("No campaigns are published yet. Publish one with `engage campaign publish FILE`.")
-        for row in rows:
-            campaign = Campaign.from_dict(row.definition)
-            print(f"{row.slug}  v{row.version}  keywords: {', '.join(campaign.keywords)}  "
-                  f"languages: {', '.join(campaign.languages)}")
+    live = live_campaigns(factory())
+    if not live:
+        print("No campaigns are published yet. Publish one with `engage campaign publish FILE`.")
+    for campaign in live:
+        print(f"{campaign.slug}  v{campaign.version}  keywords: {', '.join(campaign.keywords)}  "
+              f"languages: {', '.join(campaign.languages)}")
     return EXIT_OK
 
 

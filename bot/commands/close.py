@@ -8,25 +8,18 @@ from __future__ import annotations
 
 import argparse
 
-from bot.commands._base import EXIT_OK, campaign_commands, command, factory, fail
+from bot.commands._base import EXIT_OK, campaign_commands, command, factory
 
 
 def cmd_campaign_close(args: argparse.Namespace) -> int:
     from bot.campaigns.closing import close_campaign
-    from bot.errors import UnknownCampaign
-    from bot.store.db import transaction
 
-    slug = args.slug.strip()
-    try:
-        with transaction(factory()) as session:
-            versions, already = close_campaign(session, slug)
-    except UnknownCampaign:
-        return fail(f"no campaign called '{slug}'. See `engage campaign list`.")
-    if already:
-        print(f"{slug} was already closed.")
+    closed = close_campaign(factory(), args.slug)
+    if closed.already:
+        print(f"{closed.slug} was already closed.")
     else:
-        print(f"Closed {slug} ({versions} version(s)). Residents part-way through may finish; "
-              "anyone who texts its keyword now is told it has closed.")
+        print(f"Closed {closed.slug} ({closed.versions} version(s)). Residents part-way through "
+              "may finish; anyone who texts its keyword now is told it has closed.")
     return EXIT_OK
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import socket
 import sys
 from typing import Any
 
+from bot import settings
 from bot.commands._base import EXIT_OK, command, factory, fail
 
 HELP = ("Serve the staff console: sign-in, staff accounts, the audit log and campaigns\n"
@@ -55,13 +55,13 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console.settings import ConsoleSettings, console_port
 
     try:
-        settings = ConsoleSettings.from_env()
+        console_settings = ConsoleSettings.from_env()
         port = args.port if args.port is not None else console_port()
     except ValueError as error:
         return fail(str(error))
     if not 1 <= port <= 65535:
         return fail("--port must be a port number from 1 to 65535.")
-    host = args.host or os.environ.get("ENGAGE_CONSOLE_HOST") or "127.0.0.1"
+    host = args.host or settings.value("ENGAGE_CONSOLE_HOST") or "127.0.0.1"
     url = config.database_url()
     staff = _staff_count(url)
     if isinstance(staff, str):
@@ -75,7 +75,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings, factory(url))
+    app = create_app(console_settings, factory(url))
     print(f"Staff console: http://{host}:{port}", flush=True)
     if staff == 0:
         print("No staff account yet: add the first with `engage staff add EMAIL --admin`.",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from bot import config
-from bot.commands._base import EXIT_OK, command, factory, fail
+from bot.commands._base import EXIT_OK, command, factory
 
 PROGRESS_EVERY = 500
 
@@ -40,25 +39,13 @@ class Progress:
 
 
 def cmd_contacts_import(args: argparse.Namespace) -> int:
-    from bot.contacts_import import ImportProblem, default_region, import_contacts
-    from bot.store.db import transaction
-
-    secret = config.read_secret()
-    if not secret:
-        return fail("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
-                     "(or run `engage run` once to create a local one).")
-    path = Path(args.file)
-    if not path.is_file():
-        return fail(f"no such file: {path}")
+    from bot.contacts_import import import_file
 
     progress = Progress()
     try:
-        with transaction(factory()) as session:  # one transaction: all or nothing
-            report = import_contacts(session, secret, path, args.channel, args.source,
-                                     group=args.group, region=args.region or default_region(),
-                                     progress=progress)
-    except ImportProblem as problem:
-        return fail(f"{problem} Nothing was imported.")
+        report = import_file(factory(), config.read_secret(), args.file, args.channel,
+                             args.source, group=args.group, region=args.region,
+                             progress=progress)
     finally:
         progress.clear()
     print(report.summary())

@@ -34,33 +34,18 @@ EXAMPLES = (
 
 
 def cmd_campaign_launch(args: argparse.Namespace) -> int:
+    from bot.errors import LaunchError, QueueUnreachable
     from bot.launch.describing import describe
-    from bot.launch.planning import (
-        LaunchError,
-        QueueUnreachable,
-        parse_at,
-        parse_channel,
-        parse_rate,
-        plan_launch,
-        unknown_rows,
-    )
+    from bot.launch.planning import dry_run
     from bot.launch.running import done_words, launch, watch
 
     slug, sessions = args.slug.strip(), factory()
     secret = config.read_secret()
     try:
         if args.dry_run:
-            channel, rate = parse_channel(args.channel), parse_rate(args.rate)
-            session = sessions()
-            try:  # read only; rolled back whatever happens
-                plan = plan_launch(session, slug, args.audience, channel, secret,
-                                   reinvite=args.reinvite)
-            finally:
-                session.rollback()
-                session.close()
-            if plan.audience.unknown:
-                raise LaunchError(unknown_rows(plan.audience))
-            print(describe(plan, parse_at(args.at, plan.campaign.timezone), rate))
+            seen = dry_run(sessions, slug, args.audience, channel=args.channel, at=args.at,
+                           rate=args.rate, secret=secret, reinvite=args.reinvite)
+            print(describe(seen.plan, seen.at, seen.rate))
             return EXIT_OK
         result = launch(sessions, slug, args.audience, channel=args.channel, at=args.at,
                         rate=args.rate, by=args.by, secret=secret, enqueue=None,

@@ -14,11 +14,9 @@ HELP = ("Delete now everything past its campaign's retention period: answers, pa
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.privacy.retention import purge
-    from bot.store.db import transaction
+    from bot.privacy.retention import purge_now
 
-    with transaction(factory()) as session:
-        report = purge(session, dry_run=args.dry_run)
+    report = purge_now(factory(), dry_run=args.dry_run)
     if report.total == 0:
         print("Nothing is past retention; nothing was deleted.")
         return EXIT_OK

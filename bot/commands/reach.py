@@ -6,19 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from bot.commands._base import EXIT_OK, campaign_commands, command, factory, fail
+from bot.commands._base import EXIT_OK, campaign_commands, command, factory
 
 
 def cmd_reach(args: argparse.Namespace) -> int:
-    from bot.errors import StaffError
-    from bot.reports.reach import NoPopulation, collect, render_csv, render_text
-    from bot.store.db import transaction
+    from bot.reports.reach import campaign_reach, render_csv, render_text
 
-    try:
-        with transaction(factory()) as session:
-            reach = collect(session, args.campaign.strip())
-    except (StaffError, NoPopulation) as error:
-        return fail(str(error))
+    reach = campaign_reach(factory(), args.campaign)
     text = render_csv(reach) if args.format == "csv" else render_text(reach)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK

@@ -4,14 +4,13 @@ staff console), with the example campaigns published."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import config
+from bot import config, settings
 from bot.commands._base import EXIT_OK, command, factory, fail
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 def env_port(name: str, default: int) -> int:
     """A port number from the environment, or ValueError saying what is wrong with it."""
-    text = (os.environ.get(name) or "").strip()
+    text = (settings.value(name) or "").strip()
     if not text:
         return default
     if not text.isdigit() or not 1 <= int(text) <= 65535:

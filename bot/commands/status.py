@@ -5,20 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.commands._base import EXIT_OK, campaign_commands, command, factory, fail
+from bot.commands._base import EXIT_OK, campaign_commands, command, factory
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from bot.errors import StaffError
-    from bot.reports.funnel import collect, render_text
-    from bot.store.db import transaction
+    from bot.reports.funnel import campaign_status, render_text
 
-    try:
-        with transaction(factory()) as session:
-            funnel = collect(session, args.campaign)
-    except StaffError as error:
-        return fail(str(error))
-    print(render_text(funnel))
+    print(render_text(campaign_status(factory(), args.campaign)))
     return EXIT_OK
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
+from bot import settings
 from bot.commands._base import EXIT_ERROR, EXIT_OK, command, fail
 
 
@@ -14,8 +14,9 @@ def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
 
     from bot.outbound.clients import telegram_bot
 
-    public, secret = os.environ.get("ENGAGE_PUBLIC_URL"), os.environ.get("TELEGRAM_WEBHOOK_SECRET")
-    if not public or not os.environ.get("TELEGRAM_BOT_TOKEN") or not secret:
+    public = settings.value("ENGAGE_PUBLIC_URL")
+    secret = settings.value("TELEGRAM_WEBHOOK_SECRET")
+    if not public or not settings.value("TELEGRAM_BOT_TOKEN") or not secret:
         return fail("set ENGAGE_PUBLIC_URL, TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first "
                      "(see docs/channels.md).")
     url = public.rstrip("/") + "/webhooks/telegram/webhook"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import Any
 
+from bot import settings
 from bot.commands._base import EXIT_ERROR, EXIT_OK, command, fail
 
 HELP = ("Run the worker: it sends campaign invitations through Rasa (paced per channel, held\n"
@@ -59,7 +59,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     threads = args.threads
     if threads is None:
         try:
-            threads = int(os.environ.get("ENGAGE_WORKER_THREADS") or DEFAULT_THREADS)
+            threads = int(settings.value("ENGAGE_WORKER_THREADS") or DEFAULT_THREADS)
         except ValueError:
             return fail("ENGAGE_WORKER_THREADS must be a whole number.")
     if threads < 1:
@@ -83,10 +83,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         logging.getLogger("huey").setLevel(logging.WARNING)
         logging.getLogger("huey.consumer").setLevel(logging.INFO)  # start and stop
         logging.getLogger("huey.consumer.Scheduler").setLevel(logging.WARNING)
-    rasa = os.environ.get("ENGAGE_RASA_URL") or "http://127.0.0.1:5005"
+    rasa = settings.value("ENGAGE_RASA_URL") or "http://127.0.0.1:5005"
     logger.info("Worker starting: %d thread(s); queue %s; database %s; Rasa at %s",
                 threads, describe(), _safe_url(url), rasa)
-    if not os.environ.get("ENGAGE_RASA_TOKEN"):
+    if not settings.value("ENGAGE_RASA_TOKEN"):
         logger.warning("ENGAGE_RASA_TOKEN is not set: Rasa must accept API calls without a "
                        "token (`engage run` sets one for both)")
     consumer = huey.create_consumer(

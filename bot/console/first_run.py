@@ -7,13 +7,13 @@ terminal that ran `make run`), never by the console process, whose output may go
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from bot import settings
 from bot.console.settings import DEFAULT_HOST, console_port
 from bot.staff import accounts
 from bot.store.db import transaction
@@ -46,7 +46,7 @@ def ensure_first_admin(db: sessionmaker, port: int | None = None, out: TextIO = 
                        email: str | None = None) -> bool:
     """With no staff account at all, add an administrator (ENGAGE_ADMIN_EMAIL, else
     admin@localhost) and print how to sign in. True when one was made."""
-    address = email or os.environ.get("ENGAGE_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL
+    address = email or settings.value("ENGAGE_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL
     try:
         with transaction(db) as session:
             if accounts.count(session):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot import settings
 from bot.campaigns.preview import Prices
 from bot.launch.describing import prices as launch_prices
 from bot.staff.sessions import SessionPolicy
@@ -35,7 +35,7 @@ class ConsoleSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ConsoleSettings:
         """Settings from ENGAGE_* variables; ValueError names the variable that is wrong."""
-        env = os.environ if environ is None else environ
+        env = settings.environ() if environ is None else environ
         idle = _whole_number(env, "ENGAGE_CONSOLE_IDLE_MINUTES", 30)
         lifetime = _whole_number(env, "ENGAGE_CONSOLE_SESSION_HOURS", 12)
         max_body = _whole_number(env, "ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BODY)
@@ -74,5 +74,5 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
 
 def console_port(environ: Mapping[str, str] | None = None) -> int:
     """ENGAGE_CONSOLE_PORT, or 5080."""
-    return _port(os.environ if environ is None else environ, "ENGAGE_CONSOLE_PORT",
+    return _port(settings.environ() if environ is None else environ, "ENGAGE_CONSOLE_PORT",
                  DEFAULT_PORT)

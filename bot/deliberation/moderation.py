@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.deliberation.themes import ThemeError, answers, open_steps
+from bot.errors import StaffError
 from bot.privacy.screen import review_flags, screen
 from bot.store.models import Participant, QuoteReview, Response, utcnow
 
@@ -25,7 +27,7 @@ STATUS_WORDS = {APPROVED: "approved for quoting", REJECTED: "rejected",
 MAX_QUOTE = 160  # characters: a quote must fit beside the tallies in one or two SMS
 
 
-class ModerationError(ValueError):
+class ModerationError(StaffError):
     """A mistake in what staff asked for; nothing was changed."""
 
 
@@ -77,8 +79,12 @@ def _answer(session: Session, slug: str, response_id: int) -> Response:
                           f"`engage quotes queue {slug}`.")
 
 
-def _review(session: Session, response: Response, status: str, by: str, **values) -> QuoteReview:
+def _review(session: Session, slug: str, response: Response, status: str, by: str,
+            **values) -> QuoteReview:
+    """Store staff's decision (a new one replaces the last) and record it in the audit log
+    ("quote-approve", "quote-reject", "quote-personal"; never the words themselves)."""
     row = session.query(QuoteReview).filter_by(response_id=response.id).one_or_none()
+    before = None if row is None else row.status
     if row is None:
         row = QuoteReview(response_id=response.id, status=status, reviewed_by=by)
         session.add(row)
@@ -86,6 +92,12 @@ def _review(session: Session, response: Response, status: str, by: str, **values
     row.text, row.translations = values.get("text"), values.get("translations")
     row.flags = list(review_flags(str(response.value)))
     session.flush()
+    action = {APPROVED: "quote-approve", REJECTED: "quote-reject", PERSONAL: "quote-personal"}
+    details = {"answer": response.id, "step": response.step_id, "before": before}
+    if status == APPROVED:
+        details.update(own_words=values.get("text") == " ".join(str(response.value).split()),
+                       translations=sorted(values.get("translations") or {}))
+    audit.record(session, action[status], slug, details, who=by)
     return row
 
 
@@ -111,15 +123,57 @@ def approve(session: Session, slug: str, response_id: int, by: str, text: str | 
     for language, words_there in clean.items():
         if len(words_there) > MAX_QUOTE or (review_flags(words_there) and not checked):
             raise ModerationError(f"the {language} translation is too long or flagged.")
-    return _review(session, response, APPROVED, by, text=words, translations=clean or None)
+    return _review(session, slug, response, APPROVED, by, text=words,
+                   translations=clean or None)
 
 
 def reject(session: Session, slug: str, response_id: int, by: str) -> QuoteReview:
-    return _review(session, _answer(session, slug, response_id), REJECTED, by)
+    return _review(session, slug, _answer(session, slug, response_id), REJECTED, by)
 
 
 def mark_personal(session: Session, slug: str, response_id: int, by: str) -> QuoteReview:
-    return _review(session, _answer(session, slug, response_id), PERSONAL, by)
+    return _review(session, slug, _answer(session, slug, response_id), PERSONAL, by)
+
+
+@dataclass
+class Reviewed:
+    """An answer staff have decided on, and what they decided."""
+
+    response_id: int
+    step_id: str
+    step_title: str
+    text: str  # the answer as written, masked
+    language: str
+    status: str
+    quoted: str | None  # the approved words (masked), if approved
+    translations: dict[str, str]
+    reviewed_by: str
+    reviewed_at: object
+    flags: tuple[str, ...]
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
+
+def reviewed(session: Session, slug: str) -> list[Reviewed]:
+    """Every used open answer staff have decided on, newest decision first (a decision can
+    be changed: approve a rejected one, or reject one approved before)."""
+    titles = dict(open_steps(session, slug))
+    used = {r.id: r for step_id in titles for r in answers(session, slug, step_id)}
+    rows = (session.query(QuoteReview).filter(QuoteReview.response_id.in_(list(used)))
+            .order_by(QuoteReview.reviewed_at.desc(), QuoteReview.id.desc()).all())
+    out = []
+    for row in rows:
+        response = used[row.response_id]
+        out.append(Reviewed(response.id, response.step_id, titles[response.step_id],
+                            screen(str(response.value)).text, response.language, row.status,
+                            screen(row.text).text if row.status == APPROVED and row.text
+                            else None,
+                            {k: screen(v).text for k, v in (row.translations or {}).items()},
+                            row.reviewed_by, row.reviewed_at,
+                            review_flags(str(response.value))))
+    return out
 
 
 def approved_quotes(session: Session, slug: str, step_id: str | None = None) -> list[Quote]:

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.campaigns.model import Campaign
 from bot.campaigns.population import population_from_dict
 from bot.deliberation.clustering import find_themes
 from bot.deliberation.stopwords import NoStopWords, available
+from bot.errors import StaffError
 from bot.privacy.screen import screen
 from bot.reports.results import quotable
+from bot.reports.small_numbers import Shown, protect_table
 from bot.reports.step_titles import title, why_title
 from bot.stages import counted
 from bot.store.models import CampaignVersion, Response, Theme, ThemeAssignment
@@ -31,7 +34,7 @@ QUOTES = 3  # representative quotes per theme
 UNTHEMED = "Not in a theme"
 
 
-class ThemeError(ValueError):
+class ThemeError(StaffError):
     """A mistake in what staff asked for; nothing was changed."""
 
 
@@ -99,8 +102,10 @@ def _target(theme: Theme, by_id: dict[int, Theme]) -> Theme:
     return theme
 
 
-def run(session: Session, slug: str, k: int | None = None) -> list[StepThemes]:
-    """Theme every open question again (see the module's docstring); returns the summary."""
+def run(session: Session, slug: str, k: int | None = None,
+        by: str | None = None) -> list[StepThemes]:
+    """Theme every open question again (see the module's docstring); returns the summary.
+    Recorded in the audit log ("themes-run"), as every staff edit below is."""
     for step_id, _ in open_steps(session, slug):
         rows = answers(session, slug, step_id)
         by_language: dict[str, list[Response]] = defaultdict(list)
@@ -110,7 +115,10 @@ def run(session: Session, slug: str, k: int | None = None) -> list[StepThemes]:
             if language in available():
                 _theme_language(session, slug, step_id, language, group, k)
     session.flush()
-    return summary(session, slug)
+    found = summary(session, slug)
+    audit.record(session, "themes-run", slug,
+                 {"questions": len(found), "themes": sum(len(s.themes) for s in found)}, who=by)
+    return found
 
 
 def _theme_language(session: Session, slug: str, step_id: str, language: str,
@@ -194,6 +202,47 @@ def summary(session: Session, slug: str) -> list[StepThemes]:
     return out
 
 
+@dataclass
+class Member:
+    """One answer as staff place it: masked, with its language and who placed it."""
+
+    response_id: int
+    text: str
+    language: str
+    by_staff: bool = False
+
+
+def members(session: Session, slug: str, step_id: str) -> dict[int | None, list[Member]]:
+    """Every answer of one open question by the theme it is shown in (following merges;
+    None: in no theme), oldest first: what staff read to split a theme or tag answers."""
+    if step_id not in {s for s, _ in open_steps(session, slug)}:
+        raise ThemeError(f"{slug} has no open question '{step_id}'. See "
+                         f"`engage themes show {slug}`.")
+    rows = answers(session, slug, step_id)
+    themes = {t.id: t for t in session.query(Theme).filter_by(slug=slug, step_id=step_id)}
+    placed = {a.response_id: a for a in session.query(ThemeAssignment).filter(
+        ThemeAssignment.response_id.in_([r.id for r in rows]))}
+    out: dict[int | None, list[Member]] = defaultdict(list)
+    for response in rows:
+        assignment = placed.get(response.id)
+        key = None if assignment is None else _target(themes[assignment.theme_id], themes).id
+        out[key].append(Member(response.id, screen(str(response.value)).text, response.language,
+                               bool(assignment and assignment.by_staff)))
+    return dict(out)
+
+
+def shown_counts(step: StepThemes) -> dict[int | None, Shown]:
+    """Each theme's count (None: not in a theme) as shown outside the working views, by the
+    one small-number rule: the themes and "not in a theme" add up to the answers shown."""
+    cells: dict = {theme.id: theme.count for theme in step.themes}
+    if step.unthemed:
+        cells[None] = step.unthemed
+    cells["all"] = step.answered
+    shown = protect_table(cells, [("all", [key for key in cells if key != "all"])],
+                          fixed=["all"])
+    return {key: cell for key, cell in shown.items() if key != "all"}
+
+
 def name_of_id(factory, theme_id: int) -> str:
     """A theme's name as shown now (following merges), in a transaction of its own."""
     from bot.store.db import transaction
@@ -225,16 +274,21 @@ def _theme(session: Session, slug: str, theme_id: int) -> Theme:
     return theme
 
 
-def rename(session: Session, slug: str, theme_id: int, name: str) -> Theme:
+def rename(session: Session, slug: str, theme_id: int, name: str,
+           by: str | None = None) -> Theme:
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
         raise ThemeError("give the theme a name of 1 to 200 characters.")
     theme = _theme(session, slug, theme_id)
+    before = name_of(theme)
     theme.name = name
+    audit.record(session, "theme-rename", slug,
+                 {"theme": theme_id, "from": before, "to": name}, who=by)
     return theme
 
 
-def merge(session: Session, slug: str, theme_id: int, into_id: int) -> Theme:
+def merge(session: Session, slug: str, theme_id: int, into_id: int,
+          by: str | None = None) -> Theme:
     """Every answer of one theme joins another (of the same question, any language)."""
     if theme_id == into_id:
         raise ThemeError("a theme cannot be merged into itself.")
@@ -245,6 +299,8 @@ def merge(session: Session, slug: str, theme_id: int, into_id: int) -> Theme:
     # that running again still knows them and sends what it finds there to `into` too
     for other in session.query(Theme).filter_by(merged_into=theme.id):
         other.merged_into = into.id
+    audit.record(session, "theme-merge", slug, {"theme": theme_id, "into": into_id,
+                                                 "step": into.step_id}, who=by)
     return into
 
 
@@ -260,7 +316,7 @@ def _responses(session: Session, slug: str, step_id: str,
 
 
 def split(session: Session, slug: str, theme_id: int, response_ids: Iterable[int],
-          name: str) -> Theme:
+          name: str, by: str | None = None) -> Theme:
     """Some answers of a theme become a new staff theme of their own."""
     theme = _theme(session, slug, theme_id)
     rows = _responses(session, slug, theme.step_id, response_ids)
@@ -271,11 +327,13 @@ def split(session: Session, slug: str, theme_id: int, response_ids: Iterable[int
     new = _new_staff_theme(session, theme.slug, theme.step_id, theme.language, name)
     for response in rows:
         _place(session, response.id, new.id)
+    audit.record(session, "theme-split", slug, {"theme": theme_id, "new_theme": new.id,
+                                                 "name": new.name, "answers": len(rows)}, who=by)
     return new
 
 
 def tag(session: Session, slug: str, step_id: str, response_ids: Iterable[int],
-        theme_id: int | None = None, name: str | None = None) -> Theme:
+        theme_id: int | None = None, name: str | None = None, by: str | None = None) -> Theme:
     """Put answers in a theme by hand (an existing one, or a new one by name)."""
     rows = _responses(session, slug, step_id, response_ids)
     if theme_id is not None:
@@ -286,6 +344,9 @@ def tag(session: Session, slug: str, step_id: str, response_ids: Iterable[int],
         theme = _new_staff_theme(session, slug, step_id, rows[0].language, name or "")
     for response in rows:
         _place(session, response.id, theme.id)
+    audit.record(session, "theme-tag", slug, {"step": step_id, "theme": theme.id,
+                                               "name": name_of(theme), "answers": len(rows)},
+                 who=by)
     return theme
 
 

@@ -3,18 +3,17 @@ SMS segments, an estimated cost, channels not set up, and quiet hours."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 
 from bot import clock as bot_clock
-from bot import quiet
+from bot import quiet, settings
+from bot.errors import LaunchError
 from bot.launch.planning import (
     ALREADY_INVITED,
     AT_FORMAT,
     INVITED_EARLIER,
     MENU,
-    LaunchError,
     Plan,
     invitation_text,
     language_words,
@@ -31,7 +30,7 @@ PRICES = (("ENGAGE_PRICE_SMS", 0.04), ("ENGAGE_PRICE_WHATSAPP", 0.03))
 
 def prices(env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(price per SMS segment, price per WhatsApp message, currency), from the environment."""
-    env = dict(os.environ) if env is None else env
+    env = settings.environ() if env is None else env
     values = []
     for name, default in PRICES:
         raw = env.get(name)

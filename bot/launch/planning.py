@@ -15,16 +15,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock as bot_clock
 from bot import engine, quiet
 from bot.campaigns.model import Campaign
 from bot.campaigns.versions import version_ids, versions
 from bot.contacts_import import CHANNELS  # what staff type -> the connectors' channel
-from bot.conversation import invitation_language, invitation_template
-from bot.errors import UnknownCampaign
+from bot.errors import LaunchError, UnknownCampaign
 from bot.language import endonym
+from bot.launch.eligibility import why_not_invite
 from bot.outbound.providers import CHANNEL_WORDS, missing_settings, not_set_up
 from bot.outbound.render import render_text
 from bot.stages import stages_of
@@ -48,32 +48,9 @@ CHUNK = 500  # rows per IN (...) query and per insert batch
 # the provider), failed. What officers see is derived from it (bot.launch.status).
 ROW_QUEUED, ROW_SENT, ROW_FAILED = "queued", "sent", "failed"
 
-# Why a contact in the audience is not invited, in the words staff see.
-ERASED = "no contact details any more (erased)"
-OPTED_OUT = "opted out (said STOP)"
+# Why a contact in the audience is not invited, beyond the one rule (bot.launch.eligibility).
 ALREADY_INVITED = "already invited to this version of the campaign"
 INVITED_EARLIER = "already invited to an earlier version of the campaign"
-TAKING_PART = "already taking part (they texted the keyword)"
-SAID_NO = "already said no to this campaign"
-TELEGRAM_NEVER_WROTE = ("on Telegram but never wrote to the bot (Telegram lets a bot write "
-                        "only to people who have started it)")
-
-class LaunchError(ValueError):
-    """A mistake in what staff asked for; the message says what to do. Nothing was changed."""
-
-
-class QueueUnreachable(RuntimeError):
-    """The invitations are stored but the task queue could not take them (the worker's
-    minute-by-minute sweep will still find them)."""
-
-
-def other_channel(channel: str) -> str:
-    return f"not on {CHANNEL_WORDS.get(channel, channel)} (--channel)"
-
-
-def no_template(language: str) -> str:
-    return (f"on WhatsApp, and the campaign has no WhatsApp invitation template for "
-            f"{endonym(language)} ({language}): WhatsApp only lets us write first with one")
 
 
 # -- reading what staff typed -----------------------------------------------------------------
@@ -359,29 +336,45 @@ def plan_launch(session: Session, slug: str, audience: str, channel: str | None 
     return plan
 
 
+@dataclass
+class DryRun:
+    """What a launch would do: its plan, and when and how fast it would send."""
+
+    plan: Plan
+    at: datetime | None  # naive UTC; None: now
+    rate: float | None  # invitations per second; None: each channel's own rate
+
+
+def dry_run(sessions: sessionmaker, slug: str, audience: str, *, channel: str | None = None,
+            at: str | None = None, rate: str | None = None, secret: str | None = None,
+            reinvite: bool = False) -> DryRun:
+    """`engage campaign launch --dry-run`: the plan, reading only (rolled back whatever
+    happens). Raises LaunchError for any mistake, as the real launch would."""
+    channel_name, per_second = parse_channel(channel), parse_rate(rate)
+    session = sessions()
+    try:
+        plan = plan_launch(session, slug.strip(), audience, channel_name, secret,
+                           reinvite=reinvite)
+    finally:
+        session.rollback()
+        session.close()
+    if plan.audience.unknown:
+        raise LaunchError(unknown_rows(plan.audience))
+    return DryRun(plan, parse_at(at, plan.campaign.timezone), per_second)
+
 def _exclusion(plan: Plan, contact: Contact | None, earlier: _Earlier | None,
                statuses: set[str] | None, wrote: set[str]) -> str | None:
-    """Why this contact is not invited, or None. The first reason that applies is counted."""
-    if contact is None:
-        return ERASED
-    if plan.channel is not None and contact.channel != plan.channel:
-        return other_channel(plan.channel)
-    if contact.opted_out_at is not None:
-        return OPTED_OUT
+    """Why this contact is not invited, or None: the one rule (bot.launch.eligibility), with
+    what only the launch knows (--channel, invitations sent before, Telegram contacts who
+    never wrote)."""
     sent_before = earlier is not None and earlier.status not in (ROW_QUEUED, ROW_FAILED)
+    invited_before = None
     if sent_before and not plan.reinvite:
-        return ALREADY_INVITED if earlier.version_id == plan.version_id else INVITED_EARLIER
-    if statuses:
-        return SAID_NO if statuses == {"declined"} else TAKING_PART
-    if contact.channel == "telegram" and contact.pseudonym not in wrote:
-        return TELEGRAM_NEVER_WROTE
-    if contact.channel == "twilio_whatsapp":
-        language = invitation_language(plan.campaign, contact.language)
-        if invitation_template(plan.campaign, language) is None:
-            return no_template(language)
-    if contact.channel not in CHANNEL_WORDS:
-        return f"on a channel invitations cannot use ({contact.channel})"
-    return None
+        invited_before = ALREADY_INVITED if earlier.version_id == plan.version_id \
+            else INVITED_EARLIER
+    return why_not_invite(contact, plan.campaign, statuses=statuses, only_channel=plan.channel,
+                          invited_before=invited_before,
+                          telegram_wrote=contact is not None and contact.pseudonym in wrote)
 
 
 def unsendable(plan: Plan,

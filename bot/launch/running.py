@@ -20,12 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
+from bot.errors import LaunchError, QueueUnreachable
 from bot.launch.planning import (
     CHUNK,
     ROW_QUEUED,
-    LaunchError,
     Plan,
-    QueueUnreachable,
     Target,
     _select_in,
     parse_at,

@@ -9,7 +9,6 @@ Retry-After is worth honouring. python-telegram-bot takes `base_url` directly.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +21,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from bot import settings
+
 TWILIO_API_BASE = "https://api.twilio.com"
 TELEGRAM_API_BASE = "https://api.telegram.org"
 DEFAULT_TIMEOUT = 10.0  # seconds: long enough for a slow provider, short enough to retry soon
@@ -30,7 +31,7 @@ POOL_SIZE = 32  # connections kept per provider host: the sender serves 16 resid
 
 def send_timeout(env: Mapping[str, str] | None = None) -> float:
     """ENGAGE_SEND_TIMEOUT: how long one provider request may take (seconds)."""
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     return float(env.get("ENGAGE_SEND_TIMEOUT") or DEFAULT_TIMEOUT)
 
 
@@ -71,7 +72,7 @@ def twilio_client(env: Mapping[str, str] | None = None) -> Client:
 
     Synchronous (requests): call it from a thread, never on the event loop.
     """
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     base = env.get("ENGAGE_TWILIO_API_BASE") or TWILIO_API_BASE
     http = RebasedTwilioHttpClient(None if base == TWILIO_API_BASE else base, send_timeout(env))
     return Client(env.get("TWILIO_ACCOUNT_SID"), env.get("TWILIO_AUTH_TOKEN"),
@@ -80,7 +81,7 @@ def twilio_client(env: Mapping[str, str] | None = None) -> Client:
 
 def telegram_bot(env: Mapping[str, str] | None = None) -> Bot:
     """Bot for TELEGRAM_BOT_TOKEN at ENGAGE_TELEGRAM_API_BASE, with the send timeout."""
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     token = env.get("TELEGRAM_BOT_TOKEN")
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")

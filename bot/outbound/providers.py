@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from telegram.warnings import PTBDeprecationWarning
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from bot import settings
 from bot.outbound.clients import RebasedTwilioHttpClient, telegram_bot, twilio_client
 from bot.outbound.render import button_label, render_telegram, render_text
 
@@ -288,7 +288,7 @@ def missing_settings(channel: str, env: Mapping[str, str] | None = None) -> list
     words ("TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"); [] when it can send. The one
     test build_providers uses, so a launch (another process) can tell whether the bot could
     send on a channel, given the same settings."""
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     return [" or ".join(names) for names in CHANNEL_SETTINGS.get(channel, ())
             if not any(env.get(name) for name in names)]
 
@@ -303,7 +303,7 @@ def not_set_up(channel: str, missing: Sequence[str]) -> str:
 
 def build_providers(env: Mapping[str, str] | None = None) -> dict[str, ProviderSender]:
     """A sender for every channel the environment configures, keyed by channel."""
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     providers: dict[str, ProviderSender] = {}
     callback = status_callback_url(env)
     sendable = {channel for channel in CHANNEL_SETTINGS if not missing_settings(channel, env)}

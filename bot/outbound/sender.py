@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,8 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import bootstrap, quiet
 from bot import clock as quiet_clock
-from bot import config, quiet
 from bot.campaigns.model import DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE
 from bot.channels.pseudonyms import forget_pseudonym
 from bot.outbound.pacing import reserve
@@ -37,8 +36,9 @@ from bot.outbound.providers import (
     build_providers,
 )
 from bot.outbound.ratelimit import DEFAULT_RATES, TokenBucket, rates_from_env
+from bot.settings import environ
 from bot.store import outbox
-from bot.store.db import session_factory, transaction
+from bot.store.db import transaction
 from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
 from bot.store.vault import ContactVault
 
@@ -70,7 +70,7 @@ class SenderSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SenderSettings:
-        env = os.environ if env is None else env
+        env = environ() if env is None else env
         return cls(
             poll_seconds=float(env.get("ENGAGE_OUTBOX_POLL") or 1.0),
             max_attempts=int(env.get("ENGAGE_SEND_MAX_ATTEMPTS") or 8),
@@ -129,11 +129,10 @@ class OutboxSender:
     def from_env(cls, factory: sessionmaker | None = None, secret: str | None = None,
                  env: Mapping[str, str] | None = None) -> OutboxSender:
         """The sender for the Rasa process: a provider for every configured channel."""
-        settings = config.load()
         providers = build_providers(env)
         logger.info("Outbound sender for: %s", ", ".join(sorted(providers)) or "no channel")
-        return cls(factory or session_factory(settings.database_url),
-                   secret or settings.require_secret(), providers, SenderSettings.from_env(env))
+        return cls(factory or bootstrap.sessions(), secret or bootstrap.secret(), providers,
+                   SenderSettings.from_env(env))
 
     # Running
 

@@ -29,9 +29,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
+from bot.store.db import transaction
 from bot.store.erase import RASA_EVENTS_TABLE
 from bot.store.models import (
     CampaignVersion,
@@ -227,3 +228,12 @@ def purge(session: Session, now: datetime | None = None, dry_run: bool = False,
     else:
         audit.record(session, "purge", None, {**report.counts(), "at": now.isoformat()}, who=who)
     return report
+
+
+def purge_now(sessions: sessionmaker, dry_run: bool = False, who: str | None = None,
+              now: datetime | None = None) -> PurgeReport:
+    """`engage purge` and the worker's daily run: `purge` in its own transaction (rolled
+    back for a dry run, which changes nothing)."""
+    with transaction(sessions) as session:
+        return purge(session, now=now, dry_run=dry_run, who=who)
+

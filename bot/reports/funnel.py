@@ -13,7 +13,7 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.campaigns.model import Campaign, Step
 from bot.campaigns.versions import versions
@@ -27,6 +27,7 @@ from bot.stages import (
     latest_participations,
     stages_of,
 )
+from bot.store.db import transaction
 from bot.store.models import CampaignVersion, Participant
 
 WAITING = {"choosing_language": "choosing a language", "awaiting_consent": "deciding on consent"}
@@ -146,3 +147,10 @@ def render_text(funnel: Funnel) -> str:
     for where, count in funnel.waiting_at:
         out.append(f"  {str(count).rjust(5)}  {where}")
     return "\n".join(out)
+
+
+def campaign_status(sessions: sessionmaker, slug: str) -> Funnel:
+    """`engage campaign status`: the funnel of every version of `slug`. Raises
+    UnknownCampaign."""
+    with transaction(sessions) as session:
+        return collect(session, slug.strip())

@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.campaigns.model import Campaign, Step
 from bot.campaigns.population import (
@@ -27,10 +27,12 @@ from bot.campaigns.population import (
     postcode_district,
 )
 from bot.campaigns.versions import versions
+from bot.errors import NoPopulation
 from bot.reports.csvcells import safe_writer
 from bot.reports.small_numbers import FEW, RULE, THRESHOLD, Shown, protect_table, too_few
 from bot.reports.small_numbers import text as people
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
+from bot.store.db import transaction
 from bot.store.models import CampaignVersion, Response
 
 UNDER_HEARD = 0.8  # a group is under-heard when its share is below this part of its target
@@ -43,10 +45,6 @@ HOW_TO_ADD = (
     "    age: {step: about_age, shares: {\"16-24\": 0.20, \"25-34\": 0.19, ...}}\n"
     "then check and publish it again (engage campaign check / publish). "
     "See docs/campaign-format.md, \"Who you are hearing from\".")
-
-
-class NoPopulation(LookupError):
-    """The campaign declares no target population, so there is nothing to compare with."""
 
 
 @dataclass
@@ -306,3 +304,10 @@ def render_csv(reach: Reach) -> str:
         for key, label, count in apart:
             writer.writerow([item.name, item.step_id, key, label, "", count, "", "", ""])
     return out.getvalue()
+
+
+def campaign_reach(sessions: sessionmaker, slug: str) -> Reach:
+    """`engage campaign reach`: who the campaign hears from against its population. Raises
+    UnknownCampaign or NoPopulation."""
+    with transaction(sessions) as session:
+        return collect(session, slug.strip())

@@ -13,9 +13,12 @@ import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot import audit
+from bot.errors import CannotWrite
 from bot.reports import funnel as funnel_module
 from bot.reports import reach as reach_module
 from bot.reports import results as results_module
@@ -23,6 +26,7 @@ from bot.reports import staff_words
 from bot.reports.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
 from bot.reports.small_numbers import FEW, RULE, THRESHOLD, protect_table, shown, too_few
 from bot.stages import AGREED, STAGES, STARTED, WHO_COUNTS, WITHDRAWN_RULE
+from bot.store.db import transaction
 from bot.store.models import utcnow
 
 STYLE = """
@@ -352,3 +356,28 @@ def render(report: Report) -> str:
 </body>
 </html>
 """
+
+
+def report_path(path: str | Path) -> Path:
+    """Where the report will go, or CannotWrite saying why it cannot."""
+    path = Path(path)
+    if path.is_dir() or not path.parent.is_dir():
+        raise CannotWrite(f"cannot write the report to {path}: choose a file in an existing "
+                          "folder.")
+    return path
+
+
+def write_report(sessions: sessionmaker, slug: str, path: str | Path, command: str,
+                 by: str | None = None) -> Path:
+    """Write the printable HTML report and record it in the audit log, in one transaction:
+    a file that cannot be written raises CannotWrite and records nothing. `command` is the
+    line the page says it was made by."""
+    path = report_path(path)
+    with transaction(sessions) as session:
+        html = render(gather(session, slug, command))
+        try:
+            path.write_text(html, encoding="utf-8")
+        except OSError as error:
+            raise CannotWrite(f"cannot write the report to {path} ({error}).") from error
+        audit.record(session, "export", slug, {"format": "html", "to": str(path)}, who=by)
+    return path

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.campaigns.model import Campaign, Step
 from bot.campaigns.population import population_from_dict
@@ -30,6 +30,7 @@ from bot.privacy.screen import screen
 from bot.reports.small_numbers import FEW, RULE, Shown, protect, shown, too_few
 from bot.reports.step_titles import title, why_title
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
+from bot.store.db import transaction
 from bot.store.models import CampaignVersion, Response
 
 SAMPLE = 6  # open answers shown per question
@@ -348,3 +349,10 @@ def render_text(results: Results) -> str:
         out.append(NO_TRANSLATION)
         out.append("Phone numbers, email addresses and full postcodes in answers are masked.")
     return "\n".join(out)
+
+
+def campaign_results(sessions: sessionmaker, slug: str) -> Results:
+    """`engage results`: what Agreed residents answered, step by step. Raises
+    UnknownCampaign."""
+    with transaction(sessions) as session:
+        return collect(session, slug.strip())

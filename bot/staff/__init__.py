@@ -7,6 +7,7 @@ staff as it is. Nothing here commits: the caller's transaction does.
 
 from __future__ import annotations
 
+# The one family of staff errors, e.g. "That email address already has an account."
+from bot.errors import StaffError
 
-class StaffError(ValueError):
-    """A refusal to show staff as it is (e.g. "That email address already has an account.")."""
+__all__ = ["StaffError"]

@@ -12,6 +12,7 @@ from bot.store.models import (
     ContactGroupMember,
     ContactSource,
     Erasure,
+    InboxClaim,
     InboxMessage,
     Invitation,
     OutboxMessage,
@@ -66,7 +67,7 @@ def erase_pseudonym(
         held |= bool(session.query(Contact).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     # Message texts are theirs too; so are the invitations, audience groups and the record of
     # where their consent to be contacted came from.
-    for table in (OutboxMessage, Invitation, ContactGroupMember, ContactSource):
+    for table in (OutboxMessage, Invitation, ContactGroupMember, ContactSource, InboxClaim):
         held |= bool(session.query(table).filter_by(pseudonym=pseudonym).delete(synchronize_session=False))
     inbox = session.query(InboxMessage).filter(InboxMessage.pseudonym == pseudonym)
     if keep_inbox_id is not None:

@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.models import InboxMessage, utcnow
+from bot.store.models import InboxClaim, InboxMessage, utcnow
 
 PENDING, PROCESSED, FAILED = "pending", "processed", "failed"
-# A new row is the receiving process's for this long: other processes' retry loops leave it
-# alone, so a message is not handed to Rasa twice while it is being processed the first time.
+# A new row waits this long before other processes' retry loops look at it: the receiving
+# process is handing it to Rasa meanwhile (the per-resident claim below is what guarantees
+# that nobody else does).
 CLAIM = timedelta(seconds=15)
 
 
@@ -114,3 +115,63 @@ class InboxRepository:
 
     def count(self, status: str) -> int:
         return self.session.query(sa.func.count(InboxMessage.id)).filter_by(status=status).scalar()
+
+    # --- claims: one process at a time hands a resident's messages to Rasa -----------------
+
+    def claim(self, pseudonym: str, owner: str, lease: timedelta,
+              now: datetime | None = None) -> bool:
+        """Take (or keep) this resident for `owner` until now + lease, in one statement:
+        an upsert that only overwrites a claim of the same owner or one that has expired.
+        Two processes racing for it: PostgreSQL's unique index makes one of them wait, then
+        see the winner's row and take nothing."""
+        now = now or utcnow()
+        table = InboxClaim.__table__
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(table).values(pseudonym=pseudonym, owner=owner,
+                                         expires_at=now + lease)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.pseudonym],
+            set_={"owner": statement.excluded.owner, "expires_at": statement.excluded.expires_at},
+            where=sa.or_(table.c.owner == owner, table.c.expires_at <= now))
+        return self.session.execute(statement).rowcount == 1
+
+    def renew(self, pseudonyms: list[str], owner: str, lease: timedelta,
+              now: datetime | None = None) -> int:
+        """Push back the expiry of claims this owner still holds."""
+        if not pseudonyms:
+            return 0
+        return self.session.query(InboxClaim).filter(
+            InboxClaim.owner == owner, InboxClaim.pseudonym.in_(pseudonyms)).update(
+            {"expires_at": (now or utcnow()) + lease}, synchronize_session=False)
+
+    def release(self, pseudonym: str, owner: str) -> None:
+        self.session.query(InboxClaim).filter_by(pseudonym=pseudonym, owner=owner).delete(
+            synchronize_session=False)
+
+    def has_ready(self, pseudonym: str, now: datetime | None = None) -> bool:
+        """A pending message for this resident that may go to Rasa now: the oldest is new or
+        due (one backing off after a failure waits for the retry loop)."""
+        head = (self.session.query(InboxMessage.attempts, InboxMessage.next_attempt_at)
+                .filter_by(pseudonym=pseudonym, status=PENDING)
+                .order_by(InboxMessage.id).first())
+        return head is not None and (not head.attempts or head.next_attempt_at <= (now or utcnow()))
+
+    def drop_expired_claims(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Claims left by processes that died (a live one renews or deletes its own)."""
+        return self.session.query(InboxClaim).filter(
+            InboxClaim.expires_at < (now or utcnow()) - older_than).delete(
+            synchronize_session=False)
+
+    def mark_tracked(self, row_id: int, now: datetime | None = None) -> bool:
+        """Note that Rasa's tracker store is writing this message's turn, in the same
+        transaction as the events: True only the first time, and only once it was applied.
+        A second turn for the same message (a replica that handed it to Rasa again) writes
+        nothing."""
+        return self.session.query(InboxMessage).filter(
+            InboxMessage.id == row_id, InboxMessage.status == PROCESSED,
+            InboxMessage.tracked_at.is_(None)).update(
+            {"tracked_at": now or utcnow()}, synchronize_session=False) == 1

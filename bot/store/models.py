@@ -181,6 +181,22 @@ class InboxMessage(Base):
     received_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     next_attempt_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     processed_at = sa.Column(sa.DateTime)
+    # When Rasa's tracker store wrote this message's turn: once, whichever replica ran it.
+    tracked_at = sa.Column(sa.DateTime)
+
+
+class InboxClaim(Base):
+    """Which process is handing this resident's inbox messages to Rasa, until when.
+
+    One row per resident being processed, taken with an atomic upsert and deleted when done,
+    so across Rasa replicas one resident's messages go to Rasa one at a time, in order; a
+    process that dies leaves a claim that others may take once it expires (bot/inbox.py)."""
+
+    __tablename__ = "inbox_claims"
+
+    pseudonym = sa.Column(sa.String(64), primary_key=True)
+    owner = sa.Column(sa.String(100), nullable=False)
+    expires_at = sa.Column(sa.DateTime, nullable=False)
 
 
 class OutboxMessage(Base):

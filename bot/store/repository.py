@@ -26,6 +26,9 @@ class PublishResult:
     version: int
     action: str  # "created", "updated" (no one had taken part yet) or "unchanged"
 
+    def __str__(self) -> str:
+        return f"{self.slug}: version {self.version} {self.action}"
+
 
 class CampaignRepository:
     def __init__(self, session: Session) -> None:

@@ -18,7 +18,10 @@ to Rasa unwrapped and does better:
   message's events reach the database, once;
 - a turn's events are written only if its message was applied: a provider message whose inbox
   row is still pending (the action failed) leaves no trace, since the inbox will hand it to
-  Rasa again; a resident erased meanwhile (no contact left) gets nothing written back.
+  Rasa again; a resident erased meanwhile (no contact left) gets nothing written back;
+- an inbox message's turn is written once (`inbox.tracked_at`, set with the events), so a
+  message handed to Rasa a second time (two replicas, a turn that outlived its claim) does not
+  record the resident's words twice.
 
 Database work runs in a thread, so Rasa keeps answering health checks and webhooks while the
 database is slow or locked. Kept writes live in this process only: a Rasa process that dies
@@ -44,8 +47,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import config, rasa_tuning
 from bot.channels.pseudonyms import forget_pseudonym
 from bot.store.db import make_engine
-from bot.store.inbox import PROCESSED
-from bot.store.models import Contact, InboxMessage
+from bot.store.inbox import InboxRepository
+from bot.store.models import Contact
 
 rasa_tuning.apply()
 
@@ -53,6 +56,7 @@ logger = logging.getLogger(__name__)
 ERASE_SLOT = "erase_requested"
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
 MAX_KEPT_SENDERS = 10_000
+TABLES_LOCK = 0x2F6E1A  # pg_advisory_xact_lock key while creating the events table
 
 
 def erased_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -92,16 +96,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         self.engine = make_engine(url or config.database_url())
-        try:
-            self.Base.metadata.create_all(self.engine)
-        except sa.exc.OperationalError as error:  # another process created it first
-            logger.info("Tracker tables already being created: %s", error)
+        self._create_tables()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._loaded: dict[str, int] = {}
         self._kept: dict[str, list[Turn]] = {}  # writes the database refused, oldest first
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._retrier: asyncio.Task | None = None
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
+
+    def _create_tables(self) -> None:
+        """Rasa's `events` table, if it is missing. Replicas starting together on PostgreSQL
+        take turns (an advisory lock), so none fails on another's CREATE TABLE."""
+        try:
+            with self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": TABLES_LOCK})
+                self.Base.metadata.create_all(connection)
+        except sa.exc.OperationalError as error:  # SQLite: another process created it first
+            logger.info("Tracker tables already being created: %s", error)
 
     def _lock(self, sender: str) -> asyncio.Lock:
         lock = self._locks.get(sender)
@@ -186,11 +199,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     @staticmethod
     def _applied(session: sa.orm.Session, sender: str, turn: Turn) -> bool:
-        """Whether the turn's message took effect, so its events belong in the record."""
+        """Whether the turn's message took effect and is not in the record yet, so its events
+        belong there. An inbox message's turn is recorded once (marked in this transaction):
+        if two replicas handed it to Rasa, the second turn changed nothing and leaves no
+        trace."""
         if turn.inbox_id is not None:
-            status = session.execute(sa.select(InboxMessage.status).where(
-                InboxMessage.id == turn.inbox_id)).scalar_one_or_none()
-            return status == PROCESSED
+            return InboxRepository(session).mark_tracked(turn.inbox_id)
         held = session.execute(sa.select(Contact.id).where(Contact.pseudonym == sender)
                                .limit(1)).first()
         return held is not None

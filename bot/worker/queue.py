@@ -9,26 +9,26 @@ not kept: every outcome is recorded in the database, and Redis would only fill u
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 
+from bot import settings
 from bot.config import VAR_DIR
 
 NAME = "engage"
 
 
 def queue_path(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     return Path(env.get("ENGAGE_QUEUE_PATH") or VAR_DIR / "queue.db")
 
 
 def describe(env: Mapping[str, str] | None = None) -> str:
     """Where the queue is, for logs: the Redis URL without its password, or the file."""
-    env = os.environ if env is None else env
+    env = settings.environ() if env is None else env
     url = env.get("ENGAGE_QUEUE_URL") or ""
     if url.startswith(("redis://", "rediss://", "unix://")):
         scheme, _, rest = url.partition("://")
@@ -37,8 +37,8 @@ def describe(env: Mapping[str, str] | None = None) -> str:
 
 
 def make_huey(env: Mapping[str, str] | None = None) -> Huey:
-    """A huey instance for `env` (default: os.environ)."""
-    env = os.environ if env is None else env
+    """A huey instance for `env` (default: the process's environment)."""
+    env = settings.environ() if env is None else env
     name = env.get("ENGAGE_QUEUE_NAME") or NAME
     url = env.get("ENGAGE_QUEUE_URL") or ""
     if url.startswith(("redis://", "rediss://", "unix://")):

@@ -8,13 +8,14 @@ in the query string (Rasa's way), so the URL is never logged nor put in an error
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from bot import settings
 
 DEFAULT_URL = "http://127.0.0.1:5005"
 DEFAULT_TIMEOUT = 30.0
@@ -38,7 +39,7 @@ class RasaClient:
     def from_env(cls, env: Mapping[str, str] | None = None) -> RasaClient:
         """ENGAGE_RASA_URL (default http://127.0.0.1:5005), ENGAGE_RASA_TOKEN, and
         ENGAGE_RASA_TIMEOUT (seconds, default 30), read now."""
-        env = os.environ if env is None else env
+        env = settings.environ() if env is None else env
         return cls(url=(env.get("ENGAGE_RASA_URL") or DEFAULT_URL).rstrip("/"),
                    token=env.get("ENGAGE_RASA_TOKEN") or None,
                    timeout=float(env.get("ENGAGE_RASA_TIMEOUT") or DEFAULT_TIMEOUT))

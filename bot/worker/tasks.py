@@ -20,7 +20,6 @@ and backoff use real time.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,11 +31,12 @@ from huey import crontab
 from huey.api import Huey
 from sqlalchemy.orm import sessionmaker
 
-from bot import clock, config, quiet
+from bot import bootstrap, clock, quiet
 from bot.campaigns.model import DEFAULT_TIMEZONE
 from bot.outbound.pacing import reserve, take_turn
 from bot.outbound.ratelimit import rates_from_env
-from bot.store.db import session_factory, transaction
+from bot.settings import environ
+from bot.store.db import transaction
 from bot.store.models import (
     CampaignVersion,
     Contact,
@@ -71,7 +71,7 @@ class InviteSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> InviteSettings:
-        env = os.environ if env is None else env
+        env = environ() if env is None else env
         return cls(lease=float(env.get("ENGAGE_INVITE_LEASE") or 120.0),
                    max_attempts=int(env.get("ENGAGE_INVITE_MAX_ATTEMPTS") or 8),
                    backoff_base=float(env.get("ENGAGE_INVITE_BACKOFF") or 5.0),
@@ -95,7 +95,7 @@ class Outcome:
 
 
 def _factory() -> sessionmaker:
-    return session_factory(config.database_url())
+    return bootstrap.sessions()
 
 
 def quiet_hold(definition: Mapping[str, Any], recheck: float) -> float | None:
@@ -373,11 +373,9 @@ def remind_due(factory: sessionmaker, trigger: Trigger | None = None,
 
 def purge_once(factory: sessionmaker) -> dict[str, int]:
     """The retention purge, recorded in the audit log with actor "worker"."""
-    from bot.privacy.retention import purge
+    from bot.privacy.retention import purge_now
 
-    with transaction(factory) as session:
-        report = purge(session, who="worker")
-    counts = report.counts()
+    counts = purge_now(factory, who="worker").counts()
     logger.info("Retention purge: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts
 

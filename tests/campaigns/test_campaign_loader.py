@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaigns import CampaignInvalid, analyse, load_campaign
+from bot.campaigns.loader import analyse, load_campaign
+from bot.campaigns.problems import CampaignInvalid
 
 ALL_STEPS = Path(__file__).resolve().parent.parent / "fixtures" / "campaign_all_steps.yml"
 FIXTURES = Path(__file__).parent / "fixtures"

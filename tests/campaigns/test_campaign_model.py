@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaigns import Campaign, Condition, Option, Step, load_campaign
-from bot.campaigns.model import WhatsAppButtons
+from bot.campaigns.loader import load_campaign
+from bot.campaigns.model import Campaign, Condition, Option, Step, WhatsAppButtons
 
 ALL_STEPS = Path(__file__).resolve().parent.parent / "fixtures" / "campaign_all_steps.yml"
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaigns import CampaignInvalid, analyse, load_campaign
 from bot.campaigns.check import check_campaign
+from bot.campaigns.loader import analyse, load_campaign
+from bot.campaigns.problems import CampaignInvalid
 from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -19,7 +19,6 @@ from fakes.signing import (
 )
 from sqlalchemy.orm import sessionmaker
 
-from bot.channels import common, pseudonyms
 from bot.channels.inbox import InboxProcessor, InboxReplayInput
 from bot.channels.telegram import TelegramInput
 from bot.channels.twilio_sms import TwilioSmsInput
@@ -34,13 +33,8 @@ def env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> str:
     monkeypatch.setenv("ENGAGE_SECRET_KEY", SECRET)
     monkeypatch.setenv("ENGAGE_PUBLIC_URL", PUBLIC_URL)
     monkeypatch.delenv("ENGAGE_INSECURE_SKIP_SIGNATURES", raising=False)
-    for cached in (pseudonyms._secret, common._secret):
-        cached.cache_clear()
-    pseudonyms._known.clear()
+    # Nothing to clear: bot.bootstrap keys what it keeps by database and key.
     yield sqlite_url
-    for cached in (pseudonyms._secret, common._secret):
-        cached.cache_clear()
-    pseudonyms._known.clear()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from console_helpers import SLUG, add_member, open_session_for, publish_example
 
-from bot.campaigns import load_campaign
+from bot.campaigns.loader import load_campaign
 from bot.campaigns.preview import Prices, preview
 from bot.conversation import ConversationService
 from bot.outbound.providers import content_variables

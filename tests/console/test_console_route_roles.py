@@ -43,6 +43,19 @@ ROUTES = {
     ("POST", "/staff/{id:int}/reset-password"): (ADMIN, 200, {}),
     ("GET", "/audit"): (READERS, 200, None),
     ("GET", "/audit/entries"): (READERS, 200, None),
+    # Sharing results: the path's {slug} names no campaign here, so an allowed request gets
+    # "Page not found" (tests/console/test_console_sharing.py uses real campaigns).
+    ("GET", "/sharing"): (EVERYONE, 200, None),
+    ("GET", "/sharing/{slug}/themes"): (EVERYONE, 404, None),
+    ("POST", "/sharing/{slug}/themes/run"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/themes/{id:int}/rename"): (READERS, 404, {"name": "x"}),
+    ("POST", "/sharing/{slug}/themes/{id:int}/merge"): (READERS, 404, {"into": "1"}),
+    ("POST", "/sharing/{slug}/themes/{id:int}/split"): (READERS, 404, {"name": "x"}),
+    ("POST", "/sharing/{slug}/themes/tag"): (READERS, 404, {}),
+    ("GET", "/sharing/{slug}/quotes"): (EVERYONE, 404, None),
+    ("POST", "/sharing/{slug}/quotes/{id:int}/approve"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/quotes/{id:int}/reject"): (READERS, 404, {}),
+    ("POST", "/sharing/{slug}/quotes/{id:int}/personal"): (READERS, 404, {}),
     ("GET", "/campaigns"): (OFFICER, 200, None),
     ("GET", "/campaigns/{slug}"): (OFFICER, 200, None),
     ("GET", "/campaigns/{slug}/preview"): (OFFICER, 200, None),
@@ -97,7 +110,10 @@ def test_route_allows_or_refuses(client, db, clock, route, who):
         token = open_session_for(client, db, add_member(db, who, f"{who}@council.example"), clock())
     if "{slug}" in template:
         publish_example(db)
-    path = template.replace("{id:int}", str(target)).replace("{slug}", SLUG)
+    # Sharing's routes are tried on a campaign that does not exist (a 404 when allowed);
+    # tests/console/test_console_sharing.py uses real ones.
+    slug = "no-such-campaign" if template.startswith("/sharing/") else SLUG
+    path = template.replace("{id:int}", str(target)).replace("{slug}", slug)
     before = snapshot(db)
     if method == "GET":
         response = client.get(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from bot.campaigns import load_campaign
+from bot.campaigns.loader import load_campaign
 from bot.catalogue import Catalogue
 from bot.conversation import ConversationService, TurnResult
 from bot.outbound.providers import build_providers

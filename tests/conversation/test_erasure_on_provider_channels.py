@@ -66,7 +66,7 @@ def test_delete_mid_conversation_erases_and_queues_the_confirmation(any_factory,
     counts = rows_of(factory, name)
     assert counts == {"participants": 0, "contacts": 1, "inbox": 1, "outbox": 1,
                       "contact_sources": 0, "contact_group_members": 0, "invitations": 0,
-                      "follow_up_sends": 0}
+                      "follow_up_sends": 0, "inbox_claims": 0}
     with transaction(factory) as session:
         assert session.query(Response).count() == 0
         assert session.query(ConsentRecord).count() == 0
@@ -102,7 +102,8 @@ def test_a_replayed_delete_changes_nothing_more(factory):
 
 
 NOTHING = {"participants": 0, "contacts": 0, "inbox": 0, "outbox": 0, "contact_sources": 0,
-           "contact_group_members": 0, "invitations": 0, "follow_up_sends": 0}
+           "contact_group_members": 0, "invitations": 0, "follow_up_sends": 0,
+           "inbox_claims": 0}
 
 
 def delivered(channel: str, fake_twilio, fake_telegram) -> list[str]:

@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 from engine_helpers import ALL_STEPS, FIVE_LANGUAGES
 
-from bot.campaigns import Campaign, load_campaign
+from bot.campaigns.loader import load_campaign
+from bot.campaigns.model import Campaign
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.campaigns import Campaign
+from bot.campaigns.model import Campaign
 from bot.engine import Context, Outcome, ParticipantState, Reply, handle, start
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from engine_helpers import ROOT, Chat, chat_at
 
-from bot.campaigns import load_campaign
+from bot.campaigns.loader import load_campaign
 from bot.engine import Event, Phase, phrase
 from bot.engine.commands import Command, is_erase, is_opt_out, is_resubscribe, keyword_command
 from bot.text import sms_segments

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from engine_helpers import ROOT, Chat, chat_at
 
-from bot.campaigns import load_campaign
+from bot.campaigns.loader import load_campaign
 from bot.engine.prompts import keyword
 
 BUSES = load_campaign(ROOT.parent / "campaigns" / "buses-2026.yml")  # BUSES, TRAVEL, TEITHIO

@@ -26,16 +26,18 @@ from bot.catalogue import Catalogue
 from bot.cli import main
 from bot.conversation import ConversationService
 from bot.launch import running as launching
+from bot.launch.eligibility import (
+    OPTED_OUT,
+    TAKING_PART,
+    TELEGRAM_NEVER_WROTE,
+    no_template,
+    other_channel,
+)
 from bot.launch.planning import (
     ALREADY_INVITED,
     INVITED_EARLIER,
     MENU,
-    OPTED_OUT,
-    TAKING_PART,
-    TELEGRAM_NEVER_WROTE,
     LaunchError,
-    no_template,
-    other_channel,
     parse_at,
     parse_rate,
     plan_launch,

@@ -20,15 +20,9 @@ from launch_helpers import (
 )
 
 from bot.catalogue import Catalogue
-from bot.conversation import (
-    ALREADY_SAID_NO,
-    ALREADY_TAKING_PART,
-    CAMPAIGN_CLOSED,
-    NO_CONTACT,
-    OPTED_OUT,
-    ConversationService,
-)
+from bot.conversation import ConversationService
 from bot.engine import phrase
+from bot.launch.eligibility import CAMPAIGN_CLOSED, ERASED, OPTED_OUT, SAID_NO, TAKING_PART
 from bot.store.db import session_factory, transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import CampaignVersion, Contact, Invitation, Participant, utcnow
@@ -157,7 +151,7 @@ def test_a_contact_gone_from_the_vault_fails_the_invitation_with_the_reason(fact
     with transaction(factory) as session:  # e.g. the retention purge took the address
         session.query(Contact).filter_by(pseudonym=name).delete()
     service(factory).invite(invitation_id)
-    assert [(row.status, row.reason) for row in invitations(factory)] == [("failed", NO_CONTACT)]
+    assert [(row.status, row.reason) for row in invitations(factory)] == [("failed", ERASED)]
     assert outbox(factory) == []
 
 
@@ -172,8 +166,8 @@ def test_a_closed_campaign_sends_no_invitation(factory):
 
 
 @pytest.mark.parametrize(("script", "reason"), [
-    (["LAUNCHTEST"], ALREADY_TAKING_PART),
-    (["LAUNCHTEST", "1", "no"], ALREADY_SAID_NO),
+    (["LAUNCHTEST"], TAKING_PART),
+    (["LAUNCHTEST", "1", "no"], SAID_NO),
 ])
 def test_someone_already_in_the_campaign_is_not_invited(factory, script, reason):
     name, invitation_id = invite_new(factory)
@@ -201,7 +195,7 @@ def test_a_whatsapp_invitation_without_a_template_fails_and_says_why(factory):
     service(factory).invite(invitation_id)
     [failed] = invitations(factory)
     assert failed.status == "failed"
-    assert "no WhatsApp invitation template for language 'pl'" in failed.reason
+    assert "no WhatsApp invitation template for Polski (pl)" in failed.reason
     assert "approved template" in failed.reason
     assert outbox(factory) == [] and participants(factory) == []
 
@@ -346,3 +340,30 @@ def test_reminded_at_is_the_time_it_was_queued(factory):
     [participant] = [p for p in participants(factory) if p.id == participant_id]
     assert started <= participant.reminded_at <= utcnow()
     assert SLUG == participant.campaign.slug
+
+
+@pytest.mark.parametrize("why", ["said STOP", "already in", "no template"])
+def test_the_dry_run_and_the_invitation_give_the_same_reason(factory, why):
+    """One rule in one wording: what the dry run says about a contact is what the invitation
+    says when the service refuses it (the state changed after the launch was planned)."""
+    from launch_helpers import GROUP
+
+    from bot.launch.planning import plan_launch
+
+    version = publish(factory)
+    channel, language = ("twilio_whatsapp", "pl") if why == "no template" else ("twilio_sms", "en")
+    name = add_contact(factory, channel, 1, language)
+    invitation_id = invitation(factory, name, channel, version)
+    if why == "said STOP":
+        with transaction(factory) as session:
+            session.query(Contact).filter_by(pseudonym=name).update({"opted_out_at": utcnow()})
+    elif why == "already in":
+        service(factory).handle(name, "twilio_sms", "LAUNCHTEST")
+    session = factory()
+    try:
+        [(planned, _)] = plan_launch(session, SLUG, GROUP).excluded.items()
+    finally:
+        session.close()
+    service(factory).invite(invitation_id)
+    refused = next(row for row in invitations(factory) if row.id == invitation_id)
+    assert (refused.status, refused.reason) == ("failed", planned)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.campaigns import load_campaign
+from bot.campaigns.loader import load_campaign
 from bot.conversation import ConversationService
 from bot.store.db import transaction
 from bot.store.models import OutboxMessage

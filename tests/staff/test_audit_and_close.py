@@ -75,7 +75,7 @@ def test_close_sets_every_version_closed_and_is_audited(url, service, tmp_path, 
 def test_closing_an_unknown_campaign_changes_nothing(url, service, capsys):
     assert main(["campaign", "close", "no-such-campaign"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: no campaign called 'no-such-campaign'")
+    assert err.startswith("Error: No campaign called 'no-such-campaign'")
     assert statuses(url) == ["live"] and audit_rows(url) == []
 
 

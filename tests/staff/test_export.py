@@ -70,3 +70,28 @@ def test_personal_details_are_masked_and_marked_in_every_format(db, tmp_path, ca
                 "travel_mode.why: phone number, email address; ideas: full postcode"), name
         others = [r for r in rows if r["participant"] != "chatty"]
         assert all(not r["personal_details"] for r in others), name
+
+
+def _export_entries(url: str) -> int:
+    from bot.store.db import transaction
+    from bot.store.models import AuditEntry
+
+    with transaction(session_factory(url)) as session:
+        return session.query(AuditEntry).filter_by(action="export").count()
+
+
+@pytest.mark.parametrize("form", ["csv", "jsonl", "xlsx"])
+@pytest.mark.parametrize("where", ["missing-folder/out.file", "a-folder", "a-file/out.file"])
+def test_an_unwritable_path_is_a_plain_error_and_no_audit_entry(db, tmp_path, capsys, form,
+                                                                where):
+    """A folder that is not there, a folder in place of the file, a file in place of the
+    folder: `Error: ...`, exit 1, no traceback, nothing written and nothing in the audit log
+    (an export is recorded only once its file exists)."""
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / where
+    assert main(["export", SLUG, "--format", form, "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "Traceback" not in err and str(target) in err
+    assert _export_entries(db) == 0
+    assert not target.is_file()

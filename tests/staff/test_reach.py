@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaigns import load_campaign
+from bot.campaigns.loader import load_campaign
 from bot.campaigns.population import postcode_district
 from bot.campaigns.publishing import publish_files
 from bot.cli import main

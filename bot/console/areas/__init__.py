@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.areas import account, audit_log, campaigns, health, home, staff, try_it
+from bot.console.areas import (
+    account,
+    audit_log,
+    campaigns,
+    health,
+    home,
+    quotes,
+    sharing,
+    staff,
+    themes,
+    try_it,
+)
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
-AREAS = [health, account, home, campaigns, try_it, staff, audit_log]
+AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes]
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,9 @@ NAV = [
             "Invite residents to a campaign and watch the invitations go out."),
     NavItem("Results", "/results", EVERYONE,
             "Figures for each question, who took part, and printable reports."),
+    NavItem("Sharing results", "/sharing", EVERYONE,
+            "Themes of open answers, quotes to approve, the public results page, and "
+            "\"you said, we did\" messages.", ready=True),
     NavItem("Data rights", "/data-rights", OFFICERS,
             "Erase everything held about a resident who asks."),
     NavItem("Staff accounts", "/staff", frozenset({ADMIN}),

@@ -36,6 +36,17 @@ ACTIONS = {
     "export": "Exported answers",
     "erase": "Erased a resident's data",
     "purge": "Retention purge",
+    "themes-run": "Found the themes of open answers",
+    "theme-rename": "Renamed a theme",
+    "theme-merge": "Merged themes",
+    "theme-split": "Split a theme",
+    "theme-tag": "Put answers in a theme",
+    "quote-approve": "Approved an answer for quoting",
+    "quote-reject": "Rejected an answer for quoting",
+    "quote-personal": "Marked an answer as personal",
+    "results-publish": "Published the public results page",
+    "results-unpublish": "Took the public results page down",
+    "follow-up": "Sent \"you said, we did\"",
 }
 
 

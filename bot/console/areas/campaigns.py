@@ -205,7 +205,7 @@ def close(ctx: Context) -> Response:
 
     def work() -> Response:
         with ctx.transaction() as session:
-            _, already = closing.close_campaign(session, slug, who=ctx.actor)
+            already = closing.close_versions(session, slug, by=ctx.actor).already
         return ctx.redirect(f"/campaigns/{slug}", done="already-closed" if already else "closed")
 
     return _or_refusal(ctx, slug, work)
