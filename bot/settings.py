@@ -143,6 +143,8 @@ VARIABLES: tuple[Variable, ...] = (
       "2097152 (2 MiB)"),
     V("ENGAGE_CONSOLE_POLL_SECONDS", "15", "how often console pages that follow progress "
       "refresh"),
+    V("ENGAGE_CONSOLE_TRY_MINUTES", "30", "a console \"Try it\" test conversation idle this "
+      "long is deleted"),
     V("ENGAGE_ADMIN_EMAIL", "admin@localhost", "the first admin account `engage run` makes "
       "when there is none"),
     # -- tests and demonstrations --------------------------------------------------------------

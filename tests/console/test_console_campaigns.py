@@ -88,3 +88,23 @@ def test_a_campaign_page_and_an_unknown_one(client, db, clock):
     hostile = client.get("/campaigns/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert hostile.status_code == 404
     assert "<script>alert" not in hostile.text
+
+
+def test_test_answers_are_not_in_the_tallies_residents_see(db):
+    """A reflect step shows residents what others chose: never what staff chose in Try it."""
+    from bot.store.models import Response
+    from bot.store.repository import ResponseRepository
+
+    publish_example(db)
+    with transaction(db) as session:
+        version = session.query(CampaignVersion).filter_by(slug=SLUG).one()
+        for name in ("a" * 64, "test-" + "t" * 20):
+            person = Participant(pseudonym=name, campaign_id=version.id, channel="rest",
+                                 language="en", phase="x", state={})
+            session.add(person)
+            session.flush()
+            session.add(Response(participant_id=person.id, campaign_id=version.id,
+                                 step_id="first_fix", raw_text="1", value="buses",
+                                 language="en"))
+    with transaction(db) as session:
+        assert ResponseRepository(session).tallies(SLUG, "first_fix") == {"buses": 1}
