@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaigns import load_campaign
 from bot.campaigns.check import check_campaign, language_summary
+from bot.campaigns.loader import load_campaign
 from bot.campaigns.model import Campaign
 from bot.campaigns.sms import for_channel, language_costs
 from bot.language import LANGUAGES, plain_for_sms

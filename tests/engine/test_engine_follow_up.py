@@ -8,7 +8,7 @@ import pytest
 import yaml
 from engine_helpers import FIVE_LANGUAGES, Chat
 
-from bot.campaigns import Campaign
+from bot.campaigns.model import Campaign
 from bot.engine import Event, Phase
 from bot.engine.phrases import phrase
 from bot.text import sms_segments
