@@ -15,7 +15,7 @@ import pytest
 from conftest import RunningBot, running_bot
 from starlette.testclient import TestClient
 
-from bot.cli import publish_files
+from bot.campaigns.publishing import publish_files
 from bot.console import ConsoleSettings, create_app
 from bot.conversation import TALLY_TTL_SECONDS
 from bot.store.db import transaction
