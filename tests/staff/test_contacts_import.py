@@ -242,7 +242,7 @@ def test_an_optional_language_column_is_kept_and_an_unknown_one_only_warned(url,
     out = capsys.readouterr().out
     assert "imported (new):    7" in out and "kept opted out:    1" in out
     assert "unknown language:  1" in out
-    assert "line 4: 'Klingon': not a language the bot speaks (en, cy, pl, ar, ro)" in out
+    assert "line 4: 'Klingon': not a language the bot speaks (en, cy, pl, ar, ro, ur, pa, bn, pt, es, so, uk)" in out
     assert "Languages: ar 1, cy 1, en 1, pl 1, ro 1" in out
     assert languages(url) == {
         "+447700900123": "cy", "+447700900124": "pl", "+447700900125": None,
