@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
 from bot.campaigns.model import Campaign
+from bot.deliberation.texts import checked_texts
 from bot.language import endonym
 from bot.outbound.providers import CHANNEL_WORDS
 from bot.stages import answers_count, counted, latest_participations
@@ -150,18 +151,8 @@ def _campaign(session: Session, slug: str) -> Campaign:
 def clean_messages(campaign: Campaign, messages: Mapping[str, str]) -> dict[str, str]:
     """Staff's message per language: plain SMS characters (curly quotes and dashes made
     plain), at most MAX_MESSAGE characters, only in the campaign's languages."""
-    found = {}
-    for code, text in messages.items():
-        words = normalise_for_sms(" ".join(str(text or "").split()))
-        if not words:
-            continue
-        if code not in campaign.languages:
-            raise FollowUpError(f"'{code}' is not one of the campaign's languages "
-                                f"({', '.join(campaign.languages)}).")
-        if len(words) > MAX_MESSAGE:
-            raise FollowUpError(f"the message in {endonym(code)} is {len(words)} characters; "
-                                f"keep it to {MAX_MESSAGE} (two SMS at most).")
-        found[code] = words
+    found = checked_texts(campaign.languages, messages, MAX_MESSAGE, "The message",
+                          lambda text: normalise_for_sms(" ".join(text.split())), FollowUpError)
     if not found:
         raise FollowUpError("write the message first, in each language residents chose.")
     return found

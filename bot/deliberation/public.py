@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import audit
 from bot.campaigns.model import Campaign, Step
+from bot.deliberation.texts import checked_texts
 from bot.language import endonym
 from bot.reports import reach as reach_module
 from bot.reports import results as results_module
@@ -240,18 +241,9 @@ def clean_what_next(campaign: Campaign, texts: Mapping[str, str] | None,
                     required: bool = True) -> dict[str, str]:
     """Staff's "what happens next", per language: the campaign's first language is needed
     (the others fall back to it); at most MAX_WHAT_NEXT characters each."""
-    found: dict[str, str] = {}
-    for code, text in (texts or {}).items():
-        words_there = "\n".join(line.strip() for line in str(text or "").strip().splitlines())
-        if not words_there:
-            continue
-        if code not in campaign.languages:
-            raise PublishError(f"'{code}' is not one of the campaign's languages "
-                               f"({', '.join(campaign.languages)}).")
-        if len(words_there) > MAX_WHAT_NEXT:
-            raise PublishError(f"\"What happens next\" in {endonym(code)} is "
-                               f"{len(words_there)} characters; keep it to {MAX_WHAT_NEXT}.")
-        found[code] = words_there
+    found = checked_texts(campaign.languages, texts, MAX_WHAT_NEXT, "\"What happens next\"",
+                          lambda text: "\n".join(line.strip() for line in
+                                                 text.strip().splitlines()), PublishError)
     if required and campaign.default_language not in found:
         raise PublishError("Write what happens next in "
                            f"{endonym(campaign.default_language)} at least: residents read "

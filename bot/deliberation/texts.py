@@ -7,9 +7,12 @@ we did" message), read from a small YAML file:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import yaml
+
+from bot.language import endonym
 
 MAX_FILE = 64 * 1024  # bytes: a few short messages, never a large file
 
@@ -40,4 +43,24 @@ def read_texts(path: str | Path) -> dict[str, str]:
             raise TextsError(f"in {path}, '{code}' should be followed by text, not "
                              f"{type(text).__name__}.")
         found[str(code).strip().lower()] = text
+    return found
+
+
+def checked_texts(languages: Sequence[str], texts: Mapping[str, str] | None, limit: int,
+                  what: str, tidy: Callable[[str], str],
+                  error: type[ValueError] = TextsError) -> dict[str, str]:
+    """Staff's texts tidied (`tidy`), empty ones left out; `error` (with a message naming
+    `what`) for a language the campaign does not have, or a text over `limit` characters."""
+    found: dict[str, str] = {}
+    for code, text in (texts or {}).items():
+        words = tidy(str(text or ""))
+        if not words:
+            continue
+        if code not in languages:
+            raise error(f"'{code}' is not one of the campaign's languages "
+                        f"({', '.join(languages)}).")
+        if len(words) > limit:
+            raise error(f"{what} in {endonym(code)} is {len(words)} characters; keep it to "
+                        f"{limit}.")
+        found[code] = words
     return found
