@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository paths, a trained Rasa model, and the real services.
+"""Shared fixtures: the repository paths, a trained Rasa model, the real services, and the
+database factory, secret key and example campaign every folder's tests use (defined here once).
 
 PostgreSQL and Redis tests use the real servers. Where they are not reachable the tests skip
 with the reason, except under CI=true, where a missing service is a failure.
@@ -17,9 +18,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from constants import ALL_STEPS, SECRET
 from databases import fresh_postgres_database
+from sqlalchemy.orm import sessionmaker
 
-from bot.store.db import engine_for
+from bot.campaigns.loader import load_campaign
+from bot.campaigns.model import Campaign
+from bot.store.db import engine_for, session_factory
 from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +87,30 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
         return
     with fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
         yield url
+
+
+@pytest.fixture
+def factory(sqlite_url: str) -> sessionmaker:
+    """Sessions on this test's fresh SQLite file."""
+    return session_factory(sqlite_url)
+
+
+@pytest.fixture
+def any_factory(db_url: str) -> sessionmaker:
+    """Sessions on a fresh SQLite file and, as a second run of the test, on PostgreSQL."""
+    return session_factory(db_url)
+
+
+@pytest.fixture(scope="session")
+def secret() -> str:
+    """The secret key (ENGAGE_SECRET_KEY) tests pseudonymise and encrypt with."""
+    return SECRET
+
+
+@pytest.fixture(scope="session")
+def campaign() -> Campaign:
+    """The example campaign with every step type (tests/fixtures/campaign_all_steps.yml)."""
+    return load_campaign(ALL_STEPS)
 
 
 @pytest.fixture(scope="session")

@@ -31,8 +31,6 @@ from bot.channels.common import cap_request_size, classify_text
 from bot.channels.pseudonyms import pseudonymise
 from bot.channels.validate import load_json
 
-rasa_tuning.apply()
-
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 256
 ENABLED_ENV = "ENGAGE_REST_CHANNEL"
@@ -110,7 +108,9 @@ class PseudonymousRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> PseudonymousRestInput:
-        """Settings from the environment (credentials.yml keeps no secrets)."""
+        """Settings from the environment (credentials.yml keeps no secrets). Rasa calls this
+        at start-up: the place to apply the measured fixes (bot/rasa_tuning.py), once."""
+        rasa_tuning.apply()
         enabled = (settings.value(ENABLED_ENV) or "on").strip().lower() not in OFF_VALUES
         return cls(token=config.rest_token(), enabled=enabled)
 

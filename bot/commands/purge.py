@@ -9,8 +9,8 @@ from bot.commands._base import EXIT_OK, command, factory
 
 HELP = ("Delete now everything past its campaign's retention period: answers, participations,\n"
         "consent records, conversations, messages and contacts no longer needed.\n"
-        "The worker will run this daily in a later release; until then run it yourself\n"
-        "(or from cron). Each run is recorded in the audit log.")
+        "The worker already does this every day at 03:00 UTC; run it yourself to purge\n"
+        "at once, or with --dry-run to see what would go. Each run is recorded in the audit log.")
 
 
 def cmd_purge(args: argparse.Namespace) -> int:

@@ -237,8 +237,28 @@ def _taking_part(report: Report) -> str:
                           [[("\u00a0\u00a0" * s.depth) + s.name,
                             *[columns[c][n].text for c in languages]]
                            for n, s in enumerate(STAGES)]))
+    if funnel.follow_up is not None:
+        out.append(follow_up_table(funnel.follow_up))
     out.append("</section>")
     return "\n".join(out)
+
+
+def follow_up_table(found) -> str:
+    """"You said, we did" (a campaign with `follow_up: true`): who asked to hear what
+    happened and how far their message got. The sends are part of those who asked, so a
+    small one is hidden with whatever would give it away."""
+    parts = {"told": found.told, "queued": found.queued, "failed": found.failed,
+             "asked": found.opted_in}
+    cells = protect_table(parts, [("asked", ["told", "queued", "failed"])], fixed=["asked"])
+    asked = shown(found.opted_in)
+    rows = [["Asked to hear what happened", asked.text, "Agreed residents who said yes to "
+             "hearing what the team did with the answers"],
+            ["Told what happened", cells["told"].text, "their message went to the provider"],
+            ["Waiting to be sent", cells["queued"].text, "with the worker, in quiet hours, "
+             "or with the provider"],
+            ["Failed", cells["failed"].text, "the provider refused it"]]
+    return _table("Hearing what happened (you said, we did)", ["", "Residents", "What it means"],
+                  rows, (1,))
 
 
 def _stage_table(funnel: funnel_module.Funnel, languages: list[str]) -> dict:

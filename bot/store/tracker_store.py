@@ -50,8 +50,6 @@ from bot.store.db import make_engine
 from bot.store.inbox import InboxRepository
 from bot.store.models import Contact
 
-rasa_tuning.apply()
-
 logger = logging.getLogger(__name__)
 ERASE_SLOT = "erase_requested"
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
@@ -95,6 +93,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         url: str | None = None,
         **kwargs: Any,
     ) -> None:
+        rasa_tuning.apply()  # Rasa builds its stores at start-up: the place to tune it, once
+        use_this_store_unwrapped()
         self.engine = make_engine(url or config.database_url())
         self._create_tables()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
@@ -276,9 +276,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         }
 
 
-def _unwrapped_for_this_store() -> None:
+def use_this_store_unwrapped() -> None:
     """Give Rasa this store without its FailSafeTrackerStore wrapper (see the module's
-    docstring); any other store is wrapped as before."""
+    docstring); any other store is wrapped as before. Called when Rasa builds the store (its
+    Agent wraps it just after), never on import, so importing this module changes nothing."""
     from rasa.core.agent import Agent
 
     original = Agent._create_tracker_store
@@ -293,6 +294,3 @@ def _unwrapped_for_this_store() -> None:
 
     create.engage_unwrapped = True  # type: ignore[attr-defined]
     Agent._create_tracker_store = staticmethod(create)
-
-
-_unwrapped_for_this_store()

@@ -14,11 +14,6 @@ from bot.campaigns.model import Campaign, Condition, Option, Step, WhatsAppButto
 ALL_STEPS = Path(__file__).resolve().parent.parent / "fixtures" / "campaign_all_steps.yml"
 
 
-@pytest.fixture(scope="module")
-def campaign() -> Campaign:
-    return load_campaign(ALL_STEPS)
-
-
 def test_round_trip_through_json_is_exact(campaign):
     data = campaign.to_dict()
     again = Campaign.from_dict(json.loads(json.dumps(data)))

@@ -26,7 +26,6 @@ from bot.store.db import transaction
 from bot.store.models import Contact, InboxMessage, utcnow
 
 Sanic.test_mode = True  # many apps in one process
-SECRET = "channel-tests-secret-not-for-production"
 PUBLIC_URL = "https://bot.example.org"
 TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
 

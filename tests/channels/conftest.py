@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from channel_helpers import PUBLIC_URL, SECRET, TELEGRAM_SECRET, FakeRasa, Reply, Served
+from channel_helpers import PUBLIC_URL, TELEGRAM_SECRET, FakeRasa, Reply, Served
+from constants import SECRET
 from fakes.signing import (
     TEST_AUTH_TOKEN,
     SignedForm,
@@ -36,10 +37,6 @@ def env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> str:
     # Nothing to clear: bot.bootstrap keys what it keeps by database and key.
     yield sqlite_url
 
-
-@pytest.fixture
-def factory(sqlite_url: str):
-    return session_factory(sqlite_url)
 
 
 @dataclass

@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from channel_helpers import PUBLIC_URL, SECRET, inbox_rows
+from channel_helpers import PUBLIC_URL, inbox_rows
+from constants import SECRET
 from fakes.signing import FORM, TEST_AUTH_TOKEN, sign_twilio_form
 
 from bot.channels.common import EMPTY_TWIML

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from channel_helpers import PUBLIC_URL, TELEGRAM_SECRET
+from constants import SECRET
 from fakes.signing import (
     TEST_AUTH_TOKEN,
     signed_twilio_sms,
@@ -32,7 +33,6 @@ from bot.store.models import Contact, InboxMessage, OutboxMessage
 pytestmark = pytest.mark.rasa
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "channel-stack-secret-for-tests-only"
 CREDENTIALS = """\
 bot.channels.rest.PseudonymousRestInput: {}
 bot.channels.twilio_sms.TwilioSmsInput: {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from channel_helpers import SECRET, contacts, inbox_rows
+from channel_helpers import contacts, inbox_rows
+from constants import SECRET
 from fakes.signing import (
     telegram_contact_update,
     telegram_edited_update,

@@ -6,7 +6,8 @@ import logging
 from urllib.parse import urlencode
 
 import pytest
-from channel_helpers import PUBLIC_URL, SECRET, contacts, inbox_rows
+from channel_helpers import PUBLIC_URL, contacts, inbox_rows
+from constants import SECRET
 from fakes.signing import (
     FORM,
     TEST_AUTH_TOKEN,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from channel_helpers import SECRET, contacts
+from channel_helpers import contacts
+from constants import SECRET
 from fakes.signing import telegram_start_update, telegram_text_update
 
 from bot.campaigns.publishing import publish_files

@@ -34,14 +34,6 @@ def members(url: str):
         return accounts.list_members(session)
 
 
-@pytest.mark.parametrize("command", [["staff", "add"], ["staff", "list"],
-                                     ["staff", "reset-password"], ["console"]])
-def test_every_command_explains_itself_with_an_example(command, capsys):
-    with pytest.raises(SystemExit) as done:
-        main([*command, "--help"])
-    assert done.value.code == 0
-    assert "example:" in capsys.readouterr().out
-
 
 def test_staff_add_prints_a_one_time_password_once_and_audits(url, capsys):
     assert main(["staff", "add", "--admin", "Alex@Council.Example", "--name", "Alex"]) == 0

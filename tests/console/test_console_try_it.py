@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from console_helpers import EXAMPLE, SLUG, Clock, add_member, csrf_of, open_session_for
+from constants import SECRET
 from starlette.testclient import TestClient
 
 from bot import simulator
@@ -34,7 +35,6 @@ from bot.store.models import (
 from bot.store.repository import CampaignRepository
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "try-it-secret-for-tests-only"
 # A resident's first messages: the keyword, English, consent, past the background, an answer.
 TURNS = ["BUSES", "1", "yes please", "OK", "1"]
 

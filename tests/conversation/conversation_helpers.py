@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from constants import SECRET
 from sqlalchemy.orm import sessionmaker
 
 from bot.campaigns.loader import load_campaign
@@ -25,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ALL_STEPS = ROOT / "tests" / "fixtures" / "campaign_all_steps.yml"
 BUSES = ROOT / "campaigns" / "buses-2026.yml"
 PARKS = ROOT / "campaigns" / "parks-2026.yml"
-SECRET = "conversation-tests-secret"
 _message_ids = itertools.count(1)
 
 

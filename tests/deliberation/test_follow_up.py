@@ -6,16 +6,17 @@ WhatsApp needs a template; the funnel counts who was told."""
 from __future__ import annotations
 
 import pytest
+from constants import SECRET
 from delib_helpers import SLUG, factory, make_db
 
 from bot.conversation import ConversationService
 from bot.deliberation import follow_up
+from bot.reports import report_html
 from bot.store.db import transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import AuditEntry, FollowUpOptIn, FollowUpSend, OutboxMessage
 from bot.store.vault import ContactVault
 
-SECRET = "follow-up-test-secret"
 MESSAGE = {"en": "You said buses. We will run more on Sundays from March.",
            "cy": "Dywedoch chi fysiau. Bydd mwy ar y Sul o fis Mawrth."}
 
@@ -111,6 +112,18 @@ def test_it_is_sent_once_each_in_their_language_and_never_twice(world):
         found = follow_up.counts(session, SLUG)
         assert [e.action for e in session.query(AuditEntry)] == ["follow-up"]
     assert (found.told, found.queued) == (3, 0)
+    with transaction(db) as session:
+        page = report_html.render(report_html.gather(session, SLUG, "engage results"))
+    assert "Hearing what happened (you said, we did)" in page
+    assert "Asked to hear what happened" in page and "Told what happened" in page
+
+
+def test_the_report_hides_a_small_send_count_and_what_gives_it_away():
+    table = report_html.follow_up_table(follow_up.Counts(opted_in=12, queued=0, told=9, failed=3))
+    assert ">12<" in table  # who asked is a headline figure
+    assert ">9<" not in table and ">3<" not in table  # 12 - 9 - 0 would give the 3 away
+    table = report_html.follow_up_table(follow_up.Counts(opted_in=20, queued=6, told=14))
+    assert all(f">{n}<" in table for n in (20, 6, 14))
 
 
 def test_who_stops_or_is_erased_before_the_worker_gets_there_is_not_sent_it(world):

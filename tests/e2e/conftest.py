@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from constants import SECRET
 from databases import fresh_postgres_database
 
 from bot.campaigns.publishing import publish_files
@@ -23,7 +24,6 @@ from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "campaign_all_steps.yml"
-SECRET = "e2e-secret-key-for-tests-only"
 
 
 @dataclass

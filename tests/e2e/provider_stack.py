@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from constants import SECRET
 from fakes.signing import (
     TEST_AUTH_TOKEN,
     sign_twilio_form,
@@ -28,7 +29,6 @@ from bot.store.migrate import upgrade
 from bot.store.models import InboxMessage, OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "channels-e2e-secret-for-tests-only"
 PUBLIC_URL = "https://bot.example.org"
 TELEGRAM_SECRET = "telegram-e2e-secret"
 SMS_FROM, WHATSAPP_FROM = "+447700900000", "+447700900001"

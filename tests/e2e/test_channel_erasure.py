@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from constants import SECRET
 from databases import fresh_postgres_database
 from fakes.signing import telegram_text_update
-from provider_stack import SECRET, Provider, provider_stack, wait_for
+from provider_stack import Provider, provider_stack, wait_for
 
 from bot.engine import phrase
 from bot.privacy import pseudonym

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from constants import SECRET
 from databases import fresh_postgres_database
 from db_faults import PostgresFaults, SqliteFaults
 from fakes.signing import TEST_AUTH_TOKEN, new_sid, signed_twilio_sms
 from fakes.telegram_api import FakeTelegram
 from fakes.twilio_api import FakeTwilio
-from provider_stack import PUBLIC_URL, SECRET, SMS_FROM, Provider, wait_for
+from provider_stack import PUBLIC_URL, SMS_FROM, Provider, wait_for
 
 from bot.campaigns.publishing import publish_files
 from bot.privacy import pseudonym

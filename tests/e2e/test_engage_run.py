@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from constants import SECRET
 from fakes.signing import TEST_AUTH_TOKEN, signed_twilio_sms
 from fakes.twilio_api import FakeTwilio
 from provider_stack import PUBLIC_URL, SMS_FROM, wait_for
@@ -35,7 +36,6 @@ pytestmark = pytest.mark.rasa
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGAGE = Path(sys.executable).parent / "engage"
-SECRET = "engage-run-secret-for-tests-only"
 REST_TOKEN = "rest-token-for-tests-only"
 CHILDREN = ("actions", "rasa", "worker", "console")
 THIRD_PARTY_WARNING = re.compile(r"site-packages/.*(DeprecationWarning|MovedIn20Warning)")

@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from provider_stack import SECRET, Provider, provider_stack, wait_for
+from constants import SECRET
+from provider_stack import Provider, provider_stack, wait_for
 
 from bot.engine.phrases import phrase
 from bot.privacy import pseudonym

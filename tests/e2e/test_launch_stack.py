@@ -18,9 +18,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from constants import SECRET
 from fakes import TEST_AUTH_TOKEN, sign_twilio_form
 from fakes.signing import telegram_text_update
-from provider_stack import PUBLIC_URL, SECRET, THANKS, Provider, provider_stack, wait_for
+from provider_stack import PUBLIC_URL, THANKS, Provider, provider_stack, wait_for
 
 from bot.outbound.providers import STATUS_PATH
 from bot.privacy import pseudonym

@@ -5,15 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from engine_helpers import ALL_STEPS, FIVE_LANGUAGES
+from engine_helpers import FIVE_LANGUAGES
 
 from bot.campaigns.loader import load_campaign
 from bot.campaigns.model import Campaign
-
-
-@pytest.fixture(scope="session")
-def campaign() -> Campaign:
-    return load_campaign(ALL_STEPS)
 
 
 @pytest.fixture(scope="session")

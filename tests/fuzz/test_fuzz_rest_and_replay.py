@@ -8,7 +8,7 @@ import json
 import unicodedata
 
 import pytest
-from e2e.provider_stack import SECRET
+from constants import SECRET
 from fuzz_helpers import assert_answered, fuzz, post, unchanged
 from hostile import (
     HOSTILE_CHARACTERS,

@@ -6,17 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from constants import SECRET
 from fakes import fake_telegram, fake_twilio  # noqa: F401  (fixtures)
-from launch_helpers import SECRET
-from sqlalchemy.orm import sessionmaker
 
 from bot.clock import write_clock_file
-from bot.store.db import session_factory
-
-
-@pytest.fixture
-def factory(sqlite_url: str) -> sessionmaker:
-    return session_factory(sqlite_url)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from constants import SECRET
 from sqlalchemy.orm import sessionmaker
 
 from bot.campaigns.model import Campaign
@@ -28,7 +29,6 @@ from bot.store.models import (
 from bot.store.repository import CampaignRepository
 from bot.store.vault import ContactVault
 
-SECRET = "launch-test-secret-key"
 SLUG = "launch-test"
 GROUP = "library-nov"
 TEMPLATE_EN, TEMPLATE_CY = "HX" + "e" * 32, "HX" + "c" * 32

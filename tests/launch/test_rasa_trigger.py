@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from launch_helpers import SECRET, add_contact, invitations, outbox, participants, publish
+from constants import SECRET
+from launch_helpers import add_contact, invitations, outbox, participants, publish
 
 from bot.conversation import ConversationService
 from bot.stack import Stack, StackConfig, free_port

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from constants import SECRET
 from fakes import FakeTelegram, FakeTwilio
 from sqlalchemy.orm import sessionmaker
 
@@ -19,7 +20,6 @@ from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
 from bot.store.outbox import PENDING, enqueue
 from bot.store.vault import ContactVault
 
-SECRET = "outbound-tests-secret"
 RESIDENT = "+447700900123"
 SMS_FROM = "+447700900000"
 WHATSAPP_FROM = "+447700900001"

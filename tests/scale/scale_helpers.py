@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from constants import SECRET
 from fakes.signing import TEST_AUTH_TOKEN, signed_twilio_sms
 from fakes.twilio_api import FakeTwilio
 
@@ -22,7 +23,6 @@ from bot.stack import Stack, StackConfig, free_port
 from bot.store.db import engine_for
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "scale-tests-secret-key-for-tests-only"
 PUBLIC_URL = "https://bot.example.org"
 SMS_FROM = "+447700900000"
 SMS_PATH = "/webhooks/twilio_sms/webhook"

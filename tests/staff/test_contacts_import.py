@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from constants import SECRET
 
 from bot.cli import main
 from bot.contacts_import import normalise_chat_id, normalise_phone
@@ -20,7 +21,6 @@ from bot.store.vault import ContactVault
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RESIDENTS = FIXTURES / "residents.csv"
-SECRET = "staff-test-secret-key"
 SOURCE = "Library drop-in sign-up sheet, Nov 2026"
 
 

@@ -6,13 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from constants import SECRET
+
 from bot.store.db import session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import AuditEntry, Contact
 from bot.store.vault import ContactVault
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "erase-by-number-secret"
 
 
 def engage(url: str, *args: str) -> subprocess.CompletedProcess:

@@ -304,7 +304,7 @@ def test_engage_purge_command(factory, db_url, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["purge", "--help"])
     help_text = capsys.readouterr().out
-    assert "engage purge --dry-run" in help_text and "daily" in help_text
+    assert "engage purge --dry-run" in help_text and "every day" in help_text
     before = snapshot(factory)
     assert main(["purge", "--dry-run"]) == 0
     out = capsys.readouterr().out

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
+from constants import SECRET
 
-from bot.campaigns.loader import load_campaign
 from bot.store.db import transaction
 from bot.store.erase import erase_pseudonym
 from bot.store.models import (
@@ -26,12 +25,6 @@ from bot.store.repository import CampaignRepository, ConsentRepository, Response
 from bot.store.vault import ContactVault
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "campaign_all_steps.yml"
-SECRET = "test-secret-not-for-production"
-
-
-@pytest.fixture
-def campaign():
-    return load_campaign(FIXTURE)
 
 
 def enrol(session, row: CampaignVersion, name: str = "p_test") -> Participant:
@@ -42,18 +35,18 @@ def enrol(session, row: CampaignVersion, name: str = "p_test") -> Participant:
     return participant
 
 
-def test_publish_is_idempotent_and_versions_changes_once_used(factory, campaign):
-    with transaction(factory) as session:
+def test_publish_is_idempotent_and_versions_changes_once_used(any_factory, campaign):
+    with transaction(any_factory) as session:
         repo = CampaignRepository(session)
         assert repo.publish(campaign).action == "created"
         assert repo.publish(campaign).action == "unchanged"
     changed = dataclasses.replace(campaign, retention_days=campaign.retention_days + 1)
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         result = CampaignRepository(session).publish(changed)
         assert (result.version, result.action) == (1, "updated")  # nobody had taken part yet
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         enrol(session, CampaignRepository(session).latest(campaign.id))
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         result = CampaignRepository(session).publish(campaign)
         assert (result.version, result.action) == (2, "created")
         first = session.query(CampaignVersion).filter_by(slug=campaign.id, version=1).one()
@@ -61,14 +54,14 @@ def test_publish_is_idempotent_and_versions_changes_once_used(factory, campaign)
         assert [r.version for r in CampaignRepository(session).live_versions()] == [2]
 
 
-def test_vault_keeps_addresses_encrypted_and_pseudonyms_stable(factory, db_url):
-    with transaction(factory) as session:
+def test_vault_keeps_addresses_encrypted_and_pseudonyms_stable(any_factory, db_url):
+    with transaction(any_factory) as session:
         vault = ContactVault(session, SECRET)
         name = vault.remember("sms", "+447700900123")
         assert vault.remember("sms", "+44 7700 900123") == name
         assert vault.remember("telegram", "+447700900123") != name
         assert name.startswith("p_") and "7700" not in name
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         assert ContactVault(session, SECRET).address_of(name) == "+447700900123"
         assert ContactVault(session, "another-secret").pseudonym_for("sms", "+447700900123") != name
         raw = session.execute(sa.text("SELECT address_encrypted FROM contacts")).scalars().all()
@@ -76,8 +69,8 @@ def test_vault_keeps_addresses_encrypted_and_pseudonyms_stable(factory, db_url):
         assert session.query(Contact).count() == 2
 
 
-def test_answers_are_idempotent_per_step_and_tallied(factory, campaign):
-    with transaction(factory) as session:
+def test_answers_are_idempotent_per_step_and_tallied(any_factory, campaign):
+    with transaction(any_factory) as session:
         CampaignRepository(session).publish(campaign)
         row = CampaignRepository(session).latest(campaign.id)
         responses = ResponseRepository(session)
@@ -87,13 +80,13 @@ def test_answers_are_idempotent_per_step_and_tallied(factory, campaign):
             responses.save(participant, "q", value, value, "en", False)  # replayed message
         skipped = enrol(session, row, "p_skip")
         responses.save(skipped, "q", "SKIP", None, "en", True)
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         assert session.query(Response).count() == 4
         assert dict(ResponseRepository(session).tallies(campaign.id, "q")) == {"a": 2, "b": 1}
 
 
-def test_erasure_reaches_every_store_and_keeps_only_the_fact(factory, campaign):
-    with transaction(factory) as session:
+def test_erasure_reaches_every_store_and_keeps_only_the_fact(any_factory, campaign):
+    with transaction(any_factory) as session:
         CampaignRepository(session).publish(campaign)
         row = CampaignRepository(session).latest(campaign.id)
         name = ContactVault(session, SECRET).remember("sms", "+447700900123")
@@ -111,9 +104,9 @@ def test_erasure_reaches_every_store_and_keeps_only_the_fact(factory, campaign):
             "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"))
         session.execute(sa.text("INSERT INTO events (id, sender_id, data) VALUES (1, :a, '{}'), (2, :b, '{}')"),
                         {"a": name, "b": "p_someone_else"})
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         assert erase_pseudonym(session, name, requested_by="staff") is True
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         assert session.query(Participant).filter_by(pseudonym=name).count() == 0
         assert session.query(Contact).filter_by(pseudonym=name).count() == 0
         assert session.query(Response).count() == 1
@@ -124,5 +117,5 @@ def test_erasure_reaches_every_store_and_keeps_only_the_fact(factory, campaign):
         assert senders == ["p_someone_else"]
         erasure = session.query(Erasure).one()
         assert (erasure.campaign_slug, erasure.requested_by) == (campaign.id, "staff")
-    with transaction(factory) as session:
+    with transaction(any_factory) as session:
         assert erase_pseudonym(session, name, requested_by="staff") is False

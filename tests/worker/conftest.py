@@ -6,15 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 from worker_helpers import FakeRasa
-
-from bot.store.db import session_factory
-
-
-@pytest.fixture
-def factory(sqlite_url: str) -> sessionmaker:
-    return session_factory(sqlite_url)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from constants import SECRET
 from worker_helpers import invitation
 
 from bot import clock
@@ -27,7 +28,6 @@ from bot.worker.rasa_client import RasaClient
 
 pytestmark = pytest.mark.rasa
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "worker-stack-secret-for-tests-only"
 
 
 @pytest.fixture(scope="module")
