@@ -109,10 +109,12 @@ def wait_for(check: Callable[[], object], timeout: float = 60) -> object:
 @contextmanager
 def provider_stack(model: Path, workdir: Path, extra_env: dict[str, str] | None = None,
                    campaigns: list[Path] | None = None, worker: bool = False,
-                   database_url: str | None = None) -> Iterator[Provider]:
+                   database_url: str | None = None, console: bool = False
+                   ) -> Iterator[Provider]:
     """A fresh database with the campaigns published, both fakes, and the stack: SQLite in
     `workdir`, or the (fresh) database at `database_url`, e.g. PostgreSQL, where every store,
-    Rasa's tracker store included, then lives."""
+    Rasa's tracker store included, then lives. `console`: the staff console too (its address
+    in `stack.console_url`)."""
     url = database_url or f"sqlite:///{workdir / 'engage.db'}"
     upgrade(url)
     files = campaigns if campaigns is not None else sorted((ROOT / "campaigns").glob("*.yml"))
@@ -124,7 +126,9 @@ def provider_stack(model: Path, workdir: Path, extra_env: dict[str, str] | None 
                "ENGAGE_OUTBOX_POLL": "0.2", "ENGAGE_SEND_BACKOFF": "0.2", **(extra_env or {})}
         config = StackConfig(model=model, database_url=url, secret_key=SECRET,
                              rasa_port=free_port(), action_port=free_port(),
-                             log_dir=workdir / "logs", extra_env=env, worker=worker)
+                             log_dir=workdir / "logs", extra_env=env, worker=worker,
+                             console=console, console_port=free_port())
         with Stack(config) as stack:
+            stack.console_url = f"http://127.0.0.1:{config.console_port}"
             yield Provider(stack, twilio, telegram, workdir / "logs")
     engine_for(url).dispose()
