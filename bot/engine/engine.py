@@ -293,6 +293,10 @@ class _Turn:
     def loose_answer(self, text: str) -> bool:
         phase = self.state.phase
         if phase is Phase.CHOOSING_LANGUAGE:
+            named = find_language_name(text, self.campaign.languages)  # "I read Somali"
+            if named is not None:
+                self.switch_language(named, explicit=True)
+                return True
             guess = detect_language(text, self.campaign.languages)
             if guess is None:
                 return False
@@ -346,12 +350,14 @@ class _Turn:
 
     # -- languages -------------------------------------------------------------------------
     def choose_from_menu(self, text: str) -> bool:
-        languages = self.campaign.languages
+        """A number the menu shows, or any of the campaign's languages by name (a long
+        menu lists only some: the others are named in the resident's own words)."""
+        numbered = prompts.menu_languages(self.campaign)
         number = parse_number(text)
-        if number is not None and 1 <= number <= len(languages):
-            self.switch_language(languages[number - 1], explicit=True)
+        if number is not None and 1 <= number <= len(numbered):
+            self.switch_language(numbered[number - 1], explicit=True)
             return True
-        code = match_language_name(text, languages)
+        code = match_language_name(text, self.campaign.languages)
         if code is not None:
             self.switch_language(code, explicit=True)
             return True
