@@ -18,6 +18,7 @@ from telegram import ReplyKeyboardMarkup
 
 from bot import engine
 from bot.campaigns.model import Campaign, Condition, Step
+from bot.campaigns.sms import SMS_CHANNEL, for_channel
 from bot.conversation import WHATSAPP, invitation_template, whatsapp_template
 from bot.engine import Context, Outcome, ParticipantState, Phase, Reply
 from bot.language import LANGUAGES, endonym
@@ -47,6 +48,7 @@ class Sms:
     characters: int
     segments: int
     cost: float
+    plain: bool = False  # sent without the letters that force UCS-2 (the campaign's sms_plain)
 
 
 @dataclass(frozen=True)
@@ -145,15 +147,19 @@ class _Builder:
             buttons = list(outcome.buttons or []) if number == last else []
             entry_key = key if number == last else f"{key}-{number + 1}"
             whatsapp = self._whatsapp(body, buttons, outcome, state, invitation and number == 0)
-            self.messages.append(Message(entry_key, title, when, body, buttons, self._sms(body),
+            sms = self._sms(body, written_in or self.language)
+            self.messages.append(Message(entry_key, title, when, body, buttons, sms,
                                          whatsapp, self._telegram(body, buttons),
                                          written_in or self.language, on_the_way))
 
-    def _sms(self, body: str) -> Sms:
-        text = render_text(body)
+    def _sms(self, body: str, language: str) -> Sms:
+        """The SMS body exactly as sent: with the sender's plain spelling when the campaign
+        turns sms_plain on for the language (the conversation's own for_channel)."""
+        [sent] = for_channel(self.campaign, language, SMS_CHANNEL, [body])
+        text = render_text(sent)
         count = sms_segments(text)
         return Sms(text, count.encoding, count.characters, count.segments,
-                   count.segments * self.prices.sms_segment)
+                   count.segments * self.prices.sms_segment, plain=sent != body)
 
     def _telegram(self, body: str, buttons: list[str]) -> Telegram:
         rendered = render_telegram(body, buttons)

@@ -16,7 +16,7 @@ from bot.campaigns.model import Campaign, Step
 from bot.engine.flow import answer_type
 from bot.engine.outcome import Context
 from bot.engine.phrases import phrase
-from bot.engine.prompts import has_results
+from bot.engine.prompts import has_results, menu_languages
 from bot.engine.state import ParticipantState, Phase
 from bot.language import endonym
 from bot.text import fold
@@ -77,7 +77,7 @@ def buttons_for(campaign: Campaign, state: ParticipantState, context: Context) -
     """The buttons for what the resident is asked now; empty when there is nothing to tap.
     `context` says whether a reflect step has results to ask about (else it is only OK)."""
     if state.phase is Phase.CHOOSING_LANGUAGE:
-        return _numbered([endonym(code) for code in campaign.languages])
+        return _numbered([endonym(code) for code in menu_languages(campaign)])
     if state.phase is Phase.AWAITING_CONSENT:
         return _words(phrase("consent_yes", state.language), phrase("consent_no", state.language))
     if state.phase is Phase.IN_STEP and state.step_id is not None:

@@ -293,6 +293,10 @@ class _Turn:
     def loose_answer(self, text: str) -> bool:
         phase = self.state.phase
         if phase is Phase.CHOOSING_LANGUAGE:
+            named = find_language_name(text, self.campaign.languages)  # "I read Somali"
+            if named is not None:
+                self.switch_language(named, explicit=True)
+                return True
             guess = detect_language(text, self.campaign.languages)
             if guess is None:
                 return False
@@ -346,12 +350,14 @@ class _Turn:
 
     # -- languages -------------------------------------------------------------------------
     def choose_from_menu(self, text: str) -> bool:
-        languages = self.campaign.languages
+        """A number the menu shows, or any of the campaign's languages by name (a long
+        menu lists only some: the others are named in the resident's own words)."""
+        numbered = prompts.menu_languages(self.campaign)
         number = parse_number(text)
-        if number is not None and 1 <= number <= len(languages):
-            self.switch_language(languages[number - 1], explicit=True)
+        if number is not None and 1 <= number <= len(numbered):
+            self.switch_language(numbered[number - 1], explicit=True)
             return True
-        code = match_language_name(text, languages)
+        code = match_language_name(text, self.campaign.languages)
         if code is not None:
             self.switch_language(code, explicit=True)
             return True
@@ -540,14 +546,25 @@ class _Turn:
         step = self.step
         if step is None:
             return
-        if not self.state.language_chosen:
-            guess = detect_language(value, self.campaign.languages)
-            if guess is not None and guess != self.state.language:
-                self.state.language = guess
-                self.events.append(Event.LANGUAGE_CHANGED)
+        self.follow_their_words(value)
         step_id = f"{step.id}.why" if self.state.phase is Phase.AWAITING_WHY else step.id
         self.record(step_id, text, value)
         self.advance()
+
+    def follow_their_words(self, value: str) -> None:
+        """A long answer clearly in another of the campaign's languages: when they never
+        chose one, it becomes theirs; when they chose from the menu, they are asked once, in
+        that language, whether to go on in it (replying with its name switches)."""
+        guess = detect_language(value, self.campaign.languages)
+        state = self.state
+        if guess is None or guess == state.language:
+            return
+        if not state.language_chosen:
+            state.language = guess
+            self.events.append(Event.LANGUAGE_CHANGED)
+        elif not state.language_offered:
+            state.language_offered = True
+            self.say(phrase("continue_in_language", guess))
 
     def record(self, step_id: str, raw: str, value: Any, skipped: bool = False) -> None:
         self.state.answers[step_id] = value

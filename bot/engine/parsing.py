@@ -31,6 +31,10 @@ _YES = words.folded(words.YES)
 _NO = words.folded(words.NO)
 _NEGATIONS = words.folded(words.NEGATIONS)
 _STOP = words.folded(words.STOP_WORDS)
+_LAST = words.folded(words.LAST)
+_ONE = frozenset(word for word, value in _NUMBER_WORDS.items() if value == 1)
+_SINGLE_PREFIXES = frozenset(prefix[0] for prefix in _PREFIXES if len(prefix) == 1)
+_ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|ed|af|ydd|il|fed|ain|º|ª|o|a|e|er|ere|lea|ul|a)$")
 _NOT_CONTENT = _STOP | _YES | _NO | words.command_words()
 _EMOJI_NOISE = re.compile("[\ufe0f\ufe0e\u200d\U0001f3fb-\U0001f3ff]")
 _TEN = "\U0001f51f"  # the keycap ten emoji
@@ -125,12 +129,22 @@ def _content(token: str) -> bool:
     return len(token) > 1 and not token.isdecimal() and token not in _NOT_CONTENT
 
 
-def _same_word(said: str, word: str, prefix: bool) -> bool:
-    return said == word or (prefix and len(said) >= MIN_PREFIX and _content(said)
-                            and word.startswith(said))
+MAX_ENDING = 3  # "buses" for "bus", "walking" for "walk", "autobusem" for "autobus"
 
 
-def _within(said: list[str], label: list[str], prefix: bool) -> bool:
+def _same_word(said: str, word: str, prefix: bool | str) -> bool:
+    """The same word, or (prefix) its start ("comm"), or (prefix "ending") the word with an
+    ending added ("buses", "walking", "autobusem")."""
+    if said == word:
+        return True
+    if not prefix or not _content(said):
+        return False
+    if prefix == "ending":
+        return len(word) >= 3 and said.startswith(word) and len(said) - len(word) <= MAX_ENDING
+    return len(said) >= MIN_PREFIX and word.startswith(said)
+
+
+def _within(said: list[str], label: list[str], prefix: bool | str) -> bool:
     """The reply's words run, in order, inside the label's; with prefix, a word may be the
     start of the label's word ("comm" for "community", "hosp park" for "hospital parking")."""
     size = len(said)
@@ -152,7 +166,7 @@ def partial_hits(text: str, labels: Sequence[dict[str, str]], languages: Sequenc
     if not any(_content(token) for token in tokens):
         return set()
     split = [[label.split() for label in per_language] for per_language in _labels(labels, languages)]
-    for prefix in (False, True):
+    for prefix in (False, True, "ending"):
         for group in (split[:1], split[1:]):
             hits = {n for per_language in group for n, label in enumerate(per_language)
                     if _within(tokens, label, prefix)}
@@ -181,6 +195,10 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
                 return hits.pop() if len(hits) == 1 else None  # several: ask again, never guess
     if len(key) < 3:
         return None
+    swapped = {n for per_language in folded_labels for n, label in enumerate(per_language)
+               if _swapped(key, label)}
+    if len(swapped) == 1:
+        return swapped.pop()
     best: dict[int, float] = {}
     for per_language in folded_labels:
         for number, label in enumerate(per_language):
@@ -195,6 +213,46 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
     return ranked[0][0]
 
 
+def parse_position(text: str, count: int) -> int | None:
+    """An option named by its place: "the first one", "number two", "the second option",
+    "last one", "4th", "yr un olaf", "ostatni", "kan koowaad"; None when anything else is
+    said, or a negation ("not the first"). Little words, "option" and "one" around the
+    ordinal are dropped, in every language's words (language.yml)."""
+    tokens = fold(text).split()
+    if not tokens or len(tokens) > MAX_LOOSE_WORDS or \
+            any(token in _NEGATIONS for token in tokens):
+        return None
+    whole = " ".join(tokens)
+    if whole in _LAST:
+        return count
+    if whole in _NUMBER_WORDS:
+        return _NUMBER_WORDS[whole]
+    droppable = _STOP | _SINGLE_PREFIXES | _ONE
+    while len(tokens) > 1 and tokens[0] in droppable:
+        tokens.pop(0)
+    while len(tokens) > 1 and tokens[-1] in droppable:
+        tokens.pop()
+    tokens = _strip_prefixes(tokens)
+    phrase = " ".join(tokens)
+    if phrase in _LAST:
+        return count
+    if phrase in _NUMBER_WORDS:
+        return _NUMBER_WORDS[phrase]
+    digits = _ORDINAL_DIGITS.match(phrase)
+    if digits:
+        return int(digits.group(1))
+    return None  # a bare number in words around it ("2 please") is read loosely, later
+
+
+def _swapped(said: str, label: str) -> bool:
+    """One pair of neighbouring letters typed the wrong way round: "bsu", "wlak"."""
+    if len(said) != len(label) or len(said) < 3 or said == label:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(said, label, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and \
+        said[diff[0]] == label[diff[1]] and said[diff[1]] == label[diff[0]]
+
+
 def _texts(options: Sequence[Option]) -> list[dict[str, str]]:
     return [option.text for option in options]
 
@@ -206,6 +264,10 @@ def parse_choice(text: str, options: Sequence[Option], languages: Sequence[str],
     if number is not None:
         return options[number - 1].id if 1 <= number <= len(options) else None
     index = match_label(text, _texts(options), languages)
+    if index is None:
+        number = parse_position(text, len(options))
+        if number is not None:
+            return options[number - 1].id if 1 <= number <= len(options) else None
     if index is None and loose:
         number = lone_number(text)
         if number is not None:

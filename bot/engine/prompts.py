@@ -23,10 +23,37 @@ def lines(*parts: str | None) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def language_menu(campaign: Campaign) -> str:
-    """A short header in the default language, then each language in its own name."""
+MENU_ALL_UP_TO = 9  # up to nine languages, every one is listed (one digit each)
+MENU_AT_LEAST = 2  # a shortened menu still lists this many, even if it takes two SMS
+
+
+def menu_languages(campaign: Campaign) -> tuple[str, ...]:
+    """The languages the menu numbers. Up to nine: all of them. More: the first ones in the
+    campaign's order (staff list the most likely first), as many as keep the menu in one
+    SMS; everyone else names their language in their own words ("Soomaali", "اردو")."""
+    codes = campaign.languages
+    if len(codes) <= MENU_ALL_UP_TO:
+        return codes
+    shown = codes[:MENU_AT_LEAST]
+    for code in codes[MENU_AT_LEAST:MENU_ALL_UP_TO]:
+        if sms_segments(normalise_for_sms(_menu_text(campaign, (*shown, code)))).segments > 1:
+            break
+        shown = (*shown, code)
+    return shown
+
+
+def _menu_text(campaign: Campaign, shown: tuple[str, ...]) -> str:
     header = phrase("choose_language", campaign.default_language)
-    return lines(header, render_options([endonym(code) for code in campaign.languages]))
+    options = render_options([endonym(code) for code in shown])
+    if len(shown) == len(campaign.languages):
+        return lines(header, options)
+    return lines(header, options, phrase("menu_own_words", campaign.default_language))
+
+
+def language_menu(campaign: Campaign) -> str:
+    """A short header in the default language, then each language in its own name (a long
+    list is cut short, with "or reply with your language": see menu_languages)."""
+    return _menu_text(campaign, menu_languages(campaign))
 
 
 def invitation_intro(campaign: Campaign, language: str, menu: bool) -> str | None:

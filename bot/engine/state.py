@@ -40,6 +40,8 @@ class ParticipantState:
     detail_shown: bool = False
     misunderstood: int = 0
     consent_given: bool = False
+    # Asked once whether to go on in the language their long answer was written in.
+    language_offered: bool = False
 
     @property
     def consent(self) -> Literal["none", "given", "declined", "withdrawn"]:
@@ -70,6 +72,7 @@ class ParticipantState:
             "phase": self.phase.value,
             "language": self.language,
             "language_chosen": self.language_chosen,
+            "language_offered": self.language_offered,
             "step_id": self.step_id,
             "answers": {key: list(v) if isinstance(v, (list, tuple)) else v
                         for key, v in self.answers.items()},
@@ -85,6 +88,7 @@ class ParticipantState:
             phase=phase,
             language=str(data["language"]),
             language_chosen=bool(data.get("language_chosen", False)),
+            language_offered=bool(data.get("language_offered", False)),
             step_id=data.get("step_id"),
             answers={str(key): list(v) if isinstance(v, (list, tuple)) else v
                      for key, v in (data.get("answers") or {}).items()},

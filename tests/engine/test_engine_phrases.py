@@ -38,7 +38,7 @@ def test_the_phrase_keys():
         "declined", "declined_again", "edited_message", "empty_message", "erased", "finished",
         "follow_up_no", "follow_up_question", "follow_up_yes",
         "help", "help_consent", "help_stopped", "how_to_start", "info_more", "info_ok", "invitation_intro",
-        "language_unavailable", "no", "no_campaigns", "only_text", "opted_out", "rank",
+        "language_unavailable", "continue_in_language", "menu_own_words", "no", "no_campaigns", "only_text", "opted_out", "rank",
         "others_said", "reflect_question", "reminder", "reply_number", "reply_words", "scale_labelled", "scale_plain", "so_far", "sorry", "start_again", "stuck",
         "stuck_help", "too_few", "too_long", "unreadable", "which_language", "yes"])
 

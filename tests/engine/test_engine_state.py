@@ -26,7 +26,7 @@ def test_round_trip_keeps_every_kind_of_answer():
     state = ParticipantState(
         Phase.IN_STEP, "cy", True, "ideas",
         {"a": "bus", "b": 4, "c": ["x", "y"], "d": None, "a.why": "Achos"},
-        detail_shown=True, misunderstood=2, consent_given=True)
+        detail_shown=True, misunderstood=2, consent_given=True, language_offered=True)
     again = ParticipantState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert again == state
     assert again.answers["c"] == ["x", "y"] and again.answers["d"] is None
