@@ -18,13 +18,14 @@ import argparse
 import hmac
 import logging
 import sys
+from typing import Any
 
 from bot import library_warnings, settings
 
 TOKEN_ENV, INTERFACE_ENV = "ENGAGE_ACTION_TOKEN", "ENGAGE_ACTION_INTERFACE"
 DEFAULT_INTERFACE, DEFAULT_PORT = "127.0.0.1", 5055
 MIN_TOKEN_LENGTH = 16
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/ready", "/metrics"})  # /metrics: ENGAGE_METRICS_TOKEN
 # An action call carries the conversation's events: generous, but not the library's 100 MB,
 # which an unauthenticated caller could send before the token is checked.
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -49,6 +50,7 @@ def create_app(token: str, package: str = "actions"):
 
     app = sdk_app(package, cors_origins="")  # no browser ever calls it: no CORS
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    add_monitoring(app)
 
     @app.middleware("request")
     async def require_the_secret(request):
@@ -59,6 +61,27 @@ def create_app(token: str, package: str = "actions"):
                              status=401, headers={"WWW-Authenticate": "Bearer"})
 
     return app
+
+
+def add_monitoring(app: Any) -> None:
+    """`/ready` (database reachable, schema current) and `/metrics` beside the SDK's
+    `/health`, as on every process (bot/health.py, bot/metrics.py)."""
+    import asyncio
+
+    from sanic import response
+
+    from bot import config, health, metrics
+
+    @app.get("/ready")
+    async def ready(_request: Any) -> Any:
+        state = await asyncio.to_thread(health.readiness, config.database_url())
+        return response.json(state.as_json(), status=200 if state.ready else 503)
+
+    @app.get("/metrics")
+    async def scrape(request: Any) -> Any:
+        metrics.watch_database(config.database_url())
+        reply = await asyncio.to_thread(metrics.scrape, request.headers.get("authorization"))
+        return response.raw(reply.body, status=reply.status, content_type=reply.content_type)
 
 
 def parser() -> argparse.ArgumentParser:

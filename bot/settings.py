@@ -118,6 +118,10 @@ VARIABLES: tuple[Variable, ...] = (
     V("ENGAGE_QUEUE_PATH", None, "the local SQLite queue's file", "`var/queue.db`"),
     V("ENGAGE_QUEUE_NAME", "engage", "the queue's name (several bots can share a Redis)"),
     V("ENGAGE_WORKER_THREADS", "4", "tasks one `engage worker` runs at once"),
+    V("ENGAGE_WORKER_PORT", "5090", "where the worker serves `/health`, `/ready` and "
+      "`/metrics`; `engage run` gives each worker a free port"),
+    V("ENGAGE_WORKER_HOST", "127.0.0.1", "where the worker's `/health` and `/metrics` "
+      "listen; `0.0.0.0` in a container"),
     V("ENGAGE_INVITE_LEASE", "120", "seconds a worker holds an invitation before another may "
       "take it over"),
     V("ENGAGE_INVITE_MAX_ATTEMPTS", "8", "tries before an invitation is marked failed"),
@@ -125,6 +129,10 @@ VARIABLES: tuple[Variable, ...] = (
       "(doubling)"),
     V("ENGAGE_INVITE_BACKOFF_MAX", "300", "the longest wait between retries of an "
       "invitation, in seconds"),
+    # -- monitoring ----------------------------------------------------------------------------
+    V("ENGAGE_METRICS_TOKEN", None, "the bearer token Prometheus must send for `/metrics` on "
+      "every process (401 without it); see [docs/deploy.md](docs/deploy.md)",
+      "none: `/metrics` is open"),
     # -- staff ---------------------------------------------------------------------------------
     V("ENGAGE_ACTOR", None, "who is acting, for the audit log; set it to a name in shared "
       "set-ups", "your user name"),

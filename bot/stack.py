@@ -58,6 +58,7 @@ class StackConfig:
     action_interface: str = "127.0.0.1"
     worker: bool = False  # also start `engage worker` (invitations, reminders, purge)
     worker_threads: int = 4
+    worker_port: int = field(default_factory=free_port)  # its /health, /ready and /metrics
     console: bool = False  # also start `engage console` (the staff console)
     console_port: int = 5080
 
@@ -178,7 +179,8 @@ class Stack:
         return env
 
     def _spawn(self, name: str, args: list[str], secret: bool, rasa_api: bool = False,
-               actions: bool = False, rasa_url: bool = False) -> None:
+               actions: bool = False, rasa_url: bool = False,
+               env: dict[str, str] | None = None) -> None:
         log = None
         if self.config.log_dir:
             self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -186,7 +188,8 @@ class Stack:
         self._spawning = True
         try:
             popen = subprocess.Popen(args, cwd=ROOT,
-                                     env=self._env(secret, rasa_api, actions, rasa_url),
+                                     env={**self._env(secret, rasa_api, actions, rasa_url),
+                                          **(env or {})},
                                      stdout=log, stderr=log,
                                      start_new_session=True)
             self.processes[name] = Process(name, popen, log)
@@ -240,7 +243,8 @@ class Stack:
         that needs the vault; the worker only claims, paces and triggers."""
         self._spawn("worker", [sys.executable, "-m", "bot.cli", "worker",
                                "--threads", str(self.config.worker_threads)],
-                    secret=False, rasa_api=True)
+                    secret=False, rasa_api=True,
+                    env={"ENGAGE_WORKER_PORT": str(self.config.worker_port)})
 
     def start_console(self) -> None:
         """The staff console. It never holds the secret key: it does not open the vault."""

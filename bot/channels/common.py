@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import bootstrap, settings
+from bot import bootstrap, metrics, settings
 from bot.store.db import transaction
 from bot.store.inbox import InboxRepository
 from bot.store.vault import ContactVault
@@ -126,5 +126,7 @@ def store(factory: sessionmaker, channel: str, inbound: Inbound) -> tuple[int, s
         row, created = InboxRepository(session).record(
             inbound.provider, inbound.provider_message_id, channel, pseudonym,
             inbound.kind, inbound.body)
-        return row.id, pseudonym, created
+    if created:
+        metrics.MESSAGES_IN.labels(channel).inc()
+    return row.id, pseudonym, created
 

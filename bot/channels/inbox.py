@@ -35,7 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
 
-from bot import bootstrap, config, settings
+from bot import bootstrap, config, metrics, settings
 from bot.channels.common import cap_request_size
 from bot.channels.outbox_output import kick_sender
 from bot.channels.validate import load_json
@@ -345,8 +345,10 @@ class InboxProcessor:
         if route is None:
             return f"channel {row.channel!r} is not served by this process"
         try:
-            await asyncio.wait_for(route.on_new_message(user_message(row, route.output_channel)),
-                                   self.turn_timeout)
+            with metrics.TURN_SECONDS.labels(row.channel).time():
+                await asyncio.wait_for(
+                    route.on_new_message(user_message(row, route.output_channel)),
+                    self.turn_timeout)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # whatever it was, the row stays and is retried

@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import config, rasa_tuning, settings
+from bot import config, metrics, rasa_tuning, settings
 from bot.channels.common import cap_request_size, classify_text
 from bot.channels.pseudonyms import pseudonymise
 from bot.channels.validate import load_json
@@ -139,7 +139,10 @@ class PseudonymousRestInput(RestInput):
             collector = CollectingOutputChannel()
             try:
                 name = await asyncio.to_thread(pseudonymise, self.name(), address)
-                await on_new_message(user_message(text, collector, name, self.name()))
+                metrics.MESSAGES_IN.labels(self.name()).inc()
+                with metrics.TURN_SECONDS.labels(self.name()).time():
+                    await on_new_message(user_message(text, collector, name, self.name()))
+                metrics.MESSAGES_OUT.labels(self.name()).inc(len(collector.messages))
             except SQLAlchemyError:
                 logger.exception("REST message not processed: the database failed")
                 return _unavailable()

@@ -90,6 +90,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.value("ENGAGE_RASA_TOKEN"):
         logger.warning("ENGAGE_RASA_TOKEN is not set: Rasa must accept API calls without a "
                        "token (`engage run` sets one for both)")
+    from bot.worker.monitoring import serve
+
+    monitoring = serve(url)
     consumer = huey.create_consumer(
         workers=threads, worker_type="thread", periodic=True, initial_delay=0.1,
         max_delay=1.0, graceful_signal="TERM", shutdown_timeout=SHUTDOWN_TIMEOUT)
@@ -98,6 +101,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     except Exception:
         logger.exception("Worker stopped on an error")
         return EXIT_ERROR
+    finally:
+        if monitoring is not None:
+            monitoring.shutdown()
     logger.info("Worker stopped")
     return EXIT_OK
 

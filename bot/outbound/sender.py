@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import bootstrap, quiet
+from bot import bootstrap, metrics, quiet
 from bot import clock as quiet_clock
 from bot.campaigns.model import DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE
 from bot.channels.pseudonyms import forget_pseudonym
@@ -322,11 +322,13 @@ class OutboxSender:
             if job.forget_contact_after:
                 self._forget(session, job)
         logger.info("Outbox %s sent on %s as %s", job.id, job.channel, provider_id)
+        metrics.MESSAGES_OUT.labels(job.channel).inc()
         self._forgotten(job)
 
     def _record_failure(self, job: Job, error: SendError, address: str | None) -> bool:
         """Schedule a retry (returns False) or fail the row for good (True)."""
         reason = scrub(error.reason, address)
+        metrics.SEND_FAILURES.labels(job.channel).inc()
         failures = job.attempts + 1
         retry = error.retryable and failures < self.settings.max_attempts
         delay = max(self.settings.backoff(failures), error.retry_after or 0.0)
