@@ -4,6 +4,7 @@ SMS segments, an estimated cost, channels not set up, and quiet hours."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import clock as bot_clock
@@ -41,13 +42,62 @@ def prices(env: dict[str, str] | None = None) -> tuple[float, float, str]:
     return values[0], values[1], (env.get("ENGAGE_PRICE_CURRENCY") or "GBP").strip()
 
 
+@dataclass(frozen=True)
+class FirstMessage:
+    """The invitation in one language, as SMS counts it."""
+
+    language: str
+    words: str  # the language in staff words
+    text: str
+    segments: int
+    characters: int
+    encoding: str
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The first messages and what sending them would cost (the CLI's and the console's)."""
+
+    messages: list[FirstMessage]
+    cost: float
+    currency: str
+    sms: int
+    whatsapp: int
+    sms_price: float
+    whatsapp_price: float
+
+    @property
+    def words(self) -> str:
+        return (f"about {self.currency} {self.cost:,.2f} (an estimate: {self.sms} SMS at "
+                f"{self.sms_price} per segment, {self.whatsapp} WhatsApp at "
+                f"{self.whatsapp_price} each, Telegram free; replies and later questions cost "
+                "more; providers' prices vary)")
+
+
+def estimate(plan: Plan, env: Mapping[str, str] | None = None) -> Estimate:
+    """The invitation per language of the plan's targets, with its SMS segments, and the cost."""
+    sms_price, whatsapp_price, currency = prices(env)
+    counts = plan.by_channel_and_language()
+    messages, cost = [], 0.0
+    for language in sorted({target.language for target in plan.targets},
+                           key=lambda code: (code == MENU, code)):
+        text = invitation_text(plan.campaign, language)
+        segments = sms_segments(text)
+        messages.append(FirstMessage(language, language_words(language), text,
+                                     segments.segments, segments.characters, segments.encoding))
+        cost += counts.get(("twilio_sms", language), 0) * segments.segments * sms_price
+    whatsapp = sum(n for (channel, _), n in counts.items() if channel == "twilio_whatsapp")
+    sms = sum(n for (channel, _), n in counts.items() if channel == "twilio_sms")
+    return Estimate(messages, cost + whatsapp * whatsapp_price, currency, sms, whatsapp,
+                    sms_price, whatsapp_price)
+
+
 # -- the dry run ------------------------------------------------------------------------------
 
 def describe(plan: Plan, at: datetime | None = None, rate: float | None = None,
              env: Mapping[str, str] | None = None, now: datetime | None = None) -> str:
     """What a launch would do, for `--dry-run`: counts, exclusions, channels not set up,
     messages, cost, and when sending would start (quiet hours by `now`, default bot.clock)."""
-    sms_price, whatsapp_price, currency = prices(env)
     campaign, out = plan.campaign, []
     out.append(f"Dry run: nothing has been queued or changed.\n\n"
                f"Campaign: {plan.slug}, version {plan.version} "
@@ -70,22 +120,12 @@ def describe(plan: Plan, at: datetime | None = None, rate: float | None = None,
         out.append("  (Each resident is invited to a campaign once. To invite them again, add "
                    "--reinvite.)")
     out += ["", "The invitation (the first message each contact gets)"]
-    cost = 0.0
-    for language in sorted({target.language for target in plan.targets},
-                           key=lambda code: (code == MENU, code)):
-        text = invitation_text(campaign, language)
-        segments = sms_segments(text)
-        out.append(f"  {language_words(language)}: {segments.segments} SMS segment(s), "
-                   f"{segments.characters} characters, {segments.encoding}")
-        out += [f"    | {line}" for line in text.split("\n")]
-        sms = counts.get(("twilio_sms", language), 0)
-        cost += sms * segments.segments * sms_price
-    whatsapp = sum(count for (channel, _), count in counts.items() if channel == "twilio_whatsapp")
-    cost += whatsapp * whatsapp_price
-    sms_total = sum(count for (channel, _), count in counts.items() if channel == "twilio_sms")
-    out += ["", f"Estimated cost: about {currency} {cost:,.2f} (an estimate: {sms_total} SMS at "
-            f"{sms_price} per segment, {whatsapp} WhatsApp at {whatsapp_price} each, Telegram "
-            "free; replies and later questions cost more; providers' prices vary)."]
+    found = estimate(plan, env)
+    for message in found.messages:
+        out.append(f"  {message.words}: {message.segments} SMS segment(s), "
+                   f"{message.characters} characters, {message.encoding}")
+        out += [f"    | {line}" for line in message.text.split("\n")]
+    out += ["", f"Estimated cost: {found.words}."]
     out.append(when_words(plan, at, rate, now))
     return "\n".join(out)
 

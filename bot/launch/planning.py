@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock as bot_clock
@@ -132,6 +133,24 @@ def read_audience(session: Session, audience: str, secret: str | None) -> Audien
         raise LaunchError(f"no contact group or file called '{audience}'.{known} Import "
                           "residents first with `engage contacts import FILE --group NAME`.")
     return Audience(f"group {audience}", list(dict.fromkeys(names)))
+
+
+def contact_groups(session: Session) -> list[tuple[str, int]]:
+    """Every contact group a launch can name, with how many contacts it holds (for choosing)."""
+    return [(name, number) for name, number in session.query(
+        ContactGroupMember.group_name, sa.func.count(ContactGroupMember.id))
+        .group_by(ContactGroupMember.group_name).order_by(ContactGroupMember.group_name)]
+
+
+def named_group(session: Session, name: str) -> str:
+    """`name` if it is a contact group, else LaunchError listing the groups (the console names
+    groups only: a file on the server is never an audience there)."""
+    groups = [group for group, _ in contact_groups(session)]
+    if name.strip() in groups:
+        return name.strip()
+    known = f" The groups are: {', '.join(groups)}." if groups else " There are no groups yet."
+    raise LaunchError(f"there is no contact group called '{name.strip()[:64]}'.{known} Import "
+                      "residents into a group first (Contacts).")
 
 
 def _from_file(session: Session, path: Path, secret: str | None) -> Audience:

@@ -82,8 +82,16 @@ ROUTES = {
     ("GET", "/sharing/{slug}/follow-up"): (EVERYONE, 404, None),
     ("POST", "/sharing/{slug}/follow-up/check"): (READERS, 404, {}),
     ("POST", "/sharing/{slug}/follow-up/send"): (READERS, 404, {}),
+    # Launches (officers and administrators): an empty form names no group, so the page
+    # again with the problem; {id} names no launch here (tests/console/test_console_launches.py
+    # launches for real).
+    ("GET", "/launches"): (READERS, 200, None),
+    ("POST", "/launches/check"): (READERS, 400, {}),
+    ("POST", "/launches/start"): (READERS, 400, {}),
+    ("GET", "/launches/{id:int}"): (READERS, 404, None),
+    ("GET", "/launches/{id:int}/progress"): (READERS, 404, None),
 }
-FRAGMENTS = {"/audit/entries"}
+FRAGMENTS = {"/audit/entries", "/launches/{id:int}/progress"}
 WHO = ["signed out", *ROLES]
 
 

@@ -16,6 +16,7 @@ from bot.console.areas import (
     follow_ups,
     health,
     home,
+    launches,
     publishing,
     quotes,
     sharing,
@@ -26,7 +27,7 @@ from bot.console.areas import (
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
 AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes,
-         publishing, follow_ups]
+         publishing, follow_ups, launches]
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ NAV = [
             "publish and close.", ready=True),
     NavItem("Contacts", "/contacts", OFFICERS,
             "Import lists of residents who agreed to be contacted."),
-    NavItem("Launches", "/launches", OFFICERS,
-            "Invite residents to a campaign and watch the invitations go out."),
+    NavItem("Launches", "/launches", frozenset({ADMIN, OFFICER}),
+            "Invite residents to a campaign and watch the invitations go out.", ready=True),
     NavItem("Results", "/results", EVERYONE,
             "Figures for each question, who took part, and printable reports."),
     NavItem("Sharing results", "/sharing", EVERYONE,
