@@ -28,6 +28,8 @@ READERS = {"admin", "officer"}
 # (method, path) -> (who may use it, status when allowed, form sent)
 ROUTES = {
     ("GET", "/health"): (PUBLIC, 200, None),
+    ("GET", "/ready"): (PUBLIC, 200, None),  # for load balancers: no sign-in, no data
+    ("GET", "/metrics"): (PUBLIC, 200, None),  # ENGAGE_METRICS_TOKEN guards it when set
     ("GET", "/sign-in"): (PUBLIC, 200, None),
     ("POST", "/sign-in"): (PUBLIC, 400, {}),  # an empty form: the page again, with the problem
     ("POST", "/sign-out"): (EVERYONE, 303, {}),
