@@ -35,7 +35,6 @@ test: $(STAMP)
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m bench.conversations
 	$(BIN)/python -m bench.launch
-	$(BIN)/python -m bench.scaleout --json var/bench/scaleout.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench
