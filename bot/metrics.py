@@ -97,18 +97,19 @@ class DatabaseCollector(Collector):
         yield progress
 
 
-_collectors: dict[str, DatabaseCollector] = {}
+_collector: DatabaseCollector | None = None
 
 
 def watch_database(url: str) -> None:
     """Add the database figures to this process's metrics. One collector per process (its
     metric names may be registered once); a process serving another database (tests do)
     moves it there."""
-    if "only" not in _collectors:
-        _collectors["only"] = DatabaseCollector(url)
-        REGISTRY.register(_collectors["only"])
+    global _collector
+    if _collector is None:
+        _collector = DatabaseCollector(url)
+        REGISTRY.register(_collector)
     else:
-        _collectors["only"].url = url
+        _collector.url = url
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,12 @@ def _form_page(ctx: Context, choice: Choice | None = None, error: str | None = N
                       error=error, status=status)
 
 
+def _audience(ctx: Context, choice: Choice) -> str:
+    """The chosen contact group as the launch services name it (never a typed file path)."""
+    with ctx.transaction() as session:
+        return planning.named_group(session, choice.audience)
+
+
 @area.page("/launches", roles=WORKERS)
 def launch_form(ctx: Context) -> Response:
     return _form_page(ctx)
@@ -80,8 +86,7 @@ def launch_check(ctx: Context) -> Response:
     """The dry run: nothing is queued or changed."""
     choice = Choice.of(ctx)
     try:
-        with ctx.transaction() as session:
-            audience = planning.named_group(session, choice.audience)
+        audience = _audience(ctx, choice)
         seen = planning.dry_run(ctx.console.db, choice.slug, audience, **choice.args())
         found = estimate(seen.plan)
     except LaunchError as error:
@@ -104,8 +109,7 @@ def launch_start(ctx: Context) -> Response:
     """The real launch, recorded in the audit log with the staff member."""
     choice = Choice.of(ctx)
     try:
-        with ctx.transaction() as session:
-            audience = planning.named_group(session, choice.audience)
+        audience = _audience(ctx, choice)
         result = running.launch(ctx.console.db, choice.slug, audience, by=ctx.actor,
                                 queue_anyway=ctx.field("queue_anyway") == "yes",
                                 **choice.args())
