@@ -49,6 +49,10 @@ VARIABLES: tuple[Variable, ...] = (
       "this machine on ENGAGE_RASA_PORT"),
     V("ENGAGE_RASA_TOKEN", None, "the token for Rasa's API (`trigger_intent`); `engage run` "
       "makes one for Rasa and the worker", "a fresh one at each `engage run`"),
+    V("ENGAGE_RASA_INTERFACE", "127.0.0.1", "where `python -m bot.process rasa` listens (a "
+      "container: `0.0.0.0`); `engage run` always uses 127.0.0.1"),
+    V("ENGAGE_MODEL", None, "the trained model `python -m bot.process rasa` serves",
+      "`models/engage.tar.gz` in the checkout"),
     V("ENGAGE_RASA_TIMEOUT", "30", "seconds the worker waits for Rasa to take an invitation"),
     V("ENGAGE_ACTION_PORT", "5055", "where `engage run` serves the action server"),
     V("ENGAGE_ACTION_URL", None, "where Rasa calls the action server (endpoints.yml)",
