@@ -41,14 +41,14 @@ def rasa_arguments(env: Mapping[str, str]) -> list[str]:
     _required("ENGAGE_SECRET_KEY", env, MIN_TOKEN_LENGTH)
     _required("ENGAGE_ACTION_TOKEN", env, MIN_TOKEN_LENGTH)
     _required("ENGAGE_ACTION_URL", env)
-    token = _required("ENGAGE_RASA_TOKEN", env, MIN_TOKEN_LENGTH)
+    _required("ENGAGE_RASA_TOKEN", env, MIN_TOKEN_LENGTH)  # bot/rasa_server.py adds it in memory
     model = settings.value("ENGAGE_MODEL", env) or str(config.ROOT / "models" / "engage.tar.gz")
     return ["run", "--model", model,
             "--endpoints", str(config.ROOT / "endpoints.yml"),
             "--credentials", str(config.ROOT / "credentials.yml"),
             "--port", settings.value("ENGAGE_RASA_PORT", env),
             "--interface", settings.value("ENGAGE_RASA_INTERFACE", env),
-            "--enable-api", f"--auth-token={token}"]
+            "--enable-api"]
 
 
 def _rasa(env: Mapping[str, str]) -> int:

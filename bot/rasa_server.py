@@ -8,8 +8,22 @@ for deployments that start `rasa run` themselves."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
-from bot import library_warnings
+from bot import library_warnings, settings
+
+TOKEN_ENV = "ENGAGE_RASA_TOKEN"
+
+
+def with_token(arguments: list[str], env: Mapping[str, str] | None = None) -> list[str]:
+    """Rasa takes its API token only as `--auth-token`; whoever starts this module passes it in
+    ENGAGE_RASA_TOKEN instead, and it joins the arguments here, in memory, so the command line
+    that `ps` shows never carries it. Joined with `=`: a token may begin with "-"."""
+    token = settings.value(TOKEN_ENV, env)
+    given = any(a == "--auth-token" or a.startswith("--auth-token=") for a in arguments)
+    if token and "--enable-api" in arguments and not given:
+        return [*arguments, f"--auth-token={token}"]
+    return arguments
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     rasa_tuning.apply()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["rasa", *with_token(sys.argv[1:] if argv is None else argv)]
     rasa_main()
 
 

@@ -228,12 +228,12 @@ class Stack:
 
     def rasa_command(self) -> list[str]:
         """`rasa run` for this stack (through bot/rasa_server.py, which quiets the libraries'
-        deprecation warnings). The token is joined to its option with `=`: a random token may
-        begin with "-", which argparse would otherwise read as the next option."""
+        deprecation warnings). The API token is not on it: bot/rasa_server.py reads it from
+        ENGAGE_RASA_TOKEN, so `ps` never shows it."""
         return [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(self.config.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--port", str(self.config.rasa_port), "--interface", "127.0.0.1",
-                "--enable-api", f"--auth-token={self.config.api_token}"]
+                "--enable-api"]
 
     def start_rasa(self) -> None:
         self._spawn("rasa", self.rasa_command(), secret=True, rasa_api=True, actions=True)

@@ -63,6 +63,9 @@ def test_only_rasa_holds_the_key_and_the_worker_holds_the_token(stack):
     assert worker["ENGAGE_RASA_TOKEN"] == token
     assert worker["ENGAGE_RASA_URL"] == stack.config.rasa_url
     assert "ENGAGE_RASA_TOKEN" not in actions
+    for process in stack.processes.values():  # `ps` shows command lines to every user
+        command_line = Path(f"/proc/{process.popen.pid}/cmdline").read_bytes()
+        assert token.encode() not in command_line, process.name
 
 
 def test_rasas_api_wants_the_token(stack):
