@@ -41,3 +41,5 @@ def test_erase_refuses_something_that_is_not_a_number(tmp_path):
     upgrade(url)
     result = engage(url, "erase", "--address", "call me", "--channel", "sms")
     assert result.returncode == 1 and "Nothing was erased" in result.stderr
+    assert "cannot be read as a phone number (has letters in it)" in result.stderr
+    assert "call me" not in result.stderr  # what staff typed is never repeated
