@@ -425,3 +425,62 @@ def test_the_audit_log_filters_by_who_what_and_when(client, db, officer):
     page = client.get("/audit?action=erase")
     assert '<option value="erase" selected>' in page.text
     assert "Erased a resident&#39;s data" in page.text or "Erased a resident's data" in page.text
+
+
+@pytest.fixture(scope="module")
+def rights_server(tmp_path_factory):
+    """`engage console` as a real process, with the key in a key file (as `make run` keeps
+    it), an officer and two residents held under one number."""
+    from console_server import running_console
+
+    from bot.store.db import engine_for, session_factory
+    from bot.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("rights-server")
+    url = f"sqlite:///{folder / 'engage.db'}"
+    upgrade(url)
+    db = session_factory(url)
+    add_member(db, "officer", "officer@council.example")
+    publish_example(db)
+    with transaction(db) as session:
+        version = session.query(CampaignVersion).filter_by(slug=SLUG).one()
+        names = [resident(session, version, channel, E164)
+                 for channel in ("twilio_sms", "twilio_whatsapp")]
+    (folder / "secret.key").write_text(SECRET + "\n")
+    with running_console(url, folder / "console.log",
+                         {"ENGAGE_SECRET_KEY_FILE": str(folder / "secret.key"),
+                          "ENGAGE_RASA_URL": "http://127.0.0.1:9"}) as server:
+        server.db, server.names = db, names
+        yield server
+    engine_for(url).dispose()
+
+
+def test_in_a_browser_erasing_is_accessible_and_the_process_logs_nothing_typed(page,
+                                                                              rights_server):
+    from browser_helpers import serious_violations, sign_in, submit
+
+    sign_in(page, rights_server.url, "officer@council.example")
+    problems = []
+    page.goto(f"{rights_server.url}/data-rights")
+    problems += [f"form: {v}" for v in serious_violations(page)]
+    page.get_by_label("What you have").select_option("phone")
+    page.get_by_label("The number, chat id or username").fill("07700 900555")
+    submit(page, "Find the resident")
+    assert "Nobody is held under what you typed" in page.content()
+    assert page.get_by_label("The number, chat id or username").input_value() == ""
+    page.get_by_label("The number, chat id or username").fill(NUMBER)
+    submit(page, "Find the resident")
+    assert "Found: 2 residents" in page.content()
+    problems += [f"confirm: {v}" for v in serious_violations(page)]
+    assert not any(typed in page.content() for typed in TYPED)
+    submit(page, "Erase everything held about them")
+    assert "Everything held about the resident was erased" in page.content()
+    submit(page, "Purge dry run")
+    assert "This is a dry run" in page.content()
+    problems += [f"dry run: {v}" for v in serious_violations(page)]
+    assert problems == []
+    for name in rights_server.names:
+        assert held(rights_server.db, name) == NOTHING_LEFT
+    log = rights_server.output()
+    assert "POST /data-rights/erase" in log
+    assert not any(typed.lower() in log.lower() for typed in TYPED + ("900555",))
