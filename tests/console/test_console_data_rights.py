@@ -484,3 +484,12 @@ def test_in_a_browser_erasing_is_accessible_and_the_process_logs_nothing_typed(p
     log = rights_server.output()
     assert "POST /data-rights/erase" in log
     assert not any(typed.lower() in log.lower() for typed in TYPED + ("900555",))
+
+
+def test_the_console_reads_the_key_from_the_environment_or_the_key_file(tmp_path):
+    key = tmp_path / "secret.key"
+    assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY": SECRET}).secret == SECRET
+    assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY_FILE": str(key)}).secret is None
+    key.write_text(SECRET + "\n")
+    found = ConsoleSettings.from_env({"ENGAGE_SECRET_KEY_FILE": str(key)})
+    assert found.secret == SECRET and SECRET not in repr(found)
