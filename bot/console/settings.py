@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from bot import settings
 from bot.campaigns.preview import Prices
@@ -27,6 +28,9 @@ class ConsoleSettings:
     rasa_url: str = "http://127.0.0.1:5005"  # the bot, whose REST channel "Try it" talks to
     rest_token: str | None = None  # that channel's token (ENGAGE_REST_TOKEN), if it has one
     try_expiry: timedelta = timedelta(minutes=30)  # idle test conversations are deleted
+    # The pseudonym key (ENGAGE_SECRET_KEY or the local key file): finding a resident to
+    # erase from their number or username. Without it, only that is refused.
+    secret: str | None = field(default=None, repr=False)
 
     @property
     def secure_cookies(self) -> bool:
@@ -51,7 +55,20 @@ class ConsoleSettings:
                    max_body_bytes=max_body, poll_seconds=poll,
                    prices=Prices(sms, whatsapp, currency), rasa_url=rasa_url,
                    rest_token=env.get("ENGAGE_REST_TOKEN") or None,
-                   try_expiry=timedelta(minutes=try_minutes))
+                   try_expiry=timedelta(minutes=try_minutes), secret=_secret(env))
+
+
+def _secret(env: Mapping[str, str]) -> str | None:
+    """ENGAGE_SECRET_KEY, else the local key file's (ENGAGE_SECRET_KEY_FILE or var/secret.key)."""
+    from bot import config
+
+    if (env.get("ENGAGE_SECRET_KEY") or "").strip():
+        return env["ENGAGE_SECRET_KEY"]
+    path = Path(env.get("ENGAGE_SECRET_KEY_FILE") or config.DEFAULT_KEY_FILE)
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:

@@ -92,6 +92,30 @@ def boundaries(session: Session, now: datetime) -> dict[int, datetime]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Retention:
+    """One campaign version's retention, for staff to read."""
+
+    slug: str
+    version: int
+    title: str
+    status: str  # live or closed
+    days: int
+    boundary: datetime  # data made before this (naive UTC) is past retention
+
+
+def retention_periods(session: Session, now: datetime | None = None) -> list[Retention]:
+    """Every published campaign version's retention period and its boundary at `now`."""
+    limits = boundaries(session, _naive_utc(now or utcnow()))
+    rows = session.query(CampaignVersion).order_by(CampaignVersion.slug, CampaignVersion.version)
+    found = []
+    for row in rows:
+        title = row.definition.get("title") or {}
+        found.append(Retention(row.slug, row.version, next(iter(title.values()), row.slug),
+                               row.status, int(row.definition["retention_days"]), limits[row.id]))
+    return found
+
+
 def _by_boundary(purged: dict[str, datetime]) -> dict[datetime, list[str]]:
     groups: dict[datetime, list[str]] = defaultdict(list)
     for sender, boundary in purged.items():

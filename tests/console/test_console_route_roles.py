@@ -92,6 +92,15 @@ ROUTES = {
     ("POST", "/launches/start"): (READERS, 400, {}),
     ("GET", "/launches/{id:int}"): (READERS, 404, None),
     ("GET", "/launches/{id:int}/progress"): (READERS, 404, None),
+    # Data rights (officers and administrators): an empty erase form names nobody, and an
+    # erase without its sealed confirmation is refused, each the page again with the problem
+    # (tests/console/test_console_data_rights.py erases for real); a purge without its box
+    # ticked is the dry run again.
+    ("GET", "/data-rights"): (READERS, 200, None),
+    ("POST", "/data-rights/erase/check"): (READERS, 400, {}),
+    ("POST", "/data-rights/erase"): (READERS, 400, {}),
+    ("POST", "/data-rights/purge/check"): (READERS, 200, {}),
+    ("POST", "/data-rights/purge"): (READERS, 400, {}),
 }
 FRAGMENTS = {"/audit/entries", "/launches/{id:int}/progress"}
 WHO = ["signed out", *ROLES]

@@ -13,6 +13,7 @@ from bot.console.areas import (
     account,
     audit_log,
     campaigns,
+    data_rights,
     follow_ups,
     health,
     home,
@@ -27,7 +28,7 @@ from bot.console.areas import (
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
 AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes,
-         publishing, follow_ups, launches]
+         publishing, follow_ups, launches, data_rights]
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ NAV = [
     NavItem("Sharing results", "/sharing", EVERYONE,
             "Themes of open answers, quotes to approve, the public results page, and "
             "\"you said, we did\" messages.", ready=True),
-    NavItem("Data rights", "/data-rights", OFFICERS,
-            "Erase everything held about a resident who asks."),
+    NavItem("Data rights", "/data-rights", frozenset({ADMIN, OFFICER}),
+            "Erase everything held about a resident who asks; see how long answers are "
+            "kept and what the retention purge would delete.", ready=True),
     NavItem("Staff accounts", "/staff", frozenset({ADMIN}),
             "Add staff, choose their roles, reset passwords, disable accounts.", ready=True),
     NavItem("Audit log", "/audit", frozenset({ADMIN, OFFICER}),
