@@ -168,13 +168,13 @@ class Stack:
                "PYTHONPATH": str(ROOT)}
         for name in ("ENGAGE_SECRET_KEY", "ENGAGE_RASA_TOKEN", "ENGAGE_ACTION_TOKEN"):
             env.pop(name, None)
-        if secret:  # only the Rasa process, whose channels fill the vault, holds the key
+        if secret:  # Rasa, whose channels fill the vault, and the console, which looks residents up
             env["ENGAGE_SECRET_KEY"] = self.config.secret_key
         if rasa_api:  # Rasa and the worker, which calls Rasa's API
             env["ENGAGE_RASA_TOKEN"] = self.config.api_token
         if rasa_api or rasa_url:  # the console's "Try it" talks to the REST channel there
             env["ENGAGE_RASA_URL"] = self.config.rasa_url
-        if secret or actions:  # Rasa (the key's holder), which calls the action server, and it
+        if actions:  # Rasa, which calls the action server, and the action server
             env["ENGAGE_ACTION_TOKEN"] = self.config.action_token
         return env
 
@@ -247,10 +247,11 @@ class Stack:
                     env={"ENGAGE_WORKER_PORT": str(self.config.worker_port)})
 
     def start_console(self) -> None:
-        """The staff console. It never holds the secret key: it does not open the vault."""
+        """The staff console. It holds the secret key (finding a resident to erase from a typed
+        number, the masked contacts officers see), never Rasa's or the action server's token."""
         from bot.console.first_run import console_command
 
-        self._spawn("console", console_command(self.config.console_port), secret=False,
+        self._spawn("console", console_command(self.config.console_port), secret=True,
                     rasa_url=True)
 
     def start(self, timeout: float = 180) -> Stack:

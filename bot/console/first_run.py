@@ -22,7 +22,7 @@ DEFAULT_ADMIN_EMAIL = "admin@localhost"
 
 
 def console_command(port: int, python: str = sys.executable) -> list[str]:
-    """The console's process (no secret key needed: it never opens the contact vault)."""
+    """The console's process (the stack gives it the secret key in its environment)."""
     return [python, "-m", "bot.cli", "console", "--port", str(port)]
 
 

@@ -43,7 +43,7 @@ def running_console(database_url: str, log: Path, extra_env: dict[str, str] | No
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ENGAGE_DATABASE_URL": database_url,
            **(extra_env or {})}
-    env.pop("ENGAGE_SECRET_KEY", None)  # the console never needs the vault's key
+    env.pop("ENGAGE_SECRET_KEY", None)  # a test that needs the key passes it in extra_env
     with open(log, "wb") as out:
         popen = subprocess.Popen([sys.executable, "-m", "bot.cli", "console", "--port", str(port)],
                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
