@@ -92,6 +92,11 @@ ROUTES = {
     ("POST", "/launches/start"): (READERS, 400, {}),
     ("GET", "/launches/{id:int}"): (READERS, 404, None),
     ("GET", "/launches/{id:int}/progress"): (READERS, 404, None),
+    # Contacts (officers and administrators): an empty form has no file, so the page again
+    # with the problem (tests/console/test_console_contacts.py imports for real).
+    ("GET", "/contacts"): (READERS, 200, None),
+    ("POST", "/contacts/import"): (READERS, 400, {}),
+    ("GET", "/contacts/opted-out"): (READERS, 200, None),
 }
 FRAGMENTS = {"/audit/entries", "/launches/{id:int}/progress"}
 WHO = ["signed out", *ROLES]
