@@ -188,10 +188,6 @@ def _shown(value: str) -> str:
     return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "..."
 
 
-def _line_of(text: str, index: int) -> int:
-    return text.count("\n", 0, index) + 1
-
-
 def read_text(path: Path) -> str:
     """The file as text, or an ImportProblem that says which line is wrong and how to fix it."""
     try:
@@ -213,16 +209,17 @@ def read_bytes(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportProblem(f"{name} is saved as UTF-16 ('Unicode text'), not as a CSV file. "
                             + SAVE_AS_CSV)
+    if b"\x00" in data:  # before decoding: a binary file is not "in another encoding"
+        line = data.count(b"\n", 0, data.index(0)) + 1
+        raise ImportProblem(f"line {line} of {name} has a "
+                            "NUL character in it, so this is not a plain CSV file (it may be a "
+                            f"spreadsheet file, or damaged). {SAVE_AS_CSV}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ImportProblem(f"line {line} of {name} is not UTF-8 text (the file was probably "
                             f"saved in another encoding). {SAVE_AS_CSV}") from None
-    if "\x00" in text:
-        raise ImportProblem(f"line {_line_of(text, text.index(chr(0)))} of {name} has a NUL "
-                            "character in it, so this is not a plain CSV file (it may be a "
-                            f"spreadsheet file, or damaged). {SAVE_AS_CSV}")
     return text.replace("\ufeff", "")  # a byte-order mark inside, e.g. from joining two files
 
 

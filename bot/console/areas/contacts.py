@@ -19,7 +19,7 @@ from bot.staff.roles import ADMIN, OFFICER
 area = Area("contacts")
 WORKERS = {ADMIN, OFFICER}
 CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("telegram", "Telegram")]
-MAX_SOURCE_CHARS = 500
+MAX_TYPED_CHARS = 1000  # what a field can hold; the import service refuses a longer group
 # The import service speaks to the command line; here the same facts name the form's fields.
 FIELD_WORDS = (("--source must say", "\"Where the consent came from\" must say"),
                ("give one with --group", "give one in \"Group\""),
@@ -47,8 +47,8 @@ class Choice:
     @classmethod
     def of(cls, ctx: Context) -> Choice:
         return cls(ctx.field("channel").strip()[:16],
-                   " ".join(ctx.field("source").split())[:MAX_SOURCE_CHARS],
-                   " ".join(ctx.field("group").split())[:128])
+                   " ".join(ctx.field("source").split())[:MAX_TYPED_CHARS],
+                   " ".join(ctx.field("group").split())[:MAX_TYPED_CHARS])
 
 
 def _overview(ctx: Context, choice: Choice | None = None, error: str | None = None,
