@@ -33,6 +33,7 @@ LANGUAGE_COLUMNS = ("language", "lang")
 DEFAULT_REGION = "GB"
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _CHAT_ID = re.compile(r"-?\d{1,20}")
+_NUMBER_LIKE = re.compile(r"\d{9,}")  # as long as a phone number or chat id (a date is 8)
 # A cell a spreadsheet would run: "=...", or +, -, @ (or a tab or CR before them) followed by
 # something other than a number's digits, spaces and brackets ("+44 7700..." and "-1001..."
 # are values).
@@ -228,6 +229,8 @@ def upload_name(filename: str | None) -> str:
     what the browser sent, without control characters, at most SHOWN_CHARS long."""
     last = re.split(r"[\\/]", filename or "")[-1]
     cleaned = "".join(ch for ch in last if ch.isprintable()).strip()
+    # A name could be someone's number ("07700900123.csv"): long digit runs are hidden.
+    cleaned = _NUMBER_LIKE.sub(lambda run: "•" * len(run.group()), cleaned)
     return _shown(cleaned) if cleaned else "the file"
 
 

@@ -218,6 +218,8 @@ def test_a_file_name_with_a_path_or_control_characters_is_shown_cleaned(client, 
     text = html.unescape(page.text)
     assert "[31mlist.csv has no column called phone" in text
     assert "secret" not in text and "\x1b" not in text
+    page = upload(client, officer, b"name\nAnn\n", "07700900123 2026-11-01.csv")
+    assert "•" * 11 + " 2026-11-01.csv has no column" in html.unescape(page.text)
 
 
 @pytest.mark.parametrize("role", ["officer", "admin"])
