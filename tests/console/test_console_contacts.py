@@ -310,3 +310,48 @@ def test_the_secret_key_comes_from_the_environment_or_the_local_key_file(tmp_pat
     assert ConsoleSettings.from_env(
         {"ENGAGE_SECRET_KEY_FILE": str(tmp_path / "none")}).secret_key is None
     assert "a-key" not in repr(ConsoleSettings.from_env({"ENGAGE_SECRET_KEY": "a-key"}))
+
+
+# -- in a browser, against `engage console` as a real process ----------------------------------
+
+@pytest.fixture(scope="module")
+def keyed_console(tmp_path_factory):
+    """`engage console` whose key comes from the local key file (as `engage run` makes it)."""
+    from console_server import running_console
+
+    from bot.store.db import engine_for, session_factory
+    from bot.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("contacts-console")
+    key_file = folder / "secret.key"
+    key_file.write_text(SECRET + "\n")
+    url = f"sqlite:///{folder / 'engage.db'}"
+    upgrade(url)
+    db = session_factory(url)
+    add_member(db, "officer", "officer@council.example")
+    seed(db)
+    with running_console(url, folder / "console.log", {"ENGAGE_SECRET_KEY_FILE": str(key_file),
+                                                       "ENGAGE_RASA_URL": NO_BOT}) as server:
+        yield server
+    engine_for(url).dispose()
+
+
+def test_in_a_browser_an_import_and_the_opted_out_list_pass_axe(page, keyed_console):
+    from browser_helpers import serious_violations, sign_in, submit
+
+    sign_in(page, keyed_console.url, "officer@council.example")
+    page.goto(f"{keyed_console.url}/contacts")
+    assert serious_violations(page) == []
+    page.get_by_label("Contacts file", exact=True).set_input_files(str(RESIDENTS))
+    page.get_by_label("Where the consent came from").fill(SOURCE)
+    submit(page, "Import")
+    content = page.content()
+    assert "Imported into residents" in content and "Has letters in it" in content
+    assert serious_violations(page) == []
+    page.goto(f"{keyed_console.url}/contacts/opted-out")
+    assert serious_violations(page) == []
+    masked = page.locator(".masked").all_inner_texts()
+    assert sorted(masked) == sorted(MASKED)
+    for address in (a for _, a in OPTED_OUT):
+        assert address.removeprefix("whatsapp:") not in page.content()
+    assert page.watch.problems == []
