@@ -281,26 +281,26 @@ def formula_problem(line: int, values: list[str], name: str) -> None:
     for value in values:
         if _FORMULA.match(value):
             raise ImportProblem(f"line {line} of {name} has a cell that starts like a "
-                                "spreadsheet formula (with =, @, + or - before letters). A "
+                                "spreadsheet formula (=, or @, + or - before letters). A "
                                 "contacts file holds plain values only: remove the formula, "
                                 f"or copy and paste the values only. {SAVE_AS_CSV}")
 
 
-def text_rows(text: str, name: str, channel: str,
+def text_rows(text: str, label: str, channel: str,
               region: str) -> tuple[list[Row], list[Invalid], list[Invalid]]:
-    """`read_rows` for a file's text; `name` says which file in the messages."""
-    records = csv_rows(text, name)
-    _, header = next(records, (0, []))
+    """`read_rows` for a file's text; `label` says which file in the messages."""
+    records = csv_rows(text, label)
+    first, header = next(records, (1, []))
     if not header:
-        raise ImportProblem(f"{name} is empty; it needs a header row, e.g. 'name,phone'.")
-    formula_problem(1, header, name)
+        raise ImportProblem(f"{label} is empty; it needs a header row, e.g. 'name,phone'.")
+    formula_problem(first, header, label)
     names = [name.strip().lower() for name in header]
     wanted = TELEGRAM_COLUMNS if channel == "telegram" else ADDRESS_COLUMNS
     column = next((names.index(name) for name in wanted if name in names), None)
     if column is None:
         shown = ", ".join(_shown(name) for name in header[:10]) + (", ..." if len(header) > 10
                                                                    else "")
-        raise ImportProblem(f"{name} has no column called {' or '.join(wanted)} "
+        raise ImportProblem(f"{label} has no column called {' or '.join(wanted)} "
                             f"(its header is: {shown}).")
     language_column = next((names.index(name) for name in LANGUAGE_COLUMNS if name in names),
                            None)
@@ -310,7 +310,7 @@ def text_rows(text: str, name: str, channel: str,
     for line, values in records:
         if not any(value.strip() for value in values):
             continue  # blank lines are not mistakes
-        formula_problem(line, values, name)
+        formula_problem(line, values, label)
         raw = values[column] if column < len(values) else ""
         if channel == "telegram":
             address, reason = normalise_chat_id(raw)

@@ -64,8 +64,9 @@ class ConsoleSettings:
 
 
 def _secret(env: Mapping[str, str]) -> str | None:
-    """ENGAGE_SECRET_KEY, else the local key file `engage run` made (as bot.config reads it)."""
-    given = (env.get("ENGAGE_SECRET_KEY") or "").strip()
+    """ENGAGE_SECRET_KEY, else the local key file `engage run` made, read exactly as
+    bot.config.read_secret reads them (a different key would give different pseudonyms)."""
+    given = env.get("ENGAGE_SECRET_KEY")
     if given:
         return given
     path = Path(env.get("ENGAGE_SECRET_KEY_FILE") or config.DEFAULT_KEY_FILE)

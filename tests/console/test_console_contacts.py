@@ -301,7 +301,11 @@ def test_without_the_secret_key_nothing_is_imported_and_the_page_says_why(db, cl
         assert "•" not in opted
 
 
-def test_the_secret_key_comes_from_the_environment_or_the_local_key_file(tmp_path):
+def test_the_secret_key_comes_from_the_environment_or_the_local_key_file(tmp_path, monkeypatch):
+    from bot import config
+
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", " a key, spaces kept ")  # as the bot reads it
+    assert ConsoleSettings.from_env().secret_key == config.read_secret() == " a key, spaces kept "
     assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY": "a-key"}).secret_key == "a-key"
     key_file = tmp_path / "secret.key"
     key_file.write_text("from-the-file\n")
