@@ -33,6 +33,11 @@ LANGUAGE_COLUMNS = ("language", "lang")
 DEFAULT_REGION = "GB"
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _CHAT_ID = re.compile(r"-?\d{1,20}")
+_NUMBER_LIKE = re.compile(r"\d{9,}")  # as long as a phone number or chat id (a date is 8)
+# A cell a spreadsheet would run: "=...", or +, -, @ (or a tab or CR before them) followed by
+# something other than a number's digits, spaces and brackets ("+44 7700..." and "-1001..."
+# are values).
+_FORMULA = re.compile(r"[\t\r ]*(=|[+\-@][\t ]*[^\d\s+\-().])")
 # Ofcom keeps 07700 900000-900999 for TV, drama and testing; phonenumbers calls them invalid.
 _OFCOM_DRAMA = re.compile(r"\+447700900\d{3}")
 # Numbers that can never get a text: SMS and WhatsApp contacts with them are refused. A US or
@@ -184,10 +189,6 @@ def _shown(value: str) -> str:
     return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "..."
 
 
-def _line_of(text: str, index: int) -> int:
-    return text.count("\n", 0, index) + 1
-
-
 def read_text(path: Path) -> str:
     """The file as text, or an ImportProblem that says which line is wrong and how to fix it."""
     try:
@@ -197,26 +198,43 @@ def read_text(path: Path) -> str:
         raise ImportProblem(f"no such file: {path}") from None
     except OSError as error:
         raise ImportProblem(f"cannot read {path}: {error.strerror or error}.") from None
+    return read_bytes(data, str(path))
+
+
+def read_bytes(data: bytes, name: str) -> str:
+    """A file's bytes (read from disk, or uploaded to the console) as text; `name` says which
+    file in the ImportProblem, which says which line is wrong and how to fix it."""
     if len(data) > MAX_FILE_BYTES:
-        raise ImportProblem(f"{path} is larger than {MAX_FILE_BYTES // 1_000_000} MB. Split it "
+        raise ImportProblem(f"{name} is larger than {MAX_FILE_BYTES // 1_000_000} MB. Split it "
                             f"into files of up to {MAX_ROWS:,} rows and import each.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportProblem(f"{path} is saved as UTF-16 ('Unicode text'), not as a CSV file. "
+        raise ImportProblem(f"{name} is saved as UTF-16 ('Unicode text'), not as a CSV file. "
                             + SAVE_AS_CSV)
+    if b"\x00" in data:  # before decoding: a binary file is not "in another encoding"
+        line = data.count(b"\n", 0, data.index(0)) + 1
+        raise ImportProblem(f"line {line} of {name} has a "
+                            "NUL character in it, so this is not a plain CSV file (it may be a "
+                            f"spreadsheet file, or damaged). {SAVE_AS_CSV}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise ImportProblem(f"line {line} of {path} is not UTF-8 text (the file was probably "
+        raise ImportProblem(f"line {line} of {name} is not UTF-8 text (the file was probably "
                             f"saved in another encoding). {SAVE_AS_CSV}") from None
-    if "\x00" in text:
-        raise ImportProblem(f"line {_line_of(text, text.index(chr(0)))} of {path} has a NUL "
-                            "character in it, so this is not a plain CSV file (it may be a "
-                            f"spreadsheet file, or damaged). {SAVE_AS_CSV}")
     return text.replace("\ufeff", "")  # a byte-order mark inside, e.g. from joining two files
 
 
-def _lines(text: str, path: Path) -> Iterator[str]:
+def upload_name(filename: str | None) -> str:
+    """An uploaded file's name as the messages and the audit log give it: the last part of
+    what the browser sent, without control characters, at most SHOWN_CHARS long."""
+    last = re.split(r"[\\/]", filename or "")[-1]
+    cleaned = "".join(ch for ch in last if ch.isprintable()).strip()
+    # A name could be someone's number ("07700900123.csv"): long digit runs are hidden.
+    cleaned = _NUMBER_LIKE.sub(lambda run: "•" * len(run.group()), cleaned)
+    return _shown(cleaned) if cleaned else "the file"
+
+
+def _lines(text: str, path: Path | str) -> Iterator[str]:
     """The file's lines as csv wants them, refusing one too long to be a row of contacts."""
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if len(line) > MAX_LINE_CHARS:
@@ -226,7 +244,7 @@ def _lines(text: str, path: Path) -> Iterator[str]:
         yield line
 
 
-def csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(text: str, path: Path | str) -> Iterator[tuple[int, list[str]]]:
     """(line, values) for every row, header first; csv's own errors become ImportProblems.
     With `read_text`, for any staff CSV (a launch audience file could use both)."""
     reader = csv.reader(_lines(text, path))
@@ -254,17 +272,35 @@ def csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
 def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[Invalid], list[Invalid]]:
     """The file's addresses, normalised, with their line numbers and languages; the rows that
     are not addresses; and the rows whose language is not one the bot speaks."""
-    records = csv_rows(read_text(path), path)
-    _, header = next(records, (0, []))
+    return text_rows(read_text(path), str(path), channel, region)
+
+
+def formula_problem(line: int, values: list[str], name: str) -> None:
+    """Refuse a row with a cell a spreadsheet would run as a formula (=..., @SUM(...), +A1):
+    such a file was not exported as plain values, and may have been made to do harm."""
+    for value in values:
+        if _FORMULA.match(value):
+            raise ImportProblem(f"line {line} of {name} has a cell that starts like a "
+                                "spreadsheet formula (=, or @, + or - before letters). A "
+                                "contacts file holds plain values only: remove the formula, "
+                                f"or copy and paste the values only. {SAVE_AS_CSV}")
+
+
+def text_rows(text: str, label: str, channel: str,
+              region: str) -> tuple[list[Row], list[Invalid], list[Invalid]]:
+    """`read_rows` for a file's text; `label` says which file in the messages."""
+    records = csv_rows(text, label)
+    first, header = next(records, (1, []))
     if not header:
-        raise ImportProblem(f"{path} is empty; it needs a header row, e.g. 'name,phone'.")
+        raise ImportProblem(f"{label} is empty; it needs a header row, e.g. 'name,phone'.")
+    formula_problem(first, header, label)
     names = [name.strip().lower() for name in header]
     wanted = TELEGRAM_COLUMNS if channel == "telegram" else ADDRESS_COLUMNS
     column = next((names.index(name) for name in wanted if name in names), None)
     if column is None:
         shown = ", ".join(_shown(name) for name in header[:10]) + (", ..." if len(header) > 10
                                                                    else "")
-        raise ImportProblem(f"{path} has no column called {' or '.join(wanted)} "
+        raise ImportProblem(f"{label} has no column called {' or '.join(wanted)} "
                             f"(its header is: {shown}).")
     language_column = next((names.index(name) for name in LANGUAGE_COLUMNS if name in names),
                            None)
@@ -274,6 +310,7 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[In
     for line, values in records:
         if not any(value.strip() for value in values):
             continue  # blank lines are not mistakes
+        formula_problem(line, values, label)
         raw = values[column] if column < len(values) else ""
         if channel == "telegram":
             address, reason = normalise_chat_id(raw)
@@ -296,6 +333,10 @@ def read_rows(path: Path, channel: str, region: str) -> tuple[list[Row], list[In
 
 
 
+NEEDS_SECRET = ("importing contacts needs the secret key: set ENGAGE_SECRET_KEY (or run "
+                "`engage run` once to create a local one).")
+
+
 def import_file(sessions: sessionmaker, secret: str | None, path: str | Path, channel: str,
                 source: str, *, group: str | None = None, region: str | None = None,
                 progress: Callable[[int, int], None] | None = None) -> ImportReport:
@@ -303,8 +344,7 @@ def import_file(sessions: sessionmaker, secret: str | None, path: str | Path, ch
     NoSecret or ImportProblem (its message ends "Nothing was imported.") before storing
     anything."""
     if not secret:
-        raise NoSecret("importing contacts needs the secret key: set ENGAGE_SECRET_KEY "
-                       "(or run `engage run` once to create a local one).")
+        raise NoSecret(NEEDS_SECRET)
     path = Path(path)
     if not path.is_file():
         raise ImportProblem(f"no such file: {path}")
@@ -315,10 +355,35 @@ def import_file(sessions: sessionmaker, secret: str | None, path: str | Path, ch
     except ImportProblem as problem:
         raise ImportProblem(f"{problem} Nothing was imported.") from problem
 
+
+def import_upload(sessions: sessionmaker, secret: str | None, data: bytes, filename: str | None,
+                  channel: str, source: str, *, by: str, group: str | None = None,
+                  region: str | None = None) -> ImportReport:
+    """An uploaded file's bytes (the console's Contacts page), as `import_file` imports a
+    file: the same checks, at most MAX_FILE_BYTES, one transaction, all or nothing, audited
+    with `by` (the staff member). Nothing is written to disk. Raises NoSecret or
+    ImportProblem (ending "Nothing was imported.") before storing anything."""
+    if not secret:
+        raise NoSecret(NEEDS_SECRET)
+    name = upload_name(filename)
+    try:
+        if not data.strip():
+            raise ImportProblem(f"{name} is empty; it needs a header row, e.g. 'name,phone'.")
+        text = read_bytes(data, name)  # refused before anything else when too large
+        with transaction(sessions) as session:
+            return import_contacts(session, secret, Path(name), channel, source, group=group,
+                                   region=region or default_region(), by=by, text=text)
+    except ImportProblem as problem:
+        raise ImportProblem(f"{problem} Nothing was imported.") from problem
+
+
 def import_contacts(session: Session, secret: str, path: Path, channel: str, source: str,
                     group: str | None = None, region: str | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Import in the caller's transaction; raise ImportProblem before storing anything."""
+                    progress: Callable[[int, int], None] | None = None, *,
+                    by: str | None = None, text: str | None = None) -> ImportReport:
+    """Import in the caller's transaction; raise ImportProblem before storing anything.
+    `text`: the file's text when it was not read from `path` (an upload, named `path`);
+    `by`: who imports (default: audit.actor())."""
     if channel not in CHANNELS:
         raise ImportProblem(f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}.")
     if not source.strip():
@@ -328,12 +393,13 @@ def import_contacts(session: Session, secret: str, path: Path, channel: str, sou
     group = (group or path.stem).strip()
     if not group or len(group) > 128:
         raise ImportProblem("the group name must be 1 to 128 characters; give one with --group.")
-    valid, invalid, unknown = read_rows(path, channel, region)
+    valid, invalid, unknown = (read_rows(path, channel, region) if text is None
+                               else text_rows(text, path.name, channel, region))
     channel_name = CHANNELS[channel]
     report = ImportReport(source=source.strip(), group=group, channel=channel,
                           rows=len(valid) + len(invalid), invalid=invalid,
                           unknown_language=unknown)
-    vault, importer = ContactVault(session, secret), audit.actor()
+    vault, importer = ContactVault(session, secret), by or audit.actor()
     seen: set[str] = set()
     languages: dict[str, str] = {}
     for done, row in enumerate(valid, start=1):
@@ -372,7 +438,7 @@ def import_contacts(session: Session, secret: str, path: Path, channel: str, sou
     audit.record(session, "import", report.source,
                  {**report.counts(), "group": group, "channel": channel, "file": path.name,
                   "invalid_lines": [bad.line for bad in invalid],
-                  "unknown_language_lines": [odd.line for odd in unknown]})
+                  "unknown_language_lines": [odd.line for odd in unknown]}, who=importer)
     session.flush()
     return report
 

@@ -151,8 +151,9 @@ VARIABLES: tuple[Variable, ...] = (
       "default; put an https proxy in front)"),
     V("ENGAGE_CONSOLE_IDLE_MINUTES", "30", "a console session ends after this long unused"),
     V("ENGAGE_CONSOLE_SESSION_HOURS", "12", "a console session ends this long after sign-in"),
-    V("ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", "2097152", "the largest upload the console takes",
-      "2097152 (2 MiB)"),
+    V("ENGAGE_CONSOLE_MAX_UPLOAD_BYTES", "10100000", "the largest upload the console takes "
+      "(a contacts file of up to 10 MB, the importer's limit, and its form)",
+      "10100000 (10.1 MB)"),
     V("ENGAGE_CONSOLE_POLL_SECONDS", "15", "how often console pages that follow progress "
       "refresh"),
     V("ENGAGE_CONSOLE_TRY_MINUTES", "30", "a console \"Try it\" test conversation idle this "

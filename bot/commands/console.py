@@ -17,7 +17,7 @@ HELP = ("Serve the staff console: sign-in, staff accounts, the audit log and cam
         "from elsewhere, and set ENGAGE_PUBLIC_URL=https://... so its cookies are Secure.\n"
         "Settings: ENGAGE_DATABASE_URL, ENGAGE_CONSOLE_PORT (5080),\n"
         "ENGAGE_CONSOLE_HOST (127.0.0.1), ENGAGE_CONSOLE_IDLE_MINUTES (30),\n"
-        "ENGAGE_CONSOLE_SESSION_HOURS (12), ENGAGE_CONSOLE_MAX_UPLOAD_BYTES (2 MiB),\n"
+        "ENGAGE_CONSOLE_SESSION_HOURS (12), ENGAGE_CONSOLE_MAX_UPLOAD_BYTES (10.1 MB),\n"
         "ENGAGE_CONSOLE_POLL_SECONDS (15: how often progress pages refresh),\n"
         "ENGAGE_RASA_URL (the bot \"Try it\" talks to), ENGAGE_CONSOLE_TRY_MINUTES (30).\n"
         "No staff account yet? `engage staff add EMAIL --admin` makes the first.")

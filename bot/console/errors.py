@@ -51,8 +51,8 @@ class ErrorPages:
         if role and status == 403 and not expired_form:
             explanation = f"Your role ({role}) does not include this page."
         if status == 413:
-            megabytes = self.console.settings.max_body_bytes / (1024 * 1024)
-            explanation += f" The most it takes is {megabytes:g} MB."
+            megabytes = self.console.settings.max_body_bytes / 1_000_000
+            explanation += f" The most it takes is {megabytes:.3g} MB."
         try:
             html = self.console.page_html("error.html", title=words.title, status=status,
                                           explanation=explanation, next_step=words.next_step,

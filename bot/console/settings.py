@@ -7,15 +7,20 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bot import settings
+from bot import config, settings
 from bot.campaigns.preview import Prices
+from bot.contacts_import import MAX_FILE_BYTES
 from bot.launch.describing import prices as launch_prices
 from bot.staff.sessions import SessionPolicy
 from bot.staff.throttle import ThrottlePolicy
 
 DEFAULT_PORT = 5080
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_MAX_BODY = 2 * 1024 * 1024  # uploads (campaign files, contact lists) included
+# The largest request body: the largest contacts file the importer takes (its own limit, the
+# one limit for contacts files) and room for the rest of the form, so a file just over the
+# importer's limit gets the importer's own words, not a bare "too large".
+FORM_ROOM = 100_000
+DEFAULT_MAX_BODY = MAX_FILE_BYTES + FORM_ROOM
 
 
 @dataclass(frozen=True)
@@ -28,9 +33,9 @@ class ConsoleSettings:
     rasa_url: str = "http://127.0.0.1:5005"  # the bot, whose REST channel "Try it" talks to
     rest_token: str | None = None  # that channel's token (ENGAGE_REST_TOKEN), if it has one
     try_expiry: timedelta = timedelta(minutes=30)  # idle test conversations are deleted
-    # The pseudonym key (ENGAGE_SECRET_KEY or the local key file): finding a resident to
-    # erase from their number or username. Without it, only that is refused.
-    secret: str | None = field(default=None, repr=False)
+    # The key of the pseudonyms and the contact vault (ENGAGE_SECRET_KEY): Contacts imports
+    # with it and shows addresses masked only. None: those pages say it is missing.
+    secret_key: str | None = field(default=None, repr=False)
 
     @property
     def secure_cookies(self) -> bool:
@@ -55,18 +60,18 @@ class ConsoleSettings:
                    max_body_bytes=max_body, poll_seconds=poll,
                    prices=Prices(sms, whatsapp, currency), rasa_url=rasa_url,
                    rest_token=env.get("ENGAGE_REST_TOKEN") or None,
-                   try_expiry=timedelta(minutes=try_minutes), secret=_secret(env))
+                   try_expiry=timedelta(minutes=try_minutes), secret_key=_secret(env))
 
 
 def _secret(env: Mapping[str, str]) -> str | None:
-    """ENGAGE_SECRET_KEY, else the local key file's (ENGAGE_SECRET_KEY_FILE or var/secret.key)."""
-    from bot import config
-
-    if (env.get("ENGAGE_SECRET_KEY") or "").strip():
-        return env["ENGAGE_SECRET_KEY"]
+    """ENGAGE_SECRET_KEY, else the local key file `engage run` made, read exactly as
+    bot.config.read_secret reads them (a different key would give different pseudonyms)."""
+    given = env.get("ENGAGE_SECRET_KEY")
+    if given:
+        return given
     path = Path(env.get("ENGAGE_SECRET_KEY_FILE") or config.DEFAULT_KEY_FILE)
     try:
-        return path.read_text().strip() or None
+        return path.read_text(encoding="utf-8").strip() or None
     except OSError:
         return None
 

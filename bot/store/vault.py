@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.privacy import handle_digest, pseudonym, vault_cipher
+from bot.privacy.masking import mask
 from bot.store.models import Contact, utcnow
 from bot.test_senders import is_test_sender, pseudonym_of_sender
 
@@ -59,6 +60,15 @@ class ContactVault:
     def address_of(self, name: str) -> str | None:
         contact = self.session.query(Contact).filter_by(pseudonym=name).one_or_none()
         return self.cipher.decrypt(contact.address_encrypted).decode() if contact else None
+
+    def masked_address(self, name: str) -> str | None:
+        """The contact's address as staff may see it (`+44 77•• •••123`), never the address."""
+        contact = self.session.query(Contact).filter_by(pseudonym=name).one_or_none()
+        return self.masked(contact) if contact is not None else None
+
+    def masked(self, contact: Contact) -> str:
+        """`masked_address` for a contact row already read."""
+        return mask(contact.channel, self.cipher.decrypt(contact.address_encrypted).decode())
 
     def mark_opted_out(self, name: str) -> None:
         self.session.query(Contact).filter_by(pseudonym=name).update({"opted_out_at": utcnow()})

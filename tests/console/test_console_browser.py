@@ -26,7 +26,8 @@ PAGES = {  # who -> the pages they can see, and pages with a problem shown
                 f"/campaigns/{SLUG}/preview?language=cy&channel=whatsapp",
                 f"/campaigns/{SLUG}/preview?language=en&channel=sms", "/campaigns/nothing",
                 "/new-campaign", f"/campaigns/{SLUG}/edit", f"/campaigns/{SLUG}/try",
-                f"/campaigns/{SLUG}/close", f"/campaigns/{SLUG}/publish"],
+                f"/campaigns/{SLUG}/close", f"/campaigns/{SLUG}/publish", "/contacts",
+                "/contacts/opted-out"],
     "viewer": ["/", "/staff"],  # /staff: the refusal page
 }
 

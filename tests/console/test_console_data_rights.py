@@ -49,7 +49,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 @pytest.fixture
 def settings() -> ConsoleSettings:
-    return ConsoleSettings(rasa_url="http://127.0.0.1:9", secret=SECRET)
+    return ConsoleSettings(rasa_url="http://127.0.0.1:9", secret_key=SECRET)
 
 
 def resident(session, version: CampaignVersion, channel: str, address: str,
@@ -488,8 +488,8 @@ def test_in_a_browser_erasing_is_accessible_and_the_process_logs_nothing_typed(p
 
 def test_the_console_reads_the_key_from_the_environment_or_the_key_file(tmp_path):
     key = tmp_path / "secret.key"
-    assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY": SECRET}).secret == SECRET
-    assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY_FILE": str(key)}).secret is None
+    assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY": SECRET}).secret_key == SECRET
+    assert ConsoleSettings.from_env({"ENGAGE_SECRET_KEY_FILE": str(key)}).secret_key is None
     key.write_text(SECRET + "\n")
     found = ConsoleSettings.from_env({"ENGAGE_SECRET_KEY_FILE": str(key)})
-    assert found.secret == SECRET and SECRET not in repr(found)
+    assert found.secret_key == SECRET and SECRET not in repr(found)

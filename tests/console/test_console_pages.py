@@ -81,9 +81,11 @@ def test_sign_out_ends_the_session(client, db, clock):
 
 def test_home_says_what_to_do_next_and_shows_each_role_its_areas(client, db, clock):
     expectations = {
-        "admin": (["Staff accounts", "Audit log"], ["Campaigns", "Contacts"], "Add an account"),
-        "officer": (["Campaigns", "Audit log"], ["Staff accounts"], "Open Campaigns to upload"),
-        "viewer": ([], ["Staff accounts", "Audit log", "Campaigns"], "ask an engagement officer"),
+        "admin": (["Staff accounts", "Audit log", "Contacts"], ["Campaigns"], "Add an account"),
+        "officer": (["Campaigns", "Audit log", "Contacts"], ["Staff accounts"],
+                    "Open Campaigns to upload"),
+        "viewer": ([], ["Staff accounts", "Audit log", "Campaigns", "Contacts"],
+                   "ask an engagement officer"),
     }
     for role, (links, absent, next_step) in expectations.items():
         client.cookies.clear()

@@ -101,6 +101,11 @@ ROUTES = {
     ("POST", "/data-rights/erase"): (READERS, 400, {}),
     ("POST", "/data-rights/purge/check"): (READERS, 200, {}),
     ("POST", "/data-rights/purge"): (READERS, 400, {}),
+    # Contacts (officers and administrators): an empty form has no file, so the page again
+    # with the problem (tests/console/test_console_contacts.py imports for real).
+    ("GET", "/contacts"): (READERS, 200, None),
+    ("POST", "/contacts/import"): (READERS, 400, {}),
+    ("GET", "/contacts/opted-out"): (READERS, 200, None),
 }
 FRAGMENTS = {"/audit/entries", "/launches/{id:int}/progress"}
 WHO = ["signed out", *ROLES]

@@ -283,8 +283,11 @@ LONG_QUOTED = b'phone,note\n07700900123,ok\n07700900124,"runs on\n' + (b"x" * 5_
                                                                 "columns"),
     (b"phone\n" + b"07700900123\n" * 1_000_000, "SHEET is larger than 10 MB"),
     (b"phone\n" + b"1\n" * 100_001, "SHEET has more than 100,000 rows"),
+    (b"phone,name\n07700900123,=HYPERLINK(\"http://x.example\")\n",
+     "line 2 of SHEET has a cell that starts like a spreadsheet formula"),
+    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "line 1 of SHEET has a NUL character"),
 ], ids=["nul", "utf16-no-bom", "utf16", "not-utf8", "long-line", "unclosed-quote",
-        "wide-header", "wide-row", "huge-file", "many-rows"])
+        "wide-header", "wide-row", "huge-file", "many-rows", "formula", "spreadsheet"])
 def test_a_broken_or_hostile_file_is_a_plain_error_and_nothing_is_imported(
         url, tmp_path, capsys, content, message):
     sheet = tmp_path / "sheet.csv"
@@ -417,3 +420,54 @@ def test_on_a_terminal_progress_is_one_line_wiped_before_the_summary(url, tmp_pa
     assert "\r  checked 500 of 600 contacts..." in progress
     assert "\r  checked 600 of 600 contacts..." in progress
     assert progress.endswith("\r" + " " * len("\r  checked 600 of 600 contacts...") + "\r")
+
+
+# -- the console's entry point: an upload's bytes, never a file on disk ----------------------
+
+def test_an_upload_imports_what_the_same_file_would(url, tmp_path):
+    from bot.contacts_import import import_file, import_upload
+    from bot.store.db import engine_for
+
+    other = tmp_path / "other.db"
+    upgrade(f"sqlite:///{other}")
+    by_file = import_file(session_factory(f"sqlite:///{other}"), SECRET, RESIDENTS, "sms", SOURCE)
+    engine_for(f"sqlite:///{other}").dispose()
+    report = import_upload(session_factory(url), SECRET, RESIDENTS.read_bytes(),
+                           "C:\\Users\\sam\\residents.csv", "sms", SOURCE,
+                           by="sam@council.example")
+    assert report.counts() == by_file.counts() and report.group == "residents"
+    assert [(bad.line, bad.reason) for bad in report.invalid] == \
+        [(bad.line, bad.reason) for bad in by_file.invalid]
+    assert set(contacts(url)) == {"+447700900123", "+447700900124", "+447700900125",
+                                  "+447700900127", "+447700900128"}
+    assert {s.imported_by for s in rows(url, ContactSource)} == {"sam@council.example"}
+    (entry,) = rows(url, AuditEntry)
+    assert (entry.actor, entry.action, entry.details["file"]) == ("sam@council.example", "import",
+                                                                  "residents.csv")
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"phone\n" + b"07700900123\n" * 840_000, "big.csv is larger than 10 MB"),
+    (b"", "big.csv is empty"),
+    (b"phone\n07700900123\n=1+1\n", "line 3 of big.csv has a cell that starts like a "
+                                     "spreadsheet formula"),
+], ids=["too-large", "empty", "formula"])
+def test_a_refused_upload_says_why_and_stores_nothing(url, data, message):
+    from bot.contacts_import import MAX_FILE_BYTES, import_upload
+    from bot.errors import ImportProblem
+
+    assert (len(data) > MAX_FILE_BYTES) == ("large" in message)
+    with pytest.raises(ImportProblem) as refused:
+        import_upload(session_factory(url), SECRET, data, "big.csv", "sms", SOURCE, by="sam")
+    assert message in str(refused.value) and str(refused.value).endswith("Nothing was imported.")
+    assert contacts(url) == {} and rows(url, AuditEntry) == [] and rows(url, ContactSource) == []
+
+
+def test_an_upload_needs_the_secret_key(url):
+    from bot.contacts_import import import_upload
+    from bot.errors import NoSecret
+
+    with pytest.raises(NoSecret):
+        import_upload(session_factory(url), None, RESIDENTS.read_bytes(), "r.csv", "sms", SOURCE,
+                      by="sam")
+    assert contacts(url) == {}

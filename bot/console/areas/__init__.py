@@ -13,6 +13,7 @@ from bot.console.areas import (
     account,
     audit_log,
     campaigns,
+    contacts,
     data_rights,
     follow_ups,
     health,
@@ -28,7 +29,7 @@ from bot.console.areas import (
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
 AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes,
-         publishing, follow_ups, launches, data_rights]
+         publishing, follow_ups, launches, data_rights, contacts]
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ NAV = [
     NavItem("Campaigns", "/campaigns", OFFICERS,
             "Upload and check campaign files, preview every message, try them as a resident, "
             "publish and close.", ready=True),
-    NavItem("Contacts", "/contacts", OFFICERS,
-            "Import lists of residents who agreed to be contacted."),
+    NavItem("Contacts", "/contacts", frozenset({ADMIN, OFFICER}),
+            "Import lists of residents who agreed to be contacted, see the contact groups "
+            "and who opted out.", ready=True),
     NavItem("Launches", "/launches", frozenset({ADMIN, OFFICER}),
             "Invite residents to a campaign and watch the invitations go out.", ready=True),
     NavItem("Results", "/results", EVERYONE,

@@ -64,7 +64,7 @@ def _page(ctx: Context, error: str | None = None, outcome: str | None = None,
 def _seal(ctx: Context, by: str, issued: str, names: list[str]) -> str:
     """Ties the confirmation to this session, these residents and this moment."""
     key = hashlib.sha256(b"engage/console/erase-confirm/v1"
-                         + (ctx.console.settings.secret or "").encode()).digest()
+                         + (ctx.console.settings.secret_key or "").encode()).digest()
     message = "\n".join([ctx.csrf_token, by, issued, *names]).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -80,7 +80,7 @@ def erase_check(ctx: Context) -> Response:
     nothing."""
     way = ctx.field("way")[:32]
     try:
-        names, by = erasure.look_up(ctx.console.db, ctx.console.settings.secret, way,
+        names, by = erasure.look_up(ctx.console.db, ctx.console.settings.secret_key, way,
                                     ctx.field("typed"))
     except NotHeld:
         return _page(ctx, outcome=NOBODY, way=way)
