@@ -180,9 +180,10 @@ class ConversationService:
                                 self._context(session, campaign, state, participant.pseudonym))
         if not outcome.messages:
             return TurnResult([])
+        participant.state = outcome.state.to_dict()  # an unanswered switch offer is let go
         result = TurnResult(for_channel(campaign, state.language, channel, outcome.messages),
                             buttons=outcome.buttons,
-                            template=self._template(campaign, state, channel, outcome))
+                            template=self._template(campaign, outcome.state, channel, outcome))
         self._queue_initiated(session, channel, pseudonym, result, f"remind:{participant.id}",
                               campaign)
         participant.reminded_at = utcnow()

@@ -86,8 +86,10 @@ def start(campaign: Campaign, language: str | None = None, *, invited: bool = Fa
 def remind(campaign: Campaign, state: ParticipantState,
            context: Context = NO_CONTEXT) -> Outcome:
     """The one reminder to someone who agreed but has not finished: a short hello and the
-    question they were on, changing nothing. No message at all for anyone not part-way."""
+    question they were on, changing nothing else. No message at all for anyone not part-way.
+    An unanswered "PARKS is a different survey" is let go: the reminder is for this one."""
     turn = _Turn(campaign, state.copy(), context)
+    turn.state.switch_offered = None
     if turn.state.phase in (Phase.IN_STEP, Phase.AWAITING_WHY):
         turn.say(turn.phrase("reminder"), turn.current_prompt())
     return turn.outcome()

@@ -27,8 +27,9 @@ ASKED = "PARKS is a different survey.\n1 Start PARKS\n2 Carry on with this one"
 TRAVEL_MODE = "How do you usually get to your GP?\n1 Bus\n2 Walk\n3 Car"
 
 
-def at_travel_mode(factory, channel: str = "twilio_sms", address: str = "+447700900123"):
-    publish(factory)
+def at_travel_mode(factory, channel: str = "twilio_sms", address: str = "+447700900123",
+                   first=ALL_STEPS):
+    publish(factory, first)
     publish(factory, PARKS)
     convo = service(factory)
     name = resident(factory, channel, address)
@@ -151,3 +152,18 @@ def test_telegram_gets_the_two_buttons_and_whatsapp_no_step_template(factory):
     result = say(convo, factory, whatsapp, "PARKS", "twilio_whatsapp")
     assert result.messages == [ASKED] and result.template is None
     assert result.buttons == ["1 Start PARKS", "2 Carry on with this one"]
+
+
+def test_a_reminder_lets_an_unanswered_offer_go_so_1_is_this_campaign_s_answer(factory, tmp_path):
+    reminding = tmp_path / "all-steps.yml"
+    reminding.write_text(ALL_STEPS.read_text(encoding="utf-8") + "\nreminder: {after_hours: 24}\n",
+                         encoding="utf-8")
+    convo, name = at_travel_mode(factory, first=reminding)
+    say(convo, factory, name, "PARKS")
+    [row] = participants(factory, name)
+    reminded = convo.remind(row.id)
+    assert reminded.messages[-1].endswith(TRAVEL_MODE) and ASKED not in reminded.messages
+    assert by_slug(factory, name)["test-all-steps"].state["switch_offered"] is None
+    say(convo, factory, name, "1")
+    assert answers(factory, name) == {"travel_mode": "bus"}
+    assert list(by_slug(factory, name)) == ["test-all-steps"]

@@ -228,3 +228,13 @@ def test_handle_never_raises_and_keeps_the_offer_json_safe(campaign):
     assert data["switch_offered"] == "PARKS"
     outcome = handle(campaign, type(chat.state).from_dict(data), Reply("1"))
     assert outcome.events == [Event.SWITCHED]
+
+
+def test_a_reminder_asks_this_campaign_s_question_and_lets_the_offer_go(campaign):
+    from bot.engine import remind
+
+    chat = asked(campaign)
+    outcome = remind(campaign, chat.state)
+    assert outcome.messages == [phrase("reminder", "en") + "\n" + TRAVEL_MODE]
+    assert outcome.state.switch_offered is None
+    assert outcome.buttons == ["1 Bus", "2 Walk", "3 Car"]
