@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import bootstrap, engine
+from bot.campaigns.keywords import keyword_of
 from bot.campaigns.model import Campaign
 from bot.campaigns.sms import for_channel
 from bot.catalogue import Catalogue, Version
-from bot.engine import Context, Event, Outcome, Phase, Reply, vocabulary
+from bot.engine import ASKS_BEFORE_SWITCHING, Context, Event, Outcome, Phase, Reply, vocabulary
 from bot.language import SUPPORTED
 from bot.launch.eligibility import (
     campaign_statuses,
@@ -179,9 +180,10 @@ class ConversationService:
                                 self._context(session, campaign, state, participant.pseudonym))
         if not outcome.messages:
             return TurnResult([])
+        participant.state = outcome.state.to_dict()  # an unanswered switch offer is let go
         result = TurnResult(for_channel(campaign, state.language, channel, outcome.messages),
                             buttons=outcome.buttons,
-                            template=self._template(campaign, state, channel, outcome))
+                            template=self._template(campaign, outcome.state, channel, outcome))
         self._queue_initiated(session, channel, pseudonym, result, f"remind:{participant.id}",
                               campaign)
         participant.reminded_at = utcnow()
@@ -274,13 +276,21 @@ class ConversationService:
         participants = ParticipantRepository(session)
         current = participants.latest_for(pseudonym)
         started = self.catalogue.for_keyword(session, text) if reply.kind == "text" else None
+        if started is not None and current is not None and \
+                Phase(current.phase) in ASKS_BEFORE_SWITCHING and \
+                current.campaign.slug != started[0].slug:
+            # Another campaign's keyword part-way through this one: an answer to the
+            # question they are on wins, else they are asked first (engine.keyword_elsewhere).
+            _, campaign = self.catalogue.version(session, current.campaign_id)
+            state = engine.ParticipantState.from_dict(current.state)
+            outcome = engine.keyword_elsewhere(
+                campaign, state, reply, keyword_of(text),
+                self._context(session, campaign, state, pseudonym))
+            if Event.SWITCHED not in outcome.events:
+                return self._apply(session, current, campaign, outcome, channel)
+            return self._switch(session, pseudonym, channel, current, outcome, keyword_of(text))
         if started is not None:
-            version, campaign = started
-            theirs = participants.in_campaign(pseudonym, version.slug)
-            if theirs is not None and Phase(theirs.phase) not in RESTARTABLE:
-                return self._resume(session, theirs, channel)  # back to where they were
-            participant = self._enrol(session, pseudonym, channel, version, campaign)
-            return self._apply(session, participant, campaign, engine.start(campaign), channel)
+            return self._start(session, pseudonym, channel, *started)
         closed = self.catalogue.closed_for_keyword(session, text) \
             if started is None and reply.kind == "text" else None
         if closed is not None:
@@ -291,6 +301,9 @@ class ConversationService:
         state = engine.ParticipantState.from_dict(current.state)
         outcome = engine.handle(campaign, state, reply,
                                 self._context(session, campaign, state, pseudonym))
+        if Event.SWITCHED in outcome.events:  # yes to "PARKS is a different survey"
+            return self._switch(session, pseudonym, channel, current, outcome,
+                                state.switch_offered or "")
         if Event.RESUBSCRIBED in outcome.events and current.campaign.status == "closed" and \
                 self.catalogue.live_for_slug(session, campaign.id) is None:
             # START after STOP, but the campaign has closed: nothing to join, nothing changes.
@@ -306,6 +319,32 @@ class ConversationService:
             current = self._enrol(session, pseudonym, channel, version, newest)
             campaign = newest
         return self._apply(session, current, campaign, outcome, channel)
+
+    def _start(self, session: Session, pseudonym: str, channel: str, version: Version,
+               campaign: Campaign) -> TurnResult:
+        """A campaign's keyword: where they were in it, or its start."""
+        theirs = ParticipantRepository(session).in_campaign(pseudonym, version.slug)
+        if theirs is not None and Phase(theirs.phase) not in RESTARTABLE:
+            return self._resume(session, theirs, channel)  # back to where they were
+        participant = self._enrol(session, pseudonym, channel, version, campaign)
+        return self._apply(session, participant, campaign, engine.start(campaign), channel)
+
+    def _switch(self, session: Session, pseudonym: str, channel: str, current: Participant,
+                outcome: Outcome, keyword: str) -> TurnResult:
+        """They said yes to starting the campaign of `keyword` part-way through this one:
+        this one is kept as it was (without the offer, and without touching `updated_at`, so
+        the other becomes the one they are talking to) and the other starts, or resumes."""
+        current.state = outcome.state.to_dict()
+        target = self.catalogue.for_keyword(session, keyword)
+        if target is None:  # it closed while they were being asked
+            closed = self.catalogue.closed_for_keyword(session, keyword)
+            if closed is not None:
+                return self._closed(session, pseudonym, closed, channel)
+            return TurnResult([self._how_to_start(outcome.state.language)],
+                              events=outcome.events)
+        result = self._start(session, pseudonym, channel, *target)
+        result.events = [*outcome.events, *result.events]
+        return result
 
     def _resume(self, session: Session, participant: Participant, channel: str) -> TurnResult:
         """Their campaign's keyword again, part-way through: where they were."""
@@ -476,6 +515,8 @@ def whatsapp_template(campaign: Campaign, state: engine.ParticipantState, channe
     if channel != WHATSAPP or not outcome.buttons or not outcome.messages:
         return None
     if state.phase is not Phase.IN_STEP or state.step_id is None:
+        return None
+    if state.switch_offered is not None:  # the last message asks about another campaign
         return None
     return campaign.whatsapp_template(state.step_id, state.language)
 

@@ -3,8 +3,9 @@ the keyword, before the question ever sees it.
 
 The keyword lookup runs first on every message (see `Conversation._turn`), so an option "Bws"
 in a campaign whose keyword is BWS restarts the campaign ("you are already taking part")
-instead of recording the answer; an option that is another live campaign's keyword moves the
-resident into that campaign. Both are errors. The other live campaigns are an optional input:
+instead of recording the answer; an option that is another live campaign's keyword is read
+as the answer at its own question but starts that campaign anywhere else (before consent, at
+another question it asks about switching). Both are errors. The other live campaigns are an optional input:
 `campaign check` passes them when it has a database, publishing always does.
 """
 

@@ -99,6 +99,9 @@ class LanguagePreview:
     rtl: bool
     messages: list[Message]
     prices: Prices
+    # The language's own file (languages/<code>/language.yml) says a native speaker has
+    # checked the bot's words in it (`reviewed: true`); `engage campaign check` says so too.
+    reviewed: bool = True
 
     @property
     def direction(self) -> str:
@@ -278,8 +281,10 @@ def language_preview(campaign: Campaign, language: str, prices: Prices) -> Langu
     last = campaign.steps[-1]
     builder.add("thanks", "Thanks", "At the end, after the last question that applies to them.",
                 engine.handle(campaign, _state(language, Phase.IN_STEP, last), Reply(SKIP_WORD)))
+    known = LANGUAGES.get(language)
     return LanguagePreview(language, endonym(language), right_to_left(language),
-                           builder.messages, prices)
+                           builder.messages, prices,
+                           reviewed=known is not None and known.reviewed)
 
 
 def preview(campaign: Campaign, prices: Prices | None = None) -> Preview:

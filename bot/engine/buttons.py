@@ -16,8 +16,8 @@ from bot.campaigns.model import Campaign, Step
 from bot.engine.flow import answer_type
 from bot.engine.outcome import Context
 from bot.engine.phrases import phrase
-from bot.engine.prompts import has_results, menu_languages
-from bot.engine.state import ParticipantState, Phase
+from bot.engine.prompts import has_results, menu_languages, switch_options
+from bot.engine.state import ASKS_BEFORE_SWITCHING, ParticipantState, Phase
 from bot.language import endonym
 from bot.text import fold
 
@@ -76,6 +76,8 @@ def _step(campaign: Campaign, step: Step, state: ParticipantState,
 def buttons_for(campaign: Campaign, state: ParticipantState, context: Context) -> list[Button]:
     """The buttons for what the resident is asked now; empty when there is nothing to tap.
     `context` says whether a reflect step has results to ask about (else it is only OK)."""
+    if state.switch_offered is not None and state.phase in ASKS_BEFORE_SWITCHING:
+        return _numbered(switch_options(state.switch_offered, state.language))
     if state.phase is Phase.CHOOSING_LANGUAGE:
         return _numbered([endonym(code) for code in menu_languages(campaign)])
     if state.phase is Phase.AWAITING_CONSENT:

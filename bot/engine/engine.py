@@ -12,6 +12,10 @@ Only text is read: a photo, voice note, edited message... gets a kind word and t
 again, and changes nothing (an exact stop word in it is still honoured). After STOP only three
 things are answered, in the resident's language: HELP (how to start again or delete), a
 deletion request (done, and confirmed) and a re-subscribe word (START), which starts afresh.
+
+Another live campaign's keyword part-way through (keyword_elsewhere) is asked about once
+("PARKS is a different survey. 1 Start PARKS 2 Carry on with this one"), unless it answers
+the question they are on; the offer waits in the state until their next message.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
 from bot.engine.parsing import MAX_TEXT, parse_free_text, parse_number, parse_yes_no
 from bot.engine.phrases import phrase
-from bot.engine.state import IN_PROGRESS, ParticipantState, Phase
+from bot.engine.state import ASKS_BEFORE_SWITCHING, IN_PROGRESS, ParticipantState, Phase
 from bot.language import (
     detect_language,
     endonym,
@@ -82,8 +86,10 @@ def start(campaign: Campaign, language: str | None = None, *, invited: bool = Fa
 def remind(campaign: Campaign, state: ParticipantState,
            context: Context = NO_CONTEXT) -> Outcome:
     """The one reminder to someone who agreed but has not finished: a short hello and the
-    question they were on, changing nothing. No message at all for anyone not part-way."""
+    question they were on, changing nothing else. No message at all for anyone not part-way.
+    An unanswered "PARKS is a different survey" is let go: the reminder is for this one."""
     turn = _Turn(campaign, state.copy(), context)
+    turn.state.switch_offered = None
     if turn.state.phase in (Phase.IN_STEP, Phase.AWAITING_WHY):
         turn.say(turn.phrase("reminder"), turn.current_prompt())
     return turn.outcome()
@@ -96,6 +102,7 @@ def resume(campaign: Campaign, state: ParticipantState, context: Context = NO_CO
         return start(campaign)
     turn = _Turn(campaign, state.copy(), context)
     turn.state.misunderstood = 0
+    turn.state.switch_offered = None  # this campaign's own keyword: carry on with it
     if turn.state.phase is Phase.COMPLETED:
         turn.say(turn.current_prompt())
     else:
@@ -119,7 +126,8 @@ def handle(campaign: Campaign, state: ParticipantState, reply: Reply,
     turn = _Turn(campaign, state.copy(), context)
     text = clean_reply(reply.text)
     is_text = reply.kind == "text"
-    if is_text and is_resubscribe(text):
+    # START under "1 Start PARKS" is taking the option's word, not START after STOP.
+    if is_text and is_resubscribe(text) and state.switch_offered is None:
         return resubscribe(campaign, state, context)
     if turn.state.phase is Phase.OPTED_OUT:
         # Nothing is answered any more but HELP (the exact words, never a model's guess) and
@@ -149,10 +157,30 @@ def resubscribe(campaign: Campaign, state: ParticipantState,
 
 def keyword_elsewhere(campaign: Campaign, state: ParticipantState, reply: Reply, keyword: str,
                       context: Context = NO_CONTEXT) -> Outcome:
-    """Another live campaign's keyword, sent while in this one."""
-    outcome = _Turn(campaign, state.copy(), context).outcome()
-    outcome.events.append(Event.SWITCHED)
-    return outcome
+    """Another live campaign's keyword (`keyword`, as they typed it: "PARKS"), sent while in
+    this one. SWITCHED means the caller starts that campaign; this one's state is kept.
+
+    Part-way through (after consent, before the end), an answer to the question they are on
+    always wins: BUS at "which service?" is the answer Bus even when BUS starts another
+    campaign. Anything else is asked about once, in their language (SWITCH_OFFERED, the offer
+    kept in the state): 1, yes or the keyword again switches; 2, no or an answer to this
+    campaign's question carries on. STOP, HELP and DELETE work as ever meanwhile.
+
+    Before consent (the language menu, the consent question) it switches at once, as it does
+    once they have finished: nothing given here would be lost, and a resident who texted one
+    poster's keyword and then another's has only just arrived; a question about a survey they
+    have not begun would be one more message in the way."""
+    turn = _Turn(campaign, state.copy(), context)
+    if turn.state.phase not in ASKS_BEFORE_SWITCHING:
+        turn.events.append(Event.SWITCHED)
+        return turn.outcome()
+    text = clean_reply(reply.text)
+    offered, turn.state.switch_offered = turn.state.switch_offered, None
+    if offered is not None and fold(offered) == fold(keyword):
+        turn.events.append(Event.SWITCHED)  # asked already: the keyword again is a yes
+    elif turn.free_text_phase() or not turn.strict_answer(text):
+        turn.offer_switch(keyword)
+    return turn.outcome()
 
 
 def _confident(reply: Reply, intent: str | None = None) -> bool:
@@ -209,6 +237,8 @@ class _Turn:
     def current_prompt(self) -> str:
         """What the resident is being asked right now, in their language."""
         state, lang = self.state, self.state.language
+        if state.switch_offered is not None and state.phase in ASKS_BEFORE_SWITCHING:
+            return prompts.switch_question(state.switch_offered, lang)
         if state.phase is Phase.CHOOSING_LANGUAGE:
             return prompts.language_menu(self.campaign)
         if state.phase is Phase.AWAITING_CONSENT:
@@ -249,6 +279,8 @@ class _Turn:
         if typed is not None:
             self.tapped_label, text = text, typed
         command = keyword_command(text)
+        if self.state.switch_offered is not None and self.switch_answer(text, reply, command):
+            return
         if command is not None:
             self.command(command)
         elif self.free_text_phase():
@@ -261,6 +293,49 @@ class _Turn:
             pass
         elif not self.loose_answer(text):
             self.misunderstood()
+
+    # -- another campaign's keyword ---------------------------------------------------------
+    def offer_switch(self, keyword: str) -> None:
+        """Ask once whether to start the campaign of `keyword` or carry on with this one."""
+        self.state.switch_offered = keyword
+        self.state.misunderstood = 0
+        self.events.append(Event.SWITCH_OFFERED)
+        self.say(self.current_prompt())
+
+    def switch_answer(self, text: str, reply: Reply, command: Command | None) -> bool:
+        """The reply to "start the other survey, or carry on with this one?": 1, yes or its
+        keyword again switches (SWITCHED); 2, no or SKIP carries on and asks this campaign's
+        question again. STOP, DELETE, HELP and REPEAT are done as ever (HELP and REPEAT show
+        the switch question again). Anything else drops the offer (it is asked once) and is
+        read as a reply to this campaign's question: False, for the caller to go on."""
+        if command in (Command.STOP, Command.ERASE, Command.HELP, Command.REPEAT):
+            return False
+        if command is None and _confident(reply) and \
+                reply.intent in ("stop", "erase", "help", "repeat"):
+            return False
+        offered = self.state.switch_offered or ""
+        self.state.switch_offered = None
+        start_it, stay = (fold(option) for option in
+                          prompts.switch_options(offered, self.state.language))
+        decision: bool | None
+        if command is Command.SKIP or fold(text) == stay:
+            decision = False
+        elif fold(text) in (fold(offered), start_it) or is_resubscribe(text):
+            decision = True
+        else:
+            number = parse_number(text)
+            decision = {1: True, 2: False}.get(number) if number is not None else \
+                parse_yes_no(text)
+        if decision is None and _confident(reply) and reply.intent in ("affirm", "deny"):
+            decision = reply.intent == "affirm"
+        if decision is None:
+            return False
+        self.state.misunderstood = 0
+        if decision:
+            self.events.append(Event.SWITCHED)
+        else:
+            self.say(self.current_prompt())
+        return True
 
     def respond_free_text(self, text: str, reply: Reply) -> None:
         if self.language_request(text):
@@ -444,6 +519,7 @@ class _Turn:
     def opt_out(self) -> None:
         self.state.phase = Phase.OPTED_OUT
         self.state.misunderstood = 0
+        self.state.switch_offered = None
         self.events.append(Event.OPTED_OUT)
         self.say(self.phrase("opted_out"))
 
@@ -455,6 +531,7 @@ class _Turn:
         state.step_id = None
         state.detail_shown = False
         state.misunderstood = 0
+        state.switch_offered = None
         self.events.append(Event.ERASE_REQUESTED)
         if state.phase is Phase.OPTED_OUT:
             self.say(self.phrase("erased"))
@@ -569,6 +646,7 @@ class _Turn:
     def record(self, step_id: str, raw: str, value: Any, skipped: bool = False) -> None:
         self.state.answers[step_id] = value
         self.state.misunderstood = 0
+        self.state.switch_offered = None  # an answer here is carrying on
         self.answers.append(Answer(step_id, raw[:MAX_TEXT], value, self.state.language, skipped))
 
     def advance(self) -> None:

@@ -97,6 +97,17 @@ def follow_up_question(language: str) -> str:
     return lines(phrase("follow_up_question", language), yes_no_options(language))
 
 
+def switch_options(keyword: str, language: str) -> list[str]:
+    """The two answers to "another survey?": start it, or carry on with this one."""
+    return [phrase("switch_start", language, keyword=keyword), phrase("switch_stay", language)]
+
+
+def switch_question(keyword: str, language: str) -> str:
+    """Another campaign's keyword, part-way through: start that one, or carry on here?"""
+    return lines(phrase("switch_question", language, keyword=keyword),
+                 render_options(switch_options(keyword, language)))
+
+
 def question(step: Step, language: str) -> str:
     """A choice, scale or rank question with what to reply."""
     text = step.text[language]

@@ -24,6 +24,8 @@ IN_PROGRESS = (Phase.CHOOSING_LANGUAGE, Phase.AWAITING_CONSENT, Phase.IN_STEP, P
 CONSENTED_PHASES = (Phase.IN_STEP, Phase.AWAITING_WHY, Phase.AWAITING_FOLLOW_UP,
                     Phase.COMPLETED)
 FINISHED_PHASES = (Phase.AWAITING_FOLLOW_UP, Phase.COMPLETED)
+# Part-way through, after consent: another campaign's keyword here is asked about first.
+ASKS_BEFORE_SWITCHING = (Phase.IN_STEP, Phase.AWAITING_WHY)
 
 
 @dataclass
@@ -42,6 +44,9 @@ class ParticipantState:
     consent_given: bool = False
     # Asked once whether to go on in the language their long answer was written in.
     language_offered: bool = False
+    # Another live campaign's keyword (as typed, "PARKS"), sent part-way through this one:
+    # they were asked whether to start it and have not answered yet. None otherwise.
+    switch_offered: str | None = None
 
     @property
     def consent(self) -> Literal["none", "given", "declined", "withdrawn"]:
@@ -73,6 +78,7 @@ class ParticipantState:
             "language": self.language,
             "language_chosen": self.language_chosen,
             "language_offered": self.language_offered,
+            "switch_offered": self.switch_offered,
             "step_id": self.step_id,
             "answers": {key: list(v) if isinstance(v, (list, tuple)) else v
                         for key, v in self.answers.items()},
@@ -89,6 +95,7 @@ class ParticipantState:
             language=str(data["language"]),
             language_chosen=bool(data.get("language_chosen", False)),
             language_offered=bool(data.get("language_offered", False)),
+            switch_offered=str(data["switch_offered"]) if data.get("switch_offered") else None,
             step_id=data.get("step_id"),
             answers={str(key): list(v) if isinstance(v, (list, tuple)) else v
                      for key, v in (data.get("answers") or {}).items()},

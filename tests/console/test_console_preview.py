@@ -11,6 +11,7 @@ from console_helpers import SLUG, add_member, open_session_for, publish_example
 from bot.campaigns.loader import load_campaign
 from bot.campaigns.preview import Prices, preview
 from bot.conversation import ConversationService
+from bot.language import LANGUAGES
 from bot.outbound.providers import content_variables
 from bot.outbound.render import render_telegram, render_text
 from bot.store.db import transaction
@@ -149,3 +150,21 @@ def test_a_draft_with_changes_is_previewed_before_it_is_published(client, db, cl
     page = client.get(f"/campaigns/{SLUG}/preview")
     assert "How do you get to the GP?" in page.text
     assert "the draft saved 2026-11-25 09:00 UTC by kim@council.example (not published)" in page.text
+
+
+def test_a_language_not_yet_checked_by_a_native_speaker_says_so(client, db, clock):
+    """Each language's file says whether a native speaker has checked the bot's words in it
+    (`reviewed:`); the preview of a language that says false asks for a check before launch,
+    as `engage campaign check` does."""
+    shown = preview(load_campaign("campaigns/buses-2026.yml"))
+    assert [(lp.code, lp.reviewed) for lp in shown.languages] == [
+        (code, LANGUAGES[code].reviewed) for code in ("en", "cy", "pl", "ar")]
+    assert shown.language("en").reviewed and not shown.language("cy").reviewed
+    publish_example(db)
+    officer(client, db, clock)
+    note = "Not yet checked by a native speaker:"
+    welsh = client.get(f"/campaigns/{SLUG}/preview?language=cy&channel=sms")
+    assert note in welsh.text and "Ask someone who speaks it to check them before launch." \
+        in welsh.text
+    english = client.get(f"/campaigns/{SLUG}/preview?language=en&channel=sms")
+    assert english.status_code == 200 and note not in english.text

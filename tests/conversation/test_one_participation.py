@@ -32,7 +32,9 @@ def test_switching_to_another_campaign_and_back_resumes_the_first(any_factory):
     publish(factory, PARKS)
     convo = service(factory)
     talk(convo, "p_sam", "TESTALL", "1", "yes", "ok", "1")  # bus, now asked why
-    talk(convo, "p_sam", "PARKS", "1")  # English: asked consent for parks
+    asked = talk(convo, "p_sam", "PARKS")  # part-way: asked first
+    assert asked == ["PARKS is a different survey.\n1 Start PARKS\n2 Carry on with this one"]
+    talk(convo, "p_sam", "1", "1")  # start it; English: asked consent for parks
     back = talk(convo, "p_sam", "TESTALL")
     assert back[0].startswith("You are already taking part.\nWhy is that?")
     talk(convo, "p_sam", "It is near")  # the why: to TESTALL, where they are now
@@ -41,8 +43,8 @@ def test_switching_to_another_campaign_and_back_resumes_the_first(any_factory):
     [testall] = [p for p in rows if p.campaign.slug == "test-all-steps"]
     assert answers(factory, testall.id) == {"travel_mode": "bus", "travel_mode.why": "It is near"}
     assert testall.state["step_id"] == "fare_cost"
-    # and back to parks, where they had not yet agreed
-    assert talk(convo, "p_sam", "PARKS")[0].startswith("You are already taking part.")
+    # and back to parks, where they had not yet agreed (asked first again: part-way here)
+    assert talk(convo, "p_sam", "PARKS", "1")[0].startswith("You are already taking part.")
     assert len(participants(factory, "p_sam")) == 2
 
 

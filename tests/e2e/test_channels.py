@@ -87,6 +87,34 @@ def test_sms_stop_midway_then_silence(provider):
         assert session.query(Contact).filter_by(pseudonym=name).one().opted_out_at is not None
 
 
+def test_sms_another_campaign_s_keyword_part_way_is_asked_about_first(provider):
+    """Part-way through BUSES, PARKS asks first: 2 carries on (the question again), and
+    PARKS then 1 starts parks, leaving the buses answers where they were."""
+    phone = "+447700900408"
+    name = pseudonym(SECRET, "twilio_sms", phone)
+    asked = "PARKS is a different survey.\n1 Start PARKS\n2 Carry on with this one"
+    replies = []
+    for inbound, message in enumerate(["BUSES", "1", "YES", "ok", "PARKS", "2", "1", "PARKS",
+                                       "1"], start=1):
+        before = len(provider.sms_to(phone))
+        assert provider.sms(phone, message) == 200
+        wait_for(lambda n=inbound: provider.settled(name, n))
+        replies.append(provider.sms_to(phone)[before:])
+    question = replies[3][-1]
+    assert question.startswith("How do you usually get to the GP or hospital?")
+    assert replies[4] == [asked] and replies[5] == [question] and replies[7] == [asked]
+    assert replies[8][0].startswith("Choose your language") and "1 English" in replies[8][0]
+    with transaction(provider.factory()) as session:
+        rows = {row.campaign.slug: row for row in
+                session.query(Participant).filter_by(pseudonym=name)}
+        assert sorted(rows) == ["buses-2026", "parks-2026"]
+        buses = rows["buses-2026"]
+        assert buses.state["switch_offered"] is None and buses.phase == "awaiting_why"
+        assert rows["parks-2026"].phase == "choosing_language"
+        assert [r.value for r in session.query(Response).filter_by(participant_id=buses.id)] \
+            == ["bus"]
+
+
 def test_forged_and_redelivered_webhooks(provider):
     phone = "+447700900403"
     name = pseudonym(SECRET, "twilio_sms", phone)

@@ -40,7 +40,8 @@ def test_the_phrase_keys():
         "help", "help_consent", "help_stopped", "how_to_start", "info_more", "info_ok", "invitation_intro",
         "language_unavailable", "continue_in_language", "menu_own_words", "no", "no_campaigns", "only_text", "opted_out", "rank",
         "others_said", "reflect_question", "reminder", "reply_number", "reply_words", "scale_labelled", "scale_plain", "so_far", "sorry", "start_again", "stuck",
-        "stuck_help", "too_few", "too_long", "unreadable", "which_language", "yes"])
+        "stuck_help", "switch_question", "switch_start", "switch_stay", "too_few", "too_long",
+        "unreadable", "which_language", "yes"])
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -26,7 +26,8 @@ def test_round_trip_keeps_every_kind_of_answer():
     state = ParticipantState(
         Phase.IN_STEP, "cy", True, "ideas",
         {"a": "bus", "b": 4, "c": ["x", "y"], "d": None, "a.why": "Achos"},
-        detail_shown=True, misunderstood=2, consent_given=True, language_offered=True)
+        detail_shown=True, misunderstood=2, consent_given=True, language_offered=True,
+        switch_offered="PARKS")
     again = ParticipantState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert again == state
     assert again.answers["c"] == ["x", "y"] and again.answers["d"] is None
@@ -44,6 +45,7 @@ def test_from_dict_accepts_older_dicts_without_optional_fields():
     state = ParticipantState.from_dict({"phase": "in_step", "language": "en",
                                         "step_id": "travel_mode"})
     assert state.consent_given is True and state.answers == {} and state.misunderstood == 0
+    assert state.switch_offered is None and not state.language_offered
     state = ParticipantState.from_dict({"phase": "awaiting_consent", "language": "pl"})
     assert state.consent_given is False
 
