@@ -27,6 +27,7 @@ from bot.campaigns.model import Campaign, Step
 from bot.campaigns.population import population_from_dict
 from bot.campaigns.versions import versions
 from bot.privacy.screen import screen
+from bot.reports.filtering import AnswerFilter
 from bot.reports.small_numbers import FEW, RULE, Shown, protect, shown, too_few
 from bot.reports.step_titles import title, why_title
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
@@ -171,14 +172,16 @@ def _postcode_steps(campaign: Campaign) -> set[str]:
     return {c.step for c in population.characteristics}
 
 
-def collect(session: Session, slug: str, language: str | None = None) -> Results:
+def collect(session: Session, slug: str, language: str | None = None,
+            only: AnswerFilter | None = None) -> Results:
     """The results, worded in `language` (default: the campaign's first; the public page
-    asks for each of the campaign's languages)."""
+    asks for each of the campaign's languages), of the residents `only` admits (default:
+    every resident)."""
     campaign, rows = _campaign(session, slug)
     language = language if language in campaign.languages else campaign.default_language
     steps = _steps(rows)
     by_id = {step.id: step for step in steps}
-    agreed = [participant.id for participant in counted(session, slug)]
+    agreed = [participant.id for participant in counted(session, slug, only)]
     answers = (session.query(Response)
                .filter(Response.participant_id.in_(agreed))
                .order_by(Response.answered_at.desc(), Response.id.desc()).all())
@@ -361,8 +364,9 @@ def render_text(results: Results) -> str:
     return "\n".join(out)
 
 
-def campaign_results(sessions: sessionmaker, slug: str) -> Results:
-    """`engage results`: what Agreed residents answered, step by step. Raises
-    UnknownCampaign."""
+def campaign_results(sessions: sessionmaker, slug: str,
+                     only: AnswerFilter | None = None) -> Results:
+    """`engage results`: what Agreed residents answered (those `only` admits), step by
+    step. Raises UnknownCampaign."""
     with transaction(sessions) as session:
-        return collect(session, slug.strip())
+        return collect(session, slug.strip(), only=only)
