@@ -27,7 +27,7 @@ from bot.campaigns.model import Campaign, Step
 from bot.campaigns.population import population_from_dict
 from bot.campaigns.versions import versions
 from bot.privacy.screen import screen
-from bot.reports.filtering import AnswerFilter
+from bot.reports.filtering import LEFT_OUT, AnswerFilter, left_out_too_few
 from bot.reports.small_numbers import FEW, RULE, Shown, protect, shown, too_few
 from bot.reports.step_titles import title, why_title
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
@@ -115,6 +115,8 @@ class Results:
     published: datetime | None = None  # the first version's publication
     status: str = "live"  # the newest version: live or closed
     languages: list[str] = field(default_factory=list)
+    only: AnswerFilter | None = None  # the residents counted (None: every one)
+    left_out: bool = False  # `only` leaves out 1 to 4 residents: nothing may be shown
 
 
 def _campaign(session: Session, slug: str) -> tuple[Campaign, list[CampaignVersion]]:
@@ -211,7 +213,8 @@ def collect(session: Session, slug: str, language: str | None = None,
                    versions=[row.version for row in rows], agreed=len(agreed), steps=results,
                    first_answer=min(moments, default=None),
                    last_answer=max(moments, default=None), published=rows[0].published_at,
-                   status=rows[-1].status, languages=list(campaign.languages))
+                   status=rows[-1].status, languages=list(campaign.languages), only=only,
+                   left_out=left_out_too_few(session, [row.id for row in rows], only))
 
 
 def _given(rows: list[tuple[Response, int]]) -> list[Response]:
@@ -325,6 +328,12 @@ def render_text(results: Results) -> str:
            f"{', '.join(map(str, results.versions))}",
            f"{AGREED.name}: {shown(results.agreed).text} residents ({AGREED.meaning})",
            f"{WHO_COUNTS} {WITHDRAWN_RULE}", RULE, ""]
+    if results.only is not None and results.only.active:
+        out.insert(1, f"Who: {results.only.words()}.")
+    if results.left_out:
+        out[2 if results.only is not None and results.only.active else 1] = \
+            f"{AGREED.name}: not shown"
+        return "\n".join(out + [LEFT_OUT])
     for step in results.steps:
         out.append(f"{step.title}: {step.question}")
         out.append(_answers_line(step))
