@@ -16,8 +16,8 @@ from bot.errors import BadRequest, UnknownCampaign
 from bot.reports import exporting, report_html, staff_words, watch
 from bot.reports.filtering import CHANNEL_CHOICES, AnswerFilter
 from bot.reports.small_numbers import RULE
-from bot.stages import AGREED, STAGES, WHO_COUNTS, WITHDRAWN_RULE
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
+from bot.stages import AGREED, STAGES, WHO_COUNTS, WITHDRAWN_RULE
 
 area = Area("results")
 EXPORTERS = frozenset({ADMIN, OFFICER})  # answers hold residents' own words: not viewers
