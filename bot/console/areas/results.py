@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from bot.console.pages import Area, Context
 from bot.errors import BadRequest, UnknownCampaign
 from bot.reports import exporting, report_html, staff_words, watch
-from bot.reports.filtering import CHANNEL_CHOICES, AnswerFilter
+from bot.reports.filtering import CHANNEL_CHOICES, LEFT_OUT, AnswerFilter
 from bot.reports.small_numbers import RULE
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 from bot.stages import AGREED, STAGES, WHO_COUNTS, WITHDRAWN_RULE
@@ -49,7 +49,7 @@ def _watch_or_404(ctx: Context, only: AnswerFilter) -> watch.Watch:
 
 def _values(found: watch.Watch) -> dict:
     return {"found": found, "stages": STAGES, "agreed_stage": AGREED, "rule": RULE,
-            "who_counts": WHO_COUNTS, "withdrawn_rule": WITHDRAWN_RULE,
+            "who_counts": WHO_COUNTS, "left_out_words": LEFT_OUT, "withdrawn_rule": WITHDRAWN_RULE,
             "reach_html": report_html.reach_section(found.reach, found.no_reach)
             if found.results is not None else "",
             "questions_html": report_html.questions(found.results)
