@@ -191,7 +191,20 @@ def _themes(step: StepResult, themed) -> list[str]:
                                           enumerate(rows)])]
 
 
-def _step(number: int, step: StepResult, themed=None) -> str:
+def _scrolling(parts: list[str], where: str) -> list[str]:
+    """Each chart and table in a region that scrolls sideways on a narrow screen (the
+    console's pages; the report's own styles shrink charts instead)."""
+    out = []
+    for number, part in enumerate(parts):
+        if part.startswith(("<svg", "<table")):
+            kind = "Chart" if part.startswith("<svg") else "Table"
+            part = (f'<div class="table-scroll" role="region" tabindex="0" '
+                    f'aria-label="{kind} {number}: {escape(where)}">{part}</div>')
+        out.append(part)
+    return out
+
+
+def _step(number: int, step: StepResult, themed=None, scrolling: bool = False) -> str:
     key = f"q{number}"
     out = [f'<section aria-labelledby="h-{key}">',
            f'<h3 id="h-{key}">{escape(step.title)}</h3>',
@@ -232,7 +245,7 @@ def _step(number: int, step: StepResult, themed=None) -> str:
         if step.median is not None:
             out.append(f"<p>The middle answer (median) is <strong>{step.median:g}</strong>.</p>")
     out.append("</section>")
-    return "\n".join(out)
+    return "\n".join(_scrolling(out, step.title) if scrolling else out)
 
 
 def _taking_part(report: Report) -> str:
@@ -295,7 +308,8 @@ def _stage_table(funnel: funnel_module.Funnel, languages: list[str]) -> dict:
     return protect_table(counts, sums, fixed=[("all", stage.key) for stage in STAGES])
 
 
-def reach_section(reach: reach_module.Reach | None, no_reach: str | None) -> str:
+def reach_section(reach: reach_module.Reach | None, no_reach: str | None,
+                  scrolling: bool = False) -> str:
     """"Who we are hearing from": a table per characteristic (the console shows it too)."""
     out = ['<section aria-labelledby="h-reach">',
            '<h2 id="h-reach">Who we are hearing from</h2>']
@@ -323,14 +337,14 @@ def reach_section(reach: reach_module.Reach | None, no_reach: str | None) -> str
                           ["Group", "Target", "People", "Share", "Gap", "Note"], rows,
                           (1, 2, 3, 4)))
     out.append("</section>")
-    return "\n".join(out)
+    return "\n".join(_scrolling(out, "who we are hearing from") if scrolling else out)
 
 
-def questions(results: Results, themed: dict | None = None) -> str:
+def questions(results: Results, themed: dict | None = None, scrolling: bool = False) -> str:
     """Each question's section: a chart with its data as a table, or a fair sample of open
-    answers (the console's results page shows them as the report does)."""
+    answers (the console's results page shows them as the report does, `scrolling`)."""
     themed = themed or {}
-    return "\n".join(_step(number, step, themed.get(step.step_id))
+    return "\n".join(_step(number, step, themed.get(step.step_id), scrolling)
                      for number, step in enumerate(results.steps, 1))
 
 

@@ -50,9 +50,9 @@ def _watch_or_404(ctx: Context, only: AnswerFilter) -> watch.Watch:
 def _values(found: watch.Watch) -> dict:
     return {"found": found, "stages": STAGES, "agreed_stage": AGREED, "rule": RULE,
             "who_counts": WHO_COUNTS, "left_out_words": LEFT_OUT, "withdrawn_rule": WITHDRAWN_RULE,
-            "reach_html": report_html.reach_section(found.reach, found.no_reach)
+            "reach_html": report_html.reach_section(found.reach, found.no_reach, scrolling=True)
             if found.results is not None else "",
-            "questions_html": report_html.questions(found.results)
+            "questions_html": report_html.questions(found.results, scrolling=True)
             if found.results is not None else ""}
 
 
