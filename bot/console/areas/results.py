@@ -8,6 +8,8 @@ bot.reports (watch, exporting, report_html); every download is in the audit log.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 
@@ -96,8 +98,6 @@ def results_figures(ctx: Context) -> Response:
 
 
 def _query(only: AnswerFilter) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(only.query())
 
 
