@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
+from databases import fresh_postgres_database
 from test_results import SLUG, build
 
 from bot.cli import main
@@ -19,22 +21,33 @@ from bot.errors import BadRequest
 from bot.reports import export, funnel, report_html, results
 from bot.reports.filtering import EVERYONE, AnswerFilter, left_out_too_few
 from bot.stages import counted, version_ids
-from bot.store.db import session_factory, transaction
+from bot.store.db import engine_for, session_factory, transaction
 from bot.store.models import Participant
 
 NOVEMBER = AnswerFilter(date(2026, 11, 1), date(2026, 11, 30))
 TELEGRAM = AnswerFilter(channel="telegram")
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('filter') / 'engage.db'}"
+def residents(url: str) -> str:
     build(url)
     with transaction(session_factory(url)) as session:
         for participant in session.query(Participant).filter(
                 Participant.pseudonym.in_(["p1", "p2", "p3"])):
             participant.started_at = datetime(2026, 11, 10, 23, 59)
     return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def url(request, tmp_path_factory) -> Iterator[str]:
+    """The residents on a SQLite file, then on a PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('filter') / 'engage.db'}"
+        yield residents(url)
+        engine_for(url).dispose()
+        return
+    with fresh_postgres_database(request.getfixturevalue("postgres_url"),
+                                 "engage_filter") as url:
+        yield residents(url)
 
 
 def names(url: str, only: AnswerFilter) -> set[str]:
