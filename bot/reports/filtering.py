@@ -81,7 +81,7 @@ class AnswerFilter:
         started: datetime = participant.started_at
         if self.since is not None and started < datetime.combine(self.since, datetime.min.time()):
             return False
-        if self.until is not None and started >= datetime.combine(
+        if self.until is not None and self.until < date.max and started >= datetime.combine(
                 self.until + timedelta(days=1), datetime.min.time()):
             return False
         return True

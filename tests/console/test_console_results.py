@@ -106,6 +106,7 @@ def test_filters_change_the_figures(client, db, clock, answered):
     assert figure(client.get(f"{PAGE}?language=cy").text, "agreed") == "0"
     every = client.get(PAGE).text
     assert figure(every, "agreed") == "12"
+    assert figure(client.get(f"{PAGE}?from=0001-01-01&to=9999-12-31").text, "agreed") == "12"
 
 
 def test_the_polled_figures_change_when_a_new_answer_is_stored(client, db, clock, answered):
@@ -178,6 +179,8 @@ def test_a_viewer_reads_the_figures_and_the_report_but_downloads_no_answers(clie
                                       "(2026-11-30)"),
     ("channel=pigeon", "'pigeon' is not a channel: choose one of sms, whatsapp, telegram, web."),
     ("language=xx", "'xx' is not a language the bot speaks"),
+    ("channel=%3Cscript%3E", "'<script>' is not a channel"),
+    ("from=%E2%80%AE2026-11-01", "is not a date like 2026-11-01"),
 ])
 def test_a_bad_filter_gets_a_plain_message_not_figures(client, db, clock, answered, query,
                                                        words):

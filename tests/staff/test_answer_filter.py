@@ -86,6 +86,7 @@ def test_each_filter_keeps_the_residents_it_names(url):
     assert names(url, NOVEMBER) == {"p1", "p2", "p3"}  # 23:59 on the 10th: inside
     assert names(url, AnswerFilter(until=date(2026, 11, 10))) == {"p1", "p2", "p3"}
     assert names(url, AnswerFilter(since=date(2026, 11, 11), until=date(2026, 11, 30))) == set()
+    assert len(names(url, AnswerFilter(date.min, date.max))) == 8  # the calendar's very ends
     assert names(url, AnswerFilter(since=date(2026, 12, 1), channel="rest")) == {
         "p4", "p7", "midway"}
 
