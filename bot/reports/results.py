@@ -28,7 +28,7 @@ from bot.campaigns.population import population_from_dict
 from bot.campaigns.versions import versions
 from bot.privacy.screen import screen
 from bot.reports.filtering import LEFT_OUT, AnswerFilter, left_out_too_few
-from bot.reports.small_numbers import FEW, RULE, Shown, protect, shown, too_few
+from bot.reports.small_numbers import FEW, RULE, Shown, is_small, protect, shown, too_few
 from bot.reports.step_titles import title, why_title
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
 from bot.store.db import transaction
@@ -208,6 +208,8 @@ def collect(session: Session, slug: str, language: str | None = None,
             _text_result(why, per_step.get(f"{step.id}.why", []))
             _sample(why, slug, per_step.get(f"{step.id}.why", []))
             results.append(why)
+    if only is not None and only.active:
+        _beside_everyone(results, collect(session, slug, language).steps)
     moments = [response.answered_at for response in answers]
     return Results(slug=slug, title=campaign.title.get(language, slug), language=language,
                    versions=[row.version for row in rows], agreed=len(agreed), steps=results,
@@ -215,6 +217,26 @@ def collect(session: Session, slug: str, language: str | None = None,
                    last_answer=max(moments, default=None), published=rows[0].published_at,
                    status=rows[-1].status, languages=list(campaign.languages), only=only,
                    left_out=left_out_too_few(session, [row.id for row in rows], only))
+
+
+def _beside_everyone(steps: list[StepResult], everyone: list[StepResult]) -> None:
+    """Filtered bars, beside the same bars for every resident: where the difference (the
+    residents the filter leaves out) is 1 to 4 people, the filtered count would point to
+    them, so it is hidden too, with whatever it could be worked out from."""
+    whole = {step.step_id: step for step in everyone}
+    for step in steps:
+        other = whole.get(step.step_id)
+        if step.suppressed or step.type == "rank" or other is None or not step.bars or \
+                [bar.label for bar in other.bars] != [bar.label for bar in step.bars]:
+            continue
+        sensitive = [number for number, (mine, all_) in enumerate(zip(step.bars, other.bars,
+                                                                      strict=True))
+                     if is_small(all_.count - mine.count)]
+        if not sensitive:
+            continue
+        cells = protect([bar.count for bar in step.bars], step.answered, sensitive)
+        for bar, cell in zip(step.bars, cells, strict=True):
+            bar.hidden, bar.complement = cell.hidden, cell.complement
 
 
 def _given(rows: list[tuple[Response, int]]) -> list[Response]:

@@ -163,3 +163,28 @@ def test_engage_export_and_results_take_the_filter(url, tmp_path, capsys, monkey
     assert "The 'to' date '2026-02-30' is not a date" in capsys.readouterr().err
     assert main(["results", SLUG, "--channel", "pigeon"]) != 0
     assert "'pigeon' is not a channel" in capsys.readouterr().err
+
+
+def test_a_filtered_count_beside_everyone_s_is_hidden_when_the_difference_is_small():
+    """Bus 10 of 16 for Telegram, beside bus 12 for everyone, says 2 others chose bus: the
+    10 is hidden, and so is the 6 it could be worked out from."""
+    from bot.reports.results import Bar, StepResult, _beside_everyone
+    from bot.reports.small_numbers import protect
+
+    assert [c.text for c in protect([10, 6], 16, sensitive=[0])] == ["not shown"] * 2
+    assert [c.text for c in protect([10, 6, 4], 20, sensitive=[0])] == [
+        "not shown", "6", "fewer than 5"]
+    assert [c.text for c in protect([0, 6], 6, sensitive=[0])] == ["0", "6"]
+
+    def step(counts):
+        total = sum(counts)
+        return StepResult("mode", "choice", "Mode", "How?", answered=total,
+                          bars=[Bar(label, n, n / total) for label, n in
+                                zip(["Bus", "Walk", "Car"], counts, strict=True)])
+
+    telegram, everyone = step([10, 6, 5]), step([12, 16, 5])
+    _beside_everyone([telegram], [everyone])
+    assert [bar.shown for bar in telegram.bars] == ["not shown", "6", "not shown"]
+    far = step([10, 6, 5])
+    _beside_everyone([far], [step([20, 16, 15])])
+    assert [bar.shown for bar in far.bars] == ["10", "6", "5"]
