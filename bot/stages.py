@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -89,21 +90,27 @@ def answers_count(participant: Participant) -> bool:
                                    participant.last_message_at)
 
 
-def latest_participations(session: Session, version_ids: Iterable[int]) -> list[Participant]:
+def latest_participations(session: Session, version_ids: Iterable[int],
+                          only: Any = None) -> list[Participant]:
     """Each resident's latest participation among these campaign versions, oldest first.
-    Staff's own test conversations ("Try it" in the console) are never anyone's."""
+    Staff's own test conversations ("Try it" in the console) are never anyone's. `only` (a
+    bot.reports.filtering.AnswerFilter) then keeps the residents it admits: the one place
+    every figure and export is narrowed."""
     latest: dict[str, Participant] = {}
     for participant in (session.query(Participant)
                         .filter(Participant.campaign_id.in_(list(version_ids)),
                                 Participant.is_test.is_(False))
                         .order_by(Participant.id)):
         latest[participant.pseudonym] = participant
-    return sorted(latest.values(), key=lambda participant: participant.id)
+    kept = (p for p in latest.values() if only is None or only.admits(p))
+    return sorted(kept, key=lambda participant: participant.id)
 
 
-def counted(session: Session, slug: str) -> list[Participant]:
-    """The participations whose answers are used for a campaign: Agreed residents only."""
-    return [p for p in latest_participations(session, version_ids(session, slug)) if answers_count(p)]
+def counted(session: Session, slug: str, only: Any = None) -> list[Participant]:
+    """The participations whose answers are used for a campaign: Agreed residents only
+    (those `only` admits, if given)."""
+    return [p for p in latest_participations(session, version_ids(session, slug), only)
+            if answers_count(p)]
 
 
 def definitions(*stages: Stage) -> list[str]:

@@ -25,6 +25,7 @@ from bot.campaigns.versions import versions
 from bot.privacy.screen import screen
 from bot.reports import staff_words
 from bot.reports.csvcells import safe_writer
+from bot.reports.filtering import AnswerFilter
 from bot.stages import AGREED, BY_KEY, FINISHED, WITHDRAWN_RULE, counted, stages_of
 from bot.store.repository import ResponseRepository
 
@@ -70,7 +71,8 @@ def _moment(value) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
 
-def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
+def records(session: Session, slug: str,
+            only: AnswerFilter | None = None) -> Iterator[dict[str, Any]]:
     latest = versions(session, slug)[-1]
     columns = answer_columns(Campaign.from_dict(latest.definition))
     place = {step_id: number for number, step_id in enumerate(columns)}
@@ -78,7 +80,7 @@ def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
     from bot.deliberation.themes import themes_by_response
 
     theme_of = themes_by_response(session, slug)
-    for participant in counted(session, slug):
+    for participant in counted(session, slug, only):
         given = sorted(responses.for_participant(participant.id),
                        key=lambda r: (place.get(r.step_id, len(place)), r.id))
         answers, found = _screened({r.step_id: (None if r.skipped else r.value) for r in given})
@@ -96,8 +98,9 @@ def records(session: Session, slug: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def to_jsonl(session: Session, slug: str) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in records(session, slug))
+def to_jsonl(session: Session, slug: str, only: AnswerFilter | None = None) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n"
+                   for row in records(session, slug, only))
 
 
 def _cell(answers: dict[str, Any], step_id: str) -> str:
@@ -121,13 +124,13 @@ def themes_cell(themes: dict[str, str]) -> str:
     return "; ".join(f"{step_id}: {name}" for step_id, name in themes.items())
 
 
-def to_csv(session: Session, slug: str) -> str:
+def to_csv(session: Session, slug: str, only: AnswerFilter | None = None) -> str:
     latest = versions(session, slug)[-1]
     steps = answer_columns(Campaign.from_dict(latest.definition))
     out = io.StringIO()
     writer = safe_writer(out)
     writer.writerow(FIXED + steps + [DETAILS, THEMES])
-    for row in records(session, slug):
+    for row in records(session, slug, only):
         writer.writerow([row[name] or "" for name in FIXED]
                         + [_cell(row["answers"], s) for s in steps]
                         + [details_cell(row[DETAILS]), themes_cell(row[THEMES])])

@@ -25,6 +25,7 @@ from bot.reports.export import (
     records,
     themes_cell,
 )
+from bot.reports.filtering import AnswerFilter
 from bot.reports.step_titles import title, why_title
 from bot.stages import ANSWERING, FINISHED
 
@@ -100,7 +101,7 @@ def dictionary_rows(campaign: Campaign) -> list[list[Any]]:
     return rows
 
 
-def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
+def to_xlsx(session: Session, slug: str, only: AnswerFilter | None = None) -> tuple[bytes, int]:
     """The workbook's bytes and how many participants it holds."""
     latest = versions(session, slug)[-1]
     campaign = Campaign.from_dict(latest.definition)
@@ -110,7 +111,7 @@ def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
     answers.title = "Answers"
     _header(answers, FIXED + steps + [DETAILS, THEMES])
     count = 0
-    for row in records(session, slug):
+    for row in records(session, slug, only):
         _put(answers, [row[name] or "" for name in FIXED]
              + [_value(row["answers"], s) for s in steps] + [details_cell(row[DETAILS]),
                                                               themes_cell(row[THEMES])])
@@ -124,6 +125,8 @@ def to_xlsx(session: Session, slug: str) -> tuple[bytes, int]:
     _header(about, ["About this export"])
     for line in ABOUT:
         _put(about, [line])
+    if only is not None and only.active:
+        _put(about, [f"Filtered: {only.words()}."])
     for sheet in (answers, dictionary, about):
         for column in sheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)

@@ -19,16 +19,19 @@ from bot.campaigns.model import Campaign, Step
 from bot.campaigns.versions import versions
 from bot.launch.status import InvitationCounts, invitation_counts, invitation_lines
 from bot.reports import staff_words
+from bot.reports.filtering import AnswerFilter
+from bot.reports.small_numbers import Shown, protect_table
 from bot.reports.step_titles import title, why_title
 from bot.stages import (
     DECIDING,
     STAGES,
     WHO_COUNTS,
+    counted,
     latest_participations,
     stages_of,
 )
 from bot.store.db import transaction
-from bot.store.models import CampaignVersion, Participant
+from bot.store.models import CampaignVersion, Participant, Response
 
 WAITING = {"choosing_language": "choosing a language", "awaiting_consent": "deciding on consent"}
 
@@ -46,7 +49,10 @@ class Funnel:
     follow_up: object | None = None  # bot.deliberation.follow_up.Counts, with follow_up: true
 
 
-def collect(session: Session, slug: str) -> Funnel:
+def collect(session: Session, slug: str, only: AnswerFilter | None = None) -> Funnel:
+    """The funnel of the residents `only` admits (default: every resident). Invitations
+    are counted without the filter: they are made before anyone has a channel of their own
+    or a language."""
     rows = versions(session, slug)
     campaign = Campaign.from_dict(rows[-1].definition)
     ids = [row.id for row in rows]
@@ -56,7 +62,7 @@ def collect(session: Session, slug: str) -> Funnel:
     steps = _steps(rows)
     order = {step_id: number for number, step_id in enumerate(steps)}
     waiting: Counter = Counter()
-    for participant in latest_participations(session, ids):
+    for participant in latest_participations(session, ids, only):
         stages = stages_of(participant.consent, participant.status, participant.last_message_at)
         if not stages:
             continue  # invited, has not replied: counted with the invitations above
@@ -67,11 +73,55 @@ def collect(session: Session, slug: str) -> Funnel:
             waiting[_where(participant)] += 1
     places = sorted(waiting.items(), key=lambda item: _place(item[0], order))
     funnel.waiting_at = [(_words(where, steps), count) for where, count in places]
-    if campaign.follow_up:
+    if campaign.follow_up and (only is None or not only.active):
         from bot.deliberation.follow_up import counts
 
         funnel.follow_up = counts(session, slug)
     return funnel
+
+
+@dataclass(frozen=True)
+class StepCount:
+    """How many Agreed residents got to a question (answered or skipped it), and how many
+    fewer than the question before (None: more got here, a question asked only of some
+    residents came before it). Both as staff may see them (bot.reports.small_numbers)."""
+
+    step_id: str
+    title: str
+    reached: Shown
+    dropped: Shown | None
+
+
+def step_counts(session: Session, slug: str, only: AnswerFilter | None = None
+                ) -> tuple[Shown, list[StepCount]]:
+    """The funnel question by question: (Agreed residents `only` admits, each question of
+    the newest version in order, with how many got to it and the drop from the one before).
+    A question asked only of some (`when:`) can be reached by fewer than the next one.
+    Each count that could point to a resident is hidden, and so is any count it could be
+    worked out from (every drop is the count before minus the count after)."""
+    rows = versions(session, slug)
+    steps = [step for step in Campaign.from_dict(rows[-1].definition).steps
+             if step.type != "info"]
+    agreed = [participant.id for participant in counted(session, slug, only)]
+    reached: Counter = Counter()
+    if agreed:
+        for step_id, in (session.query(Response.step_id)
+                         .filter(Response.participant_id.in_(agreed))):
+            reached[step_id] += 1
+    cells: dict = {"agreed": len(agreed)}
+    sums: list = []
+    before = "agreed"
+    for step in steps:
+        cells[step.id] = reached[step.id]
+        drop = cells[before] - cells[step.id]
+        if drop >= 0:
+            cells[("drop", step.id)] = drop
+            sums.append((before, [step.id, ("drop", step.id)]))
+        before = step.id
+    shown_cells = protect_table(cells, sums, fixed=["agreed"])
+    found = [StepCount(step.id, title(step), shown_cells[step.id],
+                       shown_cells.get(("drop", step.id))) for step in steps]
+    return shown_cells["agreed"], found
 
 
 def _steps(rows: list[CampaignVersion]) -> dict[str, Step]:
@@ -158,8 +208,9 @@ def render_text(funnel: Funnel) -> str:
     return "\n".join(out)
 
 
-def campaign_status(sessions: sessionmaker, slug: str) -> Funnel:
-    """`engage campaign status`: the funnel of every version of `slug`. Raises
-    UnknownCampaign."""
+def campaign_status(sessions: sessionmaker, slug: str,
+                    only: AnswerFilter | None = None) -> Funnel:
+    """`engage campaign status`: the funnel of every version of `slug` (of the residents
+    `only` admits). Raises UnknownCampaign."""
     with transaction(sessions) as session:
-        return collect(session, slug.strip())
+        return collect(session, slug.strip(), only)

@@ -29,6 +29,7 @@ from bot.campaigns.population import (
 from bot.campaigns.versions import versions
 from bot.errors import NoPopulation
 from bot.reports.csvcells import safe_writer
+from bot.reports.filtering import AnswerFilter
 from bot.reports.small_numbers import FEW, RULE, THRESHOLD, Shown, protect_table, too_few
 from bot.reports.small_numbers import text as people
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
@@ -123,9 +124,12 @@ def _words(text: dict[str, str] | None, language: str, fallback: str) -> str:
     return text.get(language) or next(iter(text.values()), fallback)
 
 
-def _latest_answers(session: Session, slug: str, step_ids: list[str]) -> tuple[int, dict[str, dict[str, Response]]]:
-    """(Agreed residents, step id -> pseudonym -> their answer to it)."""
-    agreed = {participant.id: participant.pseudonym for participant in counted(session, slug)}
+def _latest_answers(session: Session, slug: str, step_ids: list[str],
+                    only: AnswerFilter | None = None
+                    ) -> tuple[int, dict[str, dict[str, Response]]]:
+    """(Agreed residents `only` admits, step id -> pseudonym -> their answer to it)."""
+    agreed = {participant.id: participant.pseudonym
+              for participant in counted(session, slug, only)}
     rows = (session.query(Response)
             .filter(Response.participant_id.in_(list(agreed)), Response.step_id.in_(step_ids))
             .order_by(Response.answered_at, Response.id).all())
@@ -206,9 +210,11 @@ def _label(step: Step | None, key: str, language: str, postcode: bool) -> str:
     return key
 
 
-def collect(session: Session, slug: str, language: str | None = None) -> Reach:
+def collect(session: Session, slug: str, language: str | None = None,
+            only: AnswerFilter | None = None) -> Reach:
     """The reach of every characteristic the newest version declares, worded in `language`
-    (default: the campaign's first). Raises UnknownCampaign or NoPopulation."""
+    (default: the campaign's first), among the residents `only` admits (default: every
+    resident). Raises UnknownCampaign or NoPopulation."""
     rows = _versions(session, slug)
     campaigns = [Campaign.from_dict(row.definition) for row in rows]
     newest = campaigns[-1]
@@ -218,7 +224,7 @@ def collect(session: Session, slug: str, language: str | None = None) -> Reach:
     population = population_from_dict(newest.population)
     language = language if language in newest.languages else newest.default_language
     steps = [c.step for c in population.characteristics]
-    consenting, latest = _latest_answers(session, slug, steps)
+    consenting, latest = _latest_answers(session, slug, steps, only)
     measured = [_measure(c, _find_step(campaigns, c.step), latest[c.step], consenting, language)
                 for c in population.characteristics]
     return Reach(slug, newest.title.get(language, slug), population.source, consenting, measured)
@@ -306,8 +312,9 @@ def render_csv(reach: Reach) -> str:
     return out.getvalue()
 
 
-def campaign_reach(sessions: sessionmaker, slug: str) -> Reach:
-    """`engage campaign reach`: who the campaign hears from against its population. Raises
-    UnknownCampaign or NoPopulation."""
+def campaign_reach(sessions: sessionmaker, slug: str,
+                   only: AnswerFilter | None = None) -> Reach:
+    """`engage campaign reach`: who the campaign hears from against its population (among
+    the residents `only` admits). Raises UnknownCampaign or NoPopulation."""
     with transaction(sessions) as session:
-        return collect(session, slug.strip())
+        return collect(session, slug.strip(), only=only)

@@ -18,11 +18,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
+from bot.campaigns.versions import version_ids
 from bot.errors import CannotWrite
 from bot.reports import funnel as funnel_module
 from bot.reports import reach as reach_module
 from bot.reports import results as results_module
 from bot.reports import staff_words
+from bot.reports.filtering import LEFT_OUT, AnswerFilter, left_out_too_few
 from bot.reports.results import MIN_LETTERS, NO_TRANSLATION, SAMPLE, Bar, Results, StepResult
 from bot.reports.small_numbers import FEW, RULE, THRESHOLD, protect_table, shown, too_few
 from bot.stages import AGREED, STAGES, STARTED, WHO_COUNTS, WITHDRAWN_RULE
@@ -68,22 +70,35 @@ class Report:
     made_at: datetime  # naive UTC
     command: str
     themes: dict | None = None  # step id -> bot.deliberation.themes.StepThemes
+    only: AnswerFilter | None = None  # the residents the figures are of (None: every one)
+    left_out: bool = False  # the filter leaves out 1 to 4 residents: no figures at all
+
+    @property
+    def filtered(self) -> bool:
+        return self.only is not None and self.only.active
 
 
-def gather(session: Session, slug: str, command: str, now: datetime | None = None) -> Report:
-    """Everything the page shows, from one session. Raises bot.errors.UnknownCampaign."""
-    results = results_module.collect(session, slug)
-    funnel = funnel_module.collect(session, slug)
+def gather(session: Session, slug: str, command: str, now: datetime | None = None,
+           only: AnswerFilter | None = None) -> Report:
+    """Everything the page shows, from one session, of the residents `only` admits (themes
+    are of every answer, so a filtered report leaves them out). Raises
+    bot.errors.UnknownCampaign."""
+    results = results_module.collect(session, slug, only=only)
+    funnel = funnel_module.collect(session, slug, only)
     reach, no_reach = None, None
     try:
-        reach = reach_module.collect(session, slug)
+        reach = reach_module.collect(session, slug, only=only)
     except reach_module.NoPopulation:
         no_reach = ("The campaign file does not say whom the campaign wants to hear from (its "
                     "population: block), so there is nothing to compare with.")
-    from bot.deliberation.themes import summary
+    themed = None
+    if only is None or not only.active:
+        from bot.deliberation.themes import summary
 
-    themed = {step.step_id: step for step in summary(session, slug)}
-    return Report(results, funnel, reach, no_reach, now or utcnow(), command, themed)
+        themed = {step.step_id: step for step in summary(session, slug)}
+    left_out = left_out_too_few(session, version_ids(session, slug), only)
+    return Report(results, funnel, reach, no_reach, now or utcnow(), command, themed, only,
+                  left_out)
 
 
 # -- pieces -------------------------------------------------------------------------------
@@ -176,7 +191,20 @@ def _themes(step: StepResult, themed) -> list[str]:
                                           enumerate(rows)])]
 
 
-def _step(number: int, step: StepResult, themed=None) -> str:
+def _scrolling(parts: list[str], where: str) -> list[str]:
+    """Each chart and table in a region that scrolls sideways on a narrow screen (the
+    console's pages; the report's own styles shrink charts instead)."""
+    out = []
+    for number, part in enumerate(parts):
+        if part.startswith(("<svg", "<table")):
+            kind = "Chart" if part.startswith("<svg") else "Table"
+            part = (f'<div class="table-scroll" role="region" tabindex="0" '
+                    f'aria-label="{kind} {number}: {escape(where)}">{part}</div>')
+        out.append(part)
+    return out
+
+
+def _step(number: int, step: StepResult, themed=None, scrolling: bool = False) -> str:
     key = f"q{number}"
     out = [f'<section aria-labelledby="h-{key}">',
            f'<h3 id="h-{key}">{escape(step.title)}</h3>',
@@ -217,7 +245,7 @@ def _step(number: int, step: StepResult, themed=None) -> str:
         if step.median is not None:
             out.append(f"<p>The middle answer (median) is <strong>{step.median:g}</strong>.</p>")
     out.append("</section>")
-    return "\n".join(out)
+    return "\n".join(_scrolling(out, step.title) if scrolling else out)
 
 
 def _taking_part(report: Report) -> str:
@@ -280,12 +308,13 @@ def _stage_table(funnel: funnel_module.Funnel, languages: list[str]) -> dict:
     return protect_table(counts, sums, fixed=[("all", stage.key) for stage in STAGES])
 
 
-def _reach(report: Report) -> str:
+def reach_section(reach: reach_module.Reach | None, no_reach: str | None,
+                  scrolling: bool = False) -> str:
+    """"Who we are hearing from": a table per characteristic (the console shows it too)."""
     out = ['<section aria-labelledby="h-reach">',
            '<h2 id="h-reach">Who we are hearing from</h2>']
-    reach = report.reach
     if reach is None:
-        out += [f'<p class="note">{escape(report.no_reach or "")}</p>', "</section>"]
+        out += [f'<p class="note">{escape(no_reach or "")}</p>', "</section>"]
         return "\n".join(out)
     out.append(f"<p>Residents who agreed, against the target population ("
                f"{escape(reach.source or 'the target shares in the campaign file')}). Share: of "
@@ -308,7 +337,15 @@ def _reach(report: Report) -> str:
                           ["Group", "Target", "People", "Share", "Gap", "Note"], rows,
                           (1, 2, 3, 4)))
     out.append("</section>")
-    return "\n".join(out)
+    return "\n".join(_scrolling(out, "who we are hearing from") if scrolling else out)
+
+
+def questions(results: Results, themed: dict | None = None, scrolling: bool = False) -> str:
+    """Each question's section: a chart with its data as a table, or a fair sample of open
+    answers (the console's results page shows them as the report does, `scrolling`)."""
+    themed = themed or {}
+    return "\n".join(_step(number, step, themed.get(step.step_id), scrolling)
+                     for number, step in enumerate(results.steps, 1))
 
 
 def _how(report: Report) -> str:
@@ -330,7 +367,9 @@ def _how(report: Report) -> str:
                       *[f"<li>{escape(point)}</li>" for point in points], "</ul>", "</section>"])
 
 
-def render(report: Report) -> str:
+def render(report: Report, stylesheet: str | None = None) -> str:
+    """The page. `stylesheet`: a link to the styles instead of a <style> element (the
+    console's pages allow no inline styles); by default the file stands alone."""
     results = report.results
     title = f"Results: {results.title}"
     state = "closed to new residents" if results.status == "closed" else "open to new residents"
@@ -344,9 +383,12 @@ def render(report: Report) -> str:
         ("Languages", ", ".join(staff_words.language(code) for code in results.languages)),
         (AGREED.name, f"{shown(results.agreed).text} residents ({AGREED.meaning})"),
     ]
-    themed = report.themes or {}
-    steps = "\n".join(_step(number, step, themed.get(step.step_id))
-                      for number, step in enumerate(results.steps, 1))
+    if report.filtered:
+        facts.insert(4, ("Who", f"{report.only.words()}. Invitations are counted for "
+                                "everyone; themes are left out (they are of every answer)."))
+    if report.left_out:
+        facts[-1] = (AGREED.name, "not shown")
+    steps = questions(results, report.themes)
     contents = [("h-how", "How these figures were made"), ("h-taking-part", "Who took part"),
                 ("h-reach", "Who we are hearing from"), ("h-answers", "Answers, question by "
                                                                     "question")]
@@ -356,7 +398,7 @@ def render(report: Report) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
-<style>{STYLE}</style>
+{_styles(stylesheet)}
 </head>
 <body>
 <main>
@@ -368,14 +410,35 @@ def render(report: Report) -> str:
 {"".join(f'<li><a href="#{key}">{escape(name)}</a></li>' for key, name in contents)}
 </ul></nav>
 {_how(report)}
-{_taking_part(report)}
-{_reach(report)}
-<h2 id="h-answers">Answers, question by question</h2>
-{steps}
+{_body(report, steps)}
 </main>
 </body>
 </html>
 """
+
+
+def _styles(stylesheet: str | None) -> str:
+    if stylesheet is None:
+        return f"<style>{STYLE}</style>"
+    return f'<link rel="stylesheet" href="{escape(stylesheet)}">'
+
+
+def _body(report: Report, steps: str) -> str:
+    if report.left_out:
+        return f'<h2 id="h-taking-part">Who took part</h2>\n<p class="note">{escape(LEFT_OUT)}</p>'
+    return "\n".join([_taking_part(report), reach_section(report.reach, report.no_reach),
+                      '<h2 id="h-answers">Answers, question by question</h2>', steps])
+
+
+def report_page(sessions: sessionmaker, slug: str, command: str, by: str,
+                only: AnswerFilter | None = None, stylesheet: str | None = None) -> str:
+    """The printable report for the console, recorded in the audit log with `by` (as a
+    written report is). Raises bot.errors.UnknownCampaign."""
+    with transaction(sessions) as session:
+        html = render(gather(session, slug, command, only=only), stylesheet)
+        audit.record(session, "export", slug, {"format": "html", "to": "console",
+                                               **(only.audit() if only else {})}, who=by)
+    return html
 
 
 def report_path(path: str | Path) -> Path:
@@ -388,16 +451,17 @@ def report_path(path: str | Path) -> Path:
 
 
 def write_report(sessions: sessionmaker, slug: str, path: str | Path, command: str,
-                 by: str | None = None) -> Path:
+                 by: str | None = None, only: AnswerFilter | None = None) -> Path:
     """Write the printable HTML report and record it in the audit log, in one transaction:
     a file that cannot be written raises CannotWrite and records nothing. `command` is the
     line the page says it was made by."""
     path = report_path(path)
     with transaction(sessions) as session:
-        html = render(gather(session, slug, command))
+        html = render(gather(session, slug, command, only=only))
         try:
             path.write_text(html, encoding="utf-8")
         except OSError as error:
             raise CannotWrite(f"cannot write the report to {path} ({error}).") from error
-        audit.record(session, "export", slug, {"format": "html", "to": str(path)}, who=by)
+        audit.record(session, "export", slug, {"format": "html", "to": str(path),
+                                               **(only.audit() if only else {})}, who=by)
     return path

@@ -27,7 +27,8 @@ from bot.campaigns.model import Campaign, Step
 from bot.campaigns.population import population_from_dict
 from bot.campaigns.versions import versions
 from bot.privacy.screen import screen
-from bot.reports.small_numbers import FEW, RULE, Shown, protect, shown, too_few
+from bot.reports.filtering import LEFT_OUT, AnswerFilter, left_out_too_few
+from bot.reports.small_numbers import FEW, RULE, Shown, is_small, protect, shown, too_few
 from bot.reports.step_titles import title, why_title
 from bot.stages import AGREED, WHO_COUNTS, WITHDRAWN_RULE, counted
 from bot.store.db import transaction
@@ -114,6 +115,8 @@ class Results:
     published: datetime | None = None  # the first version's publication
     status: str = "live"  # the newest version: live or closed
     languages: list[str] = field(default_factory=list)
+    only: AnswerFilter | None = None  # the residents counted (None: every one)
+    left_out: bool = False  # `only` leaves out 1 to 4 residents: nothing may be shown
 
 
 def _campaign(session: Session, slug: str) -> tuple[Campaign, list[CampaignVersion]]:
@@ -171,14 +174,16 @@ def _postcode_steps(campaign: Campaign) -> set[str]:
     return {c.step for c in population.characteristics}
 
 
-def collect(session: Session, slug: str, language: str | None = None) -> Results:
+def collect(session: Session, slug: str, language: str | None = None,
+            only: AnswerFilter | None = None) -> Results:
     """The results, worded in `language` (default: the campaign's first; the public page
-    asks for each of the campaign's languages)."""
+    asks for each of the campaign's languages), of the residents `only` admits (default:
+    every resident)."""
     campaign, rows = _campaign(session, slug)
     language = language if language in campaign.languages else campaign.default_language
     steps = _steps(rows)
     by_id = {step.id: step for step in steps}
-    agreed = [participant.id for participant in counted(session, slug)]
+    agreed = [participant.id for participant in counted(session, slug, only)]
     answers = (session.query(Response)
                .filter(Response.participant_id.in_(agreed))
                .order_by(Response.answered_at.desc(), Response.id.desc()).all())
@@ -203,12 +208,35 @@ def collect(session: Session, slug: str, language: str | None = None) -> Results
             _text_result(why, per_step.get(f"{step.id}.why", []))
             _sample(why, slug, per_step.get(f"{step.id}.why", []))
             results.append(why)
+    if only is not None and only.active:
+        _beside_everyone(results, collect(session, slug, language).steps)
     moments = [response.answered_at for response in answers]
     return Results(slug=slug, title=campaign.title.get(language, slug), language=language,
                    versions=[row.version for row in rows], agreed=len(agreed), steps=results,
                    first_answer=min(moments, default=None),
                    last_answer=max(moments, default=None), published=rows[0].published_at,
-                   status=rows[-1].status, languages=list(campaign.languages))
+                   status=rows[-1].status, languages=list(campaign.languages), only=only,
+                   left_out=left_out_too_few(session, [row.id for row in rows], only))
+
+
+def _beside_everyone(steps: list[StepResult], everyone: list[StepResult]) -> None:
+    """Filtered bars, beside the same bars for every resident: where the difference (the
+    residents the filter leaves out) is 1 to 4 people, the filtered count would point to
+    them, so it is hidden too, with whatever it could be worked out from."""
+    whole = {step.step_id: step for step in everyone}
+    for step in steps:
+        other = whole.get(step.step_id)
+        if step.suppressed or step.type == "rank" or other is None or not step.bars or \
+                [bar.label for bar in other.bars] != [bar.label for bar in step.bars]:
+            continue
+        sensitive = [number for number, (mine, all_) in enumerate(zip(step.bars, other.bars,
+                                                                      strict=True))
+                     if is_small(all_.count - mine.count)]
+        if not sensitive:
+            continue
+        cells = protect([bar.count for bar in step.bars], step.answered, sensitive)
+        for bar, cell in zip(step.bars, cells, strict=True):
+            bar.hidden, bar.complement = cell.hidden, cell.complement
 
 
 def _given(rows: list[tuple[Response, int]]) -> list[Response]:
@@ -322,6 +350,12 @@ def render_text(results: Results) -> str:
            f"{', '.join(map(str, results.versions))}",
            f"{AGREED.name}: {shown(results.agreed).text} residents ({AGREED.meaning})",
            f"{WHO_COUNTS} {WITHDRAWN_RULE}", RULE, ""]
+    if results.only is not None and results.only.active:
+        out.insert(1, f"Who: {results.only.words()}.")
+    if results.left_out:
+        out[2 if results.only is not None and results.only.active else 1] = \
+            f"{AGREED.name}: not shown"
+        return "\n".join(out + [LEFT_OUT])
     for step in results.steps:
         out.append(f"{step.title}: {step.question}")
         out.append(_answers_line(step))
@@ -361,8 +395,9 @@ def render_text(results: Results) -> str:
     return "\n".join(out)
 
 
-def campaign_results(sessions: sessionmaker, slug: str) -> Results:
-    """`engage results`: what Agreed residents answered, step by step. Raises
-    UnknownCampaign."""
+def campaign_results(sessions: sessionmaker, slug: str,
+                     only: AnswerFilter | None = None) -> Results:
+    """`engage results`: what Agreed residents answered (those `only` admits), step by
+    step. Raises UnknownCampaign."""
     with transaction(sessions) as session:
-        return collect(session, slug.strip())
+        return collect(session, slug.strip(), only=only)

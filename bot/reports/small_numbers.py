@@ -30,7 +30,7 @@ RULE = (f"Counts of 1 to {THRESHOLD - 1} people are shown as \"{FEW}\", without 
         f"identify people. Where a hidden count could be worked out from a total and the "
         f"other counts, another count is hidden too (\"{HIDDEN}\").")
 
-SMALL, COMPLEMENT = "small", "complement"
+SMALL, COMPLEMENT, SENSITIVE = "small", "complement", "sensitive"
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,13 @@ def shown(count: int) -> Shown:
     return Shown(count, is_small(count))
 
 
-def protect(counts: Sequence[int], total: int | None = None) -> list[Shown]:
+def protect(counts: Sequence[int], total: int | None = None,
+            sensitive: Iterable[int] = ()) -> list[Shown]:
     """A row of counts as staff may see them. `total`: the number shown beside the row that
     the counts add up to (by `shown`: exact, or "fewer than 5"), if one is shown; then
-    counts are hidden until none of the small ones can be worked out from it."""
+    counts are hidden until none of the small ones can be worked out from it. `sensitive`:
+    the indexes of counts that must be hidden and never worked out, whatever their size (a
+    filtered count whose difference from the unfiltered one is small)."""
     cells = {index: count for index, count in enumerate(counts)}
     sums: list[tuple[Hashable, Sequence[Hashable]]] = []
     fixed: list[Hashable] = []
@@ -80,21 +83,23 @@ def protect(counts: Sequence[int], total: int | None = None) -> list[Shown]:
         cells["total"] = total
         sums.append(("total", list(range(len(counts)))))
         fixed.append("total")
-    result = protect_table(cells, sums, fixed)
+    result = protect_table(cells, sums, fixed, sensitive)
     return [result[index] for index in range(len(counts))]
 
 
 def protect_table(counts: Mapping[Hashable, int],
                   sums: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
-                  fixed: Iterable[Hashable] = ()) -> dict[Hashable, Shown]:
+                  fixed: Iterable[Hashable] = (),
+                  sensitive: Iterable[Hashable] = ()) -> dict[Hashable, Shown]:
     """Counts that add up (`sums`: each total's key and the keys of its parts) as staff may
     see them. `fixed` counts are shown elsewhere by `shown` whatever happens here (a headline
     total), so they are never hidden as complements. Small counts are hidden; then, while any
     hidden count can be worked out, the smallest count shown beside it in a sum is hidden too
     (or, with none left, a "fewer than 5" becomes "not shown", which says less)."""
-    fixed_keys = set(fixed)
-    state: dict[Hashable, str | None] = {key: SMALL if is_small(value) else None
-                                         for key, value in counts.items()}
+    fixed_keys, hide = set(fixed), set(sensitive)
+    state: dict[Hashable, str | None] = {
+        key: SENSITIVE if key in hide and value else SMALL if is_small(value) else None
+        for key, value in counts.items()}
     if sums:
         while True:
             found = _derivable(counts, sums, state)
@@ -102,7 +107,7 @@ def protect_table(counts: Mapping[Hashable, int],
                 break
             if not _hide_beside(found, counts, sums, state, fixed_keys):
                 break  # nothing left to hide (a lone count that is its own total)
-    return {key: Shown(value, state[key] is not None, state[key] == COMPLEMENT)
+    return {key: Shown(value, state[key] is not None, state[key] in (COMPLEMENT, SENSITIVE))
             for key, value in counts.items()}
 
 
@@ -111,7 +116,7 @@ def _bounds(value: int, state: str | None) -> tuple[float, float | None]:
         return (value, value)
     if state == SMALL:
         return (1, THRESHOLD - 1)
-    return (0, None)
+    return (0, None)  # "not shown" says nothing of its size
 
 
 def _derivable(counts: Mapping[Hashable, int],
@@ -120,7 +125,8 @@ def _derivable(counts: Mapping[Hashable, int],
                only: Hashable | None = None) -> Hashable | None:
     """A small count (`only`, if given) whose value follows from everything shown, or None. (A count hidden
     only as a complement may be worked out: it is not small, or is 0, and names nobody.)"""
-    hidden = [key for key, how in state.items() if how is not None and is_small(counts[key])
+    hidden = [key for key, how in state.items()
+              if (how == SENSITIVE or (how is not None and is_small(counts[key])))
               and (only is None or key == only)]
     if not hidden:
         return None

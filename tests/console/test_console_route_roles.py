@@ -106,8 +106,19 @@ ROUTES = {
     ("GET", "/contacts"): (READERS, 200, None),
     ("POST", "/contacts/import"): (READERS, 400, {}),
     ("GET", "/contacts/opted-out"): (READERS, 200, None),
+    # Results: everyone reads the figures and the printable report; downloads of answers
+    # (residents' own words) are for officers and administrators. SLUG is published with no
+    # answers yet (tests/console/test_console_results.py has residents answer).
+    ("GET", "/results"): (EVERYONE, 200, None),
+    ("GET", "/results/report.css"): (EVERYONE, 200, None),
+    ("GET", "/results/{slug}"): (EVERYONE, 200, None),
+    ("GET", "/results/{slug}/figures"): (EVERYONE, 200, None),
+    ("GET", "/results/{slug}/report"): (EVERYONE, 200, None),
+    ("GET", "/results/{slug}/answers.csv"): (READERS, 200, None),
+    ("GET", "/results/{slug}/answers.jsonl"): (READERS, 200, None),
+    ("GET", "/results/{slug}/answers.xlsx"): (READERS, 200, None),
 }
-FRAGMENTS = {"/audit/entries", "/launches/{id:int}/progress"}
+FRAGMENTS = {"/audit/entries", "/launches/{id:int}/progress", "/results/{slug}/figures"}
 WHO = ["signed out", *ROLES]
 
 

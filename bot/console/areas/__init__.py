@@ -21,6 +21,7 @@ from bot.console.areas import (
     launches,
     publishing,
     quotes,
+    results,
     sharing,
     staff,
     themes,
@@ -29,7 +30,7 @@ from bot.console.areas import (
 from bot.staff.roles import ADMIN, EVERYONE, OFFICER
 
 AREAS = [health, account, home, campaigns, try_it, staff, audit_log, sharing, themes, quotes,
-         publishing, follow_ups, launches, data_rights, contacts]
+         publishing, follow_ups, launches, data_rights, contacts, results]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ NAV = [
     NavItem("Launches", "/launches", frozenset({ADMIN, OFFICER}),
             "Invite residents to a campaign and watch the invitations go out.", ready=True),
     NavItem("Results", "/results", EVERYONE,
-            "Figures for each question, who took part, and printable reports."),
+            "Figures for each question, who took part, and printable reports.", ready=True),
     NavItem("Sharing results", "/sharing", EVERYONE,
             "Themes of open answers, quotes to approve, the public results page, and "
             "\"you said, we did\" messages.", ready=True),

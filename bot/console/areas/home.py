@@ -13,10 +13,10 @@ NEXT_STEP = {
     ADMIN: "Add an account for each member of the team in Staff accounts, with the role "
            "their work needs.",
     OFFICER: "Open Campaigns to upload a campaign file, preview its messages and try it as "
-             "a resident. Contacts, launches and exports still need the engage command for "
-             "now; see who did what in the Audit log.",
-    VIEWER: "Results pages are on their way. Until then, ask an engagement officer for a "
-            "printable report.",
+             "a resident; follow the answers and download them in Results. Contacts still "
+             "need the engage command for now; see who did what in the Audit log.",
+    VIEWER: "Open Results to follow each campaign's figures as answers arrive and to print "
+            "its report. For a download of the answers, ask an engagement officer.",
 }
 
 
