@@ -25,7 +25,7 @@ FALLBACK_LANGUAGE = "en"
 COMMANDS = ("stop", "start", "help", "repeat", "skip", "more", "delete")
 DIRECTIONS = ("ltr", "rtl")
 LIST_FIELDS = ("around_names", "yes", "no", "number_prefixes", "negations", "little_words",
-               "last", "same_as_english")
+               "last", "same_as_english", "stop_phrases", "delete_phrases")
 
 Words = tuple[str, ...]
 
@@ -49,6 +49,11 @@ class Language:
     names_by_language: Mapping[str, Words] = field(default_factory=dict)
     around_names: Words = ()
     commands: Mapping[str, Words] = field(default_factory=dict)
+    # Phrases that ask to opt out (or to delete their data) wherever they are in a message,
+    # even a long one: "please take me off your list", "don't text me again". Never words
+    # that also name something ordinary ("stop" is a bus stop): those are `commands`.
+    stop_phrases: Words = ()
+    delete_phrases: Words = ()
     yes: Words = ()
     no: Words = ()
     numbers: Mapping[int, Words] = field(default_factory=dict)

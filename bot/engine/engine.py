@@ -25,6 +25,7 @@ from bot.engine.buttons import buttons_for, tapped
 from bot.engine.commands import (
     INTENT_COMMANDS,
     Command,
+    asks_erase,
     is_erase,
     is_help,
     is_opt_out,
@@ -249,7 +250,10 @@ class _Turn:
         if typed is not None:
             self.tapped_label, text = text, typed
         command = keyword_command(text)
-        if command is not None:
+        if command is Command.STOP and asks_erase(text):
+            self.opt_out()  # "stop texting me and delete my number": both
+            self.erase()
+        elif command is not None:
             self.command(command)
         elif self.free_text_phase():
             self.respond_free_text(text, reply)

@@ -86,8 +86,47 @@ def lone_number(text: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+_RUNS = re.compile(r"(\w)\1+")
+
+
+def _squeeze(key: str) -> str:
+    return _RUNS.sub(r"\1", key)
+
+
+def _yes_no_phrases() -> dict[tuple[str, ...], bool]:
+    found: dict[tuple[str, ...], set[bool]] = {}
+    for keys, meaning in ((_YES, True), (_NO, False)):
+        for key in keys:
+            for form in (key, _squeeze(key)):
+                found.setdefault(tuple(form.split()), set()).add(meaning)
+    return {phrase: meanings.pop() for phrase, meanings in found.items() if len(meanings) == 1}
+
+
+_YES_NO_PHRASES = _yes_no_phrases()
+_LONGEST_YES_NO = max((len(phrase) for phrase in _YES_NO_PHRASES), default=1)
+
+
+def _yes_no_words(tokens: list[str]) -> bool | None:
+    """A reply made only of yes words (or only of no words) and little words: "ok sure",
+    "yes that's fine", "nah no thanks"; None when anything else is said, or both."""
+    meanings, i = set(), 0
+    while i < len(tokens):
+        for size in range(min(_LONGEST_YES_NO, len(tokens) - i), 0, -1):
+            meaning = _YES_NO_PHRASES.get(tuple(tokens[i:i + size]))
+            if meaning is not None:
+                meanings.add(meaning)
+                i += size
+                break
+        else:
+            if tokens[i] not in _STOP:
+                return None
+            i += 1
+    return meanings.pop() if len(meanings) == 1 else None
+
+
 def parse_yes_no(text: str) -> bool | None:
-    """Yes or no in any supported language, or as an emoji; None if neither."""
+    """Yes or no in any supported language, or as an emoji, also with little words around it
+    and letters held down ("yesss", "ok sure", "no thank you"); None if neither."""
     raw = _EMOJI_NOISE.sub("", text).strip()
     if raw and all(ch in "".join(words.YES_EMOJI) for ch in raw):
         return True
@@ -98,7 +137,13 @@ def parse_yes_no(text: str) -> bool | None:
         return True
     if key in _NO:
         return False
-    return None
+    tokens = key.split()
+    if not tokens or len(tokens) > MAX_LOOSE_WORDS:
+        return None
+    decision = _yes_no_words(tokens)
+    if decision is None:
+        decision = _yes_no_words(_squeeze(key).split())
+    return decision
 
 
 def _labels(labels: Sequence[dict[str, str]], languages: Sequence[str]) -> list[list[str]]:

@@ -121,10 +121,10 @@ def test_stop_must_be_the_whole_message(campaign, text):
 
 def test_the_models_stop_counts_when_confident(campaign):
     chat = at(campaign, "travel_mode")
-    chat.send("leave me alone", intent="stop", confidence=0.95)
+    chat.send("had enough of this", intent="stop", confidence=0.95)
     assert chat.phase is Phase.OPTED_OUT
     chat = at(campaign, "travel_mode")
-    chat.send("leave me alone", intent="stop", confidence=0.5)
+    chat.send("had enough of this", intent="stop", confidence=0.5)
     assert chat.phase is Phase.IN_STEP and chat.step == "travel_mode"
 
 
@@ -376,13 +376,13 @@ def test_no_words_decline(campaign, word):
 
 def test_the_models_affirm_and_deny_at_consent(campaign):
     chat = at(campaign, "consent")
-    chat.send("go for it", intent="affirm", confidence=0.9)
+    chat.send("i am up for that", intent="affirm", confidence=0.9)
     assert chat.events == [Event.CONSENT_GIVEN]
     chat = at(campaign, "consent")
-    chat.send("rather not", intent="deny", confidence=0.9)
+    chat.send("maybe some other time", intent="deny", confidence=0.9)
     assert chat.events == [Event.CONSENT_DECLINED]
     chat = at(campaign, "consent")
-    chat.send("go for it", intent="affirm", confidence=0.6)
+    chat.send("i am up for that", intent="affirm", confidence=0.6)
     assert chat.events == [] and chat.phase is Phase.AWAITING_CONSENT
 
 
