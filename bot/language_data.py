@@ -25,7 +25,7 @@ FALLBACK_LANGUAGE = "en"
 COMMANDS = ("stop", "start", "help", "repeat", "skip", "more", "delete")
 DIRECTIONS = ("ltr", "rtl")
 LIST_FIELDS = ("around_names", "yes", "no", "number_prefixes", "negations", "little_words",
-               "last", "same_as_english", "stop_phrases", "delete_phrases")
+               "last", "same_as_english", "stop_phrases", "delete_phrases", "polite")
 
 Words = tuple[str, ...]
 
@@ -54,6 +54,9 @@ class Language:
     # that also name something ordinary ("stop" is a bus stop): those are `commands`.
     stop_phrases: Words = ()
     delete_phrases: Words = ()
+    # Words of politeness or urgency around a command ("STOP please", "para ya por favor"):
+    # a stop word with only these around it is still a stop word. Never "the", "at", "bus".
+    polite: Words = ()
     yes: Words = ()
     no: Words = ()
     numbers: Mapping[int, Words] = field(default_factory=dict)

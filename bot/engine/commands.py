@@ -39,6 +39,7 @@ _OPT_OUT = words.folded(words.OPT_OUT)
 _OPT_OUT_SQUEEZED = frozenset(squeezed(key) for key in _OPT_OUT)
 _RESUBSCRIBE = words.folded(words.RESUBSCRIBE)
 _LITTLE = words.folded(words.STOP_WORDS)
+_POLITE = frozenset(token for key in words.folded(words.POLITE) for token in key.split())
 _COMMANDS = (
     (Command.HELP, words.HELP), (Command.REPEAT, words.REPEAT), (Command.SKIP, words.SKIP),
     (Command.MORE, words.MORE), (Command.ERASE, words.ERASE),
@@ -95,9 +96,46 @@ def is_opt_out(text: str) -> bool:
     """The whole message is a stop word in any supported language ("STOP", "Rezygnuję!",
     "stopp"), or it has a stop phrase anywhere ("please remove me from your list")."""
     key = fold(text)
-    if key in _OPT_OUT or squeezed(key) in _OPT_OUT_SQUEEZED:
+    tokens = key.split()
+    start, end = 0, len(tokens)
+    while start < end and tokens[start] in _POLITE:
+        start += 1
+    while end > start and tokens[end - 1] in _POLITE:
+        end -= 1
+    for candidate in {key, " ".join(tokens[start:end])}:
+        if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
+            return True
+    return _mentions(tokens, _STOP_PHRASES)
+
+
+# Single stop words that are not also little words (Spanish "para" is "for" too).
+_STOP_SINGLE = frozenset(key for key in _OPT_OUT if " " not in key and key not in _LITTLE)
+# Every word of a stop word or phrase: "stop texting me now" is made only of them.
+_STOP_TOKENS = frozenset(token for key in _OPT_OUT for token in key.split()) | \
+    frozenset(token for phrase in _STOP_PHRASES for token in phrase)
+MAX_AMBIGUOUS_STOP = 6  # "stop", "end", "para", "توقف": short stop words name other things too
+
+
+def mentions_stop(text: str) -> bool:
+    """A short stop word used as a word of something else: "bus stop", "stop at the
+    hospital", "the stops are far", "موقف الباص" (a stop word among other words, or inside
+    one). The model's guess of STOP is not trusted for these; an exact stop word or a stop
+    phrase is never affected."""
+    tokens = fold(text).split()
+    if any(token in _STOP_SINGLE for token in tokens) and \
+            any(token not in _STOP_TOKENS | _LITTLE | _POLITE for token in tokens):
         return True
-    return _mentions(key.split(), _STOP_PHRASES)
+    return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
+               for word in _STOP_SINGLE if 2 <= len(word) <= MAX_AMBIGUOUS_STOP)
+
+
+def _inflected(token: str, word: str) -> bool:
+    """"stops", "stopped" for "stop"; "موقف" (a bus stop) for "وقف"."""
+    if token == word:
+        return False
+    if token.startswith(word) and len(token) - len(word) <= 3:
+        return True
+    return not token.isascii() and not word.isascii() and token.endswith(word)
 
 
 def asks_erase(text: str) -> bool:

@@ -31,6 +31,7 @@ from bot.engine.commands import (
     is_opt_out,
     is_resubscribe,
     keyword_command,
+    mentions_stop,
 )
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
@@ -318,6 +319,8 @@ class _Turn:
         if not _confident(reply):
             return False
         name = reply.intent or ""
+        if name == "stop" and (mentions_stop(text) or self.names_an_answer(text)):
+            return False  # "bus stop closer", "the one that stops by the hospital": answers
         if name in INTENT_COMMANDS:
             self.command(INTENT_COMMANDS[name])
         elif name == "change_language":
@@ -331,6 +334,14 @@ class _Turn:
         else:
             return False
         return True
+
+    def names_an_answer(self, text: str) -> bool:
+        """The reply, read loosely, answers the current choice, scale or rank question. Only
+        the model's guess of STOP gives way to it: stop words and phrases never do."""
+        step = self.step
+        if self.state.phase is not Phase.IN_STEP or step is None or self.goes_on(step):
+            return False
+        return read_answer(self.campaign, step, text, self.state.language, True) is not None
 
     def yes_no(self, yes: bool) -> bool:
         """A yes or no from the model: consent, a reflect answer, "go on" after info, or

@@ -43,6 +43,7 @@ ERASE_BY_LANGUAGE = _by_language("delete")
 ERASE = _every(ERASE_BY_LANGUAGE)
 # Phrases that opt out, or ask for deletion, anywhere in a message ("remove me from the list").
 STOP_PHRASES = tuple(word for language in LANGUAGES.values() for word in language.stop_phrases)
+POLITE = tuple(word for language in LANGUAGES.values() for word in language.polite)
 ERASE_PHRASES = tuple(word for language in LANGUAGES.values()
                       for word in language.delete_phrases)
 
