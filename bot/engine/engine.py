@@ -51,6 +51,10 @@ _YES_LANGUAGE = {fold(word): code for word, code in vocabulary.YES_LANGUAGE.item
 
 MIN_CONFIDENCE = 0.8
 MAX_WORDS_FOR_INTENT_IN_FREE_TEXT = 4
+# A longer open answer is an opt-out by the model alone only when it is very sure and no stop
+# word in it is part of something else ("the bus stop by the school is never cleaned").
+MAX_WORDS_FOR_STOP_IN_FREE_TEXT = 8
+STOP_CONFIDENCE_IN_LONG_FREE_TEXT = 0.9
 STUCK_AFTER = 2
 TERMINAL = (Phase.COMPLETED, Phase.DECLINED, Phase.ERASED)
 # In an open question only these intents can beat the words: "more buses on Sunday" is an
@@ -270,8 +274,13 @@ class _Turn:
     def respond_free_text(self, text: str, reply: Reply) -> None:
         if self.language_request(text):
             return
-        short = len(text.split()) <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT
+        size = len(text.split())
+        short = size <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT
         if short and reply.intent in FREE_TEXT_INTENTS and self.intent(reply, text):
+            return
+        if reply.intent == "stop" and size <= MAX_WORDS_FOR_STOP_IN_FREE_TEXT and \
+                reply.confidence >= STOP_CONFIDENCE_IN_LONG_FREE_TEXT and \
+                not mentions_stop(text) and self.intent(reply, text):
             return
         value = parse_free_text(text)
         if value is None:

@@ -213,3 +213,15 @@ def test_stop_and_delete_together_do_both(twelve, text):
 @pytest.mark.parametrize("text", ["mixed yes no", "yes no", "ok no", "no ok"])
 def test_yes_and_no_together_is_neither(text):
     assert parse_yes_no(text) is None
+
+
+def test_a_longer_open_answer_opts_out_by_the_model_only_when_it_is_very_sure(twelve):
+    chat = at(twelve, "ideas", "en")
+    chat.send("i have had quite enough of all this", intent="stop", confidence=0.95)
+    assert chat.phase is Phase.OPTED_OUT
+    chat = at(twelve, "ideas", "en")
+    chat.send("i have had quite enough of all this", intent="stop", confidence=0.85)
+    assert chat.phase is not Phase.OPTED_OUT and chat.answers[-1].step_id == "ideas"
+    chat = at(twelve, "ideas", "en")
+    chat.send("the bus stop by the school is dirty", intent="stop", confidence=0.99)
+    assert chat.phase is not Phase.OPTED_OUT
