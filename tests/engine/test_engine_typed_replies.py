@@ -217,10 +217,10 @@ def test_yes_and_no_together_is_neither(text):
 
 def test_a_longer_open_answer_opts_out_by_the_model_only_when_it_is_very_sure(twelve):
     chat = at(twelve, "ideas", "en")
-    chat.send("i have had quite enough of all this", intent="stop", confidence=0.95)
+    chat.send("i have had more than enough of this", intent="stop", confidence=0.95)
     assert chat.phase is Phase.OPTED_OUT
     chat = at(twelve, "ideas", "en")
-    chat.send("i have had quite enough of all this", intent="stop", confidence=0.85)
+    chat.send("i have had more than enough of this", intent="stop", confidence=0.85)
     assert chat.phase is not Phase.OPTED_OUT and chat.answers[-1].step_id == "ideas"
     chat = at(twelve, "ideas", "en")
     chat.send("the bus stop by the school is dirty", intent="stop", confidence=0.99)
