@@ -25,7 +25,7 @@ FALLBACK_LANGUAGE = "en"
 COMMANDS = ("stop", "start", "help", "repeat", "skip", "more", "delete")
 DIRECTIONS = ("ltr", "rtl")
 LIST_FIELDS = ("around_names", "yes", "no", "number_prefixes", "negations", "little_words",
-               "last", "same_as_english")
+               "last", "same_as_english", "stop_phrases", "delete_phrases", "polite")
 
 Words = tuple[str, ...]
 
@@ -49,6 +49,14 @@ class Language:
     names_by_language: Mapping[str, Words] = field(default_factory=dict)
     around_names: Words = ()
     commands: Mapping[str, Words] = field(default_factory=dict)
+    # Phrases that ask to opt out (or to delete their data) wherever they are in a message,
+    # even a long one: "please take me off your list", "don't text me again". Never words
+    # that also name something ordinary ("stop" is a bus stop): those are `commands`.
+    stop_phrases: Words = ()
+    delete_phrases: Words = ()
+    # Words of politeness or urgency around a command ("STOP please", "para ya por favor"):
+    # a stop word with only these around it is still a stop word. Never "the", "at", "bus".
+    polite: Words = ()
     yes: Words = ()
     no: Words = ()
     numbers: Mapping[int, Words] = field(default_factory=dict)

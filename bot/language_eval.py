@@ -1,12 +1,14 @@
 """How well the bot understands replies as residents type them, on a held-out set.
 
     .venv/bin/python -m bot.language_eval languages/heldout.yml [--model models/engage.tar.gz]
+    .venv/bin/python -m bot.language_eval languages/heldout.yml --summary   # figures only
 
 Each reply in the file (see its header) is sent, with the trained model's meta-intent, to the
 engine at the place the file says (the language menu, consent, a choice...), exactly as a
 resident's message would be, and what the bot did with it is compared with what the reply
 meant. Accuracy is printed per language and per intent, with opt-out recall, false
-opt-outs, and every miss. Only shipped languages are measured (the file may hold more).
+opt-outs, and every miss (with --summary, the figures alone: whoever tunes the language data
+must not see the held-out replies). Only shipped languages are measured (the file may hold more).
 """
 
 from __future__ import annotations
@@ -274,7 +276,7 @@ def summarise(results: list[Result]) -> Summary:
                    share(stops), false_stops, len(results))
 
 
-def report(results: list[Result]) -> str:
+def report(results: list[Result], misses: bool = True) -> str:
     summary = summarise(results)
     lines = [f"held-out replies: {summary.count}",
              f"overall accuracy: {summary.overall:.3f}",
@@ -292,10 +294,10 @@ def report(results: list[Result]) -> str:
         intent_counts[result.case.intent] += 1
     for intent, value in summary.by_intent.items():
         lines.append(f"  {intent:<12} {value:.3f}  ({intent_counts[intent]})")
-    misses = [r for r in results if not r.right]
-    if misses:
+    wrong = [r for r in results if not r.right] if misses else []
+    if wrong:
         lines.append("misses:")
-        for r in misses:
+        for r in wrong:
             lines.append(f"  [{r.case.language} {r.case.position}] {r.case.text!r}: "
                          f"{r.case.expected} -> {r.got} (model: {r.intent} {r.confidence:.2f})")
     return "\n".join(lines)
@@ -309,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the trained Rasa model (default: models/engage.tar.gz)")
     parser.add_argument("--no-model", action="store_true",
                         help="the engine alone, without the model's intents (quicker)")
+    parser.add_argument("--summary", action="store_true",
+                        help="the figures only, never a held-out reply (for tuning)")
     args = parser.parse_args(argv)
     if not args.heldout.is_file():
         print(f"Error: no file {args.heldout}", file=sys.stderr)
@@ -319,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Error: no model {args.model}: run `make train`", file=sys.stderr)
             return 1
         parse = rasa_parser(args.model)
-    print(report(evaluate(args.heldout, parse)))
+    print(report(evaluate(args.heldout, parse), misses=not args.summary))
     return 0
 
 

@@ -65,9 +65,9 @@ def test_an_untranslated_phrase_or_a_lost_placeholder_is_reported(copied):
 
 def test_a_shown_command_word_must_be_understood(copied):
     _edit(copied / "cy" / "phrases.yml",
-          lambda data: data.update(stuck="Atebwch HELPU am help neu HEPGOR i symud ymlaen."))
+          lambda data: data.update(stuck="Atebwch GOFYNNWCH am help neu HEPGOR i symud ymlaen."))
     findings = check_language("cy", load_languages(copied))
-    assert any("HELPU" in f.message for f in findings)
+    assert any("GOFYNNWCH" in f.message for f in findings)
 
 
 def test_thin_nlu_examples_are_reported(copied):

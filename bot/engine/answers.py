@@ -7,15 +7,25 @@ from typing import Any
 
 from bot.campaigns.model import Campaign, Step
 from bot.engine.flow import answer_type
-from bot.engine.parsing import parse_choice, parse_number, parse_rank, parse_scale, parse_yes_no
+from bot.engine.parsing import (
+    leading_yes_no,
+    parse_choice,
+    parse_number,
+    parse_rank,
+    parse_scale,
+    parse_yes_no,
+)
 
 
-def read_reflect(text: str) -> str | None:
-    """"1"/"2" as listed, or a yes/no word in any language (the listed labels are among them)."""
+def read_reflect(text: str, loose: bool = False) -> str | None:
+    """"1"/"2" as listed, or a yes/no word in any language (the listed labels are among them);
+    loosely, a reply that starts with one ("no, I still take the bus", "yes a bit")."""
     number = parse_number(text)
     if number in (1, 2):
         return "yes" if number == 1 else "no"
     decision = parse_yes_no(text)
+    if decision is None and loose:
+        decision = leading_yes_no(text)
     return None if decision is None else ("yes" if decision else "no")
 
 
@@ -31,5 +41,5 @@ def read_answer(campaign: Campaign, step: Step, text: str, language: str, loose:
     if kind == "rank":
         return parse_rank(text, asked.options, languages)
     if kind == "reflect":
-        return read_reflect(text)
+        return read_reflect(text, loose)
     return None

@@ -1,11 +1,16 @@
 """Commands a resident can send at any time, matched as whole messages, never by a model.
 
-STOP and its equivalents are checked first and by exact (folded) match only, so opting out
-works even if the language model is missing, wrong or unsure.
+STOP and its equivalents are checked first, by exact (folded) match of the whole message or a
+stop phrase anywhere in it ("please take me off your list"), so opting out works even if the
+language model is missing, wrong or unsure. A stop word is never looked for inside a longer
+message: "stop 3 is closer" and "I stopped taking the bus" are answers. The other commands
+also match with little words around them ("skip it please", "I'll pass") and with a letter
+held down ("helpp", "skiiip").
 """
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 from bot.engine import vocabulary as words
@@ -21,23 +26,121 @@ class Command(str, Enum):
     ERASE = "erase"
 
 
+_RUNS = re.compile(r"(\w)\1+")
+
+
+def squeezed(key: str) -> str:
+    """A folded key with every letter held down typed once: "stopp" -> "stop", "helppp" ->
+    "help" (and "tak" stays "tak")."""
+    return _RUNS.sub(r"\1", key)
+
+
 _OPT_OUT = words.folded(words.OPT_OUT)
+_OPT_OUT_SQUEEZED = frozenset(squeezed(key) for key in _OPT_OUT)
 _RESUBSCRIBE = words.folded(words.RESUBSCRIBE)
+_LITTLE = words.folded(words.STOP_WORDS)
+_POLITE = frozenset(token for key in words.folded(words.POLITE) for token in key.split())
+_COMMANDS = (
+    (Command.HELP, words.HELP), (Command.REPEAT, words.REPEAT), (Command.SKIP, words.SKIP),
+    (Command.MORE, words.MORE), (Command.ERASE, words.ERASE),
+)
 _KEYWORDS: dict[str, Command] = {
-    key: command
-    for command, vocabulary in (
-        (Command.HELP, words.HELP), (Command.REPEAT, words.REPEAT), (Command.SKIP, words.SKIP),
-        (Command.MORE, words.MORE), (Command.ERASE, words.ERASE),
-    )
-    for key in words.folded(vocabulary)
+    key: command for command, vocabulary in _COMMANDS for key in words.folded(vocabulary)
 }
+
+
+def _phrases(vocabulary: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({tuple(key.split()) for key in words.folded(vocabulary)}, key=len,
+                        reverse=True))
+
+
+_STOP_PHRASES = _phrases(words.STOP_PHRASES)
+_ERASE_PHRASES = _phrases(words.ERASE_PHRASES)
+
+
+def _trim(tokens: list[str]) -> list[str]:
+    """Without the little words at either end: "skip it please" -> "skip"."""
+    start, end = 0, len(tokens)
+    while start < end and tokens[start] in _LITTLE:
+        start += 1
+    while end > start and tokens[end - 1] in _LITTLE:
+        end -= 1
+    return tokens[start:end]
+
+
+def _loose_keywords() -> dict[str, Command]:
+    """Each command word trimmed and squeezed, as a reply is before it is looked up; a key two
+    commands would share, or that is a stop, yes or no word, is left out."""
+    found: dict[str, set[Command]] = {}
+    for key, command in _KEYWORDS.items():
+        for form in (key, " ".join(_trim(key.split()))):
+            for variant in (form, squeezed(form)):
+                if variant:
+                    found.setdefault(variant, set()).add(command)
+    taken = _OPT_OUT | words.folded(words.YES) | words.folded(words.NO)
+    return {key: commands.pop() for key, commands in found.items()
+            if len(commands) == 1 and key not in taken}
+
+
+_LOOSE_KEYWORDS = _loose_keywords()
 # Rasa meta-intents that mean the same as a command word.
 INTENT_COMMANDS: dict[str, Command] = {command.value: command for command in Command}
 
 
+def _mentions(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(tokens[i:i + len(phrase)]) == phrase
+               for phrase in phrases for i in range(len(tokens) - len(phrase) + 1))
+
+
 def is_opt_out(text: str) -> bool:
-    """The whole message is a stop word in any supported language ("STOP", "Rezygnuję!")."""
-    return fold(text) in _OPT_OUT
+    """The whole message is a stop word in any supported language ("STOP", "Rezygnuję!",
+    "stopp"), or it has a stop phrase anywhere ("please remove me from your list")."""
+    key = fold(text)
+    tokens = key.split()
+    start, end = 0, len(tokens)
+    while start < end and tokens[start] in _POLITE:
+        start += 1
+    while end > start and tokens[end - 1] in _POLITE:
+        end -= 1
+    for candidate in {key, " ".join(tokens[start:end])}:
+        if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
+            return True
+    return _mentions(tokens, _STOP_PHRASES)
+
+
+# Single stop words that are not also little words (Spanish "para" is "for" too).
+_STOP_SINGLE = frozenset(key for key in _OPT_OUT if " " not in key and key not in _LITTLE)
+# Every word of a stop word or phrase: "stop texting me now" is made only of them.
+_STOP_TOKENS = frozenset(token for key in _OPT_OUT for token in key.split()) | \
+    frozenset(token for phrase in _STOP_PHRASES for token in phrase)
+MAX_AMBIGUOUS_STOP = 6  # "stop", "end", "para", "توقف": short stop words name other things too
+
+
+def mentions_stop(text: str) -> bool:
+    """A short stop word used as a word of something else: "bus stop", "stop at the
+    hospital", "the stops are far", "موقف الباص" (a stop word among other words, or inside
+    one). The model's guess of STOP is not trusted for these; an exact stop word or a stop
+    phrase is never affected."""
+    tokens = fold(text).split()
+    if any(token in _STOP_SINGLE for token in tokens) and \
+            any(token not in _STOP_TOKENS | _LITTLE | _POLITE for token in tokens):
+        return True
+    return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
+               for word in _STOP_SINGLE if 2 <= len(word) <= MAX_AMBIGUOUS_STOP)
+
+
+def _inflected(token: str, word: str) -> bool:
+    """"stops", "stopped" for "stop"; "موقف" (a bus stop) for "وقف"."""
+    if token == word:
+        return False
+    if token.startswith(word) and len(token) - len(word) <= 3:
+        return True
+    return not token.isascii() and not word.isascii() and token.endswith(word)
+
+
+def asks_erase(text: str) -> bool:
+    """A deletion phrase anywhere in the message ("and delete my number")."""
+    return _mentions(fold(text).split(), _ERASE_PHRASES)
 
 
 def is_resubscribe(text: str) -> bool:
@@ -47,18 +150,30 @@ def is_resubscribe(text: str) -> bool:
 
 
 def is_erase(text: str) -> bool:
-    """The whole message asks for the resident's data to be deleted."""
-    return _KEYWORDS.get(fold(text)) is Command.ERASE
+    """The whole message asks for the resident's data to be deleted, or has a deletion
+    phrase in it."""
+    return _loose_command(fold(text)) is Command.ERASE or asks_erase(text)
 
 
 def is_help(text: str) -> bool:
     """The whole message asks for help ("HELP", "what?", "nie rozumiem")."""
-    return _KEYWORDS.get(fold(text)) is Command.HELP
+    return _loose_command(fold(text)) is Command.HELP
+
+
+def _loose_command(key: str) -> Command | None:
+    if key in _KEYWORDS:
+        return _KEYWORDS[key]
+    trimmed = " ".join(_trim(key.split()))
+    for variant in (key, trimmed, squeezed(key), squeezed(trimmed)):
+        if variant in _LOOSE_KEYWORDS:
+            return _LOOSE_KEYWORDS[variant]
+    return None
 
 
 def keyword_command(text: str) -> Command | None:
-    """The command a whole message names, opt-out first; None for anything else."""
-    key = fold(text)
-    if key in _OPT_OUT:
+    """The command a message names, opt-out first; None for anything else."""
+    if is_opt_out(text):
         return Command.STOP
-    return _KEYWORDS.get(key)
+    if asks_erase(text):
+        return Command.ERASE
+    return _loose_command(fold(text))

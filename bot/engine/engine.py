@@ -29,11 +29,13 @@ from bot.engine.buttons import buttons_for, tapped
 from bot.engine.commands import (
     INTENT_COMMANDS,
     Command,
+    asks_erase,
     is_erase,
     is_help,
     is_opt_out,
     is_resubscribe,
     keyword_command,
+    mentions_stop,
 )
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
@@ -53,6 +55,10 @@ _YES_LANGUAGE = {fold(word): code for word, code in vocabulary.YES_LANGUAGE.item
 
 MIN_CONFIDENCE = 0.8
 MAX_WORDS_FOR_INTENT_IN_FREE_TEXT = 4
+# A longer open answer is an opt-out by the model alone only when it is very sure and no stop
+# word in it is part of something else ("the bus stop by the school is never cleaned").
+MAX_WORDS_FOR_STOP_IN_FREE_TEXT = 8
+STOP_CONFIDENCE_IN_LONG_FREE_TEXT = 0.9
 STUCK_AFTER = 2
 TERMINAL = (Phase.COMPLETED, Phase.DECLINED, Phase.ERASED)
 # In an open question only these intents can beat the words: "more buses on Sunday" is an
@@ -281,7 +287,10 @@ class _Turn:
         command = keyword_command(text)
         if self.state.switch_offered is not None and self.switch_answer(text, reply, command):
             return
-        if command is not None:
+        if command is Command.STOP and asks_erase(text):
+            self.opt_out()  # "stop texting me and delete my number": both
+            self.erase()
+        elif command is not None:
             self.command(command)
         elif self.free_text_phase():
             self.respond_free_text(text, reply)
@@ -340,8 +349,13 @@ class _Turn:
     def respond_free_text(self, text: str, reply: Reply) -> None:
         if self.language_request(text):
             return
-        short = len(text.split()) <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT
+        size = len(text.split())
+        short = size <= MAX_WORDS_FOR_INTENT_IN_FREE_TEXT
         if short and reply.intent in FREE_TEXT_INTENTS and self.intent(reply, text):
+            return
+        if reply.intent == "stop" and size <= MAX_WORDS_FOR_STOP_IN_FREE_TEXT and \
+                reply.confidence >= STOP_CONFIDENCE_IN_LONG_FREE_TEXT and \
+                not mentions_stop(text) and self.intent(reply, text):
             return
         value = parse_free_text(text)
         if value is None:
@@ -389,6 +403,8 @@ class _Turn:
         if not _confident(reply):
             return False
         name = reply.intent or ""
+        if name == "stop" and (mentions_stop(text) or self.names_an_answer(text)):
+            return False  # "bus stop closer", "the one that stops by the hospital": answers
         if name in INTENT_COMMANDS:
             self.command(INTENT_COMMANDS[name])
         elif name == "change_language":
@@ -402,6 +418,14 @@ class _Turn:
         else:
             return False
         return True
+
+    def names_an_answer(self, text: str) -> bool:
+        """The reply, read loosely, answers the current choice, scale or rank question. Only
+        the model's guess of STOP gives way to it: stop words and phrases never do."""
+        step = self.step
+        if self.state.phase is not Phase.IN_STEP or step is None or self.goes_on(step):
+            return False
+        return read_answer(self.campaign, step, text, self.state.language, True) is not None
 
     def yes_no(self, yes: bool) -> bool:
         """A yes or no from the model: consent, a reflect answer, "go on" after info, or

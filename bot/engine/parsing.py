@@ -86,8 +86,61 @@ def lone_number(text: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+_RUNS = re.compile(r"(\w)\1+")
+
+
+def _squeeze(key: str) -> str:
+    return _RUNS.sub(r"\1", key)
+
+
+def _yes_no_phrases() -> dict[tuple[str, ...], bool]:
+    found: dict[tuple[str, ...], set[bool]] = {}
+    for keys, meaning in ((_YES, True), (_NO, False)):
+        for key in keys:
+            for form in (key, _squeeze(key)):
+                found.setdefault(tuple(form.split()), set()).add(meaning)
+    return {phrase: meanings.pop() for phrase, meanings in found.items() if len(meanings) == 1}
+
+
+_YES_NO_PHRASES = _yes_no_phrases()
+_LONGEST_YES_NO = max((len(phrase) for phrase in _YES_NO_PHRASES), default=1)
+
+
+def _yes_no_words(tokens: list[str]) -> bool | None:
+    """A reply made only of yes words (or only of no words) and little words: "ok sure",
+    "yes that's fine", "nah no thanks"; None when anything else is said, or both."""
+    meanings, i = set(), 0
+    while i < len(tokens):
+        for size in range(min(_LONGEST_YES_NO, len(tokens) - i), 0, -1):
+            meaning = _YES_NO_PHRASES.get(tuple(tokens[i:i + size]))
+            if meaning is not None:
+                meanings.add(meaning)
+                i += size
+                break
+        else:
+            if tokens[i] not in _STOP:
+                return None
+            i += 1
+    return meanings.pop() if len(meanings) == 1 else None
+
+
+def leading_yes_no(text: str) -> bool | None:
+    """The yes or no a longer reply starts with ("no, I still take the bus", "yes a little",
+    "nie, dalej autobus"); None when it starts with neither. Only for a yes/no question
+    that is not consent: agreeing to take part must be said plainly."""
+    tokens = fold(text).split()
+    while tokens and tokens[0] in _STOP:
+        tokens.pop(0)
+    for size in range(min(_LONGEST_YES_NO, len(tokens)), 0, -1):
+        meaning = _YES_NO_PHRASES.get(tuple(tokens[:size]))
+        if meaning is not None:
+            return meaning
+    return None
+
+
 def parse_yes_no(text: str) -> bool | None:
-    """Yes or no in any supported language, or as an emoji; None if neither."""
+    """Yes or no in any supported language, or as an emoji, also with little words around it
+    and letters held down ("yesss", "ok sure", "no thank you"); None if neither."""
     raw = _EMOJI_NOISE.sub("", text).strip()
     if raw and all(ch in "".join(words.YES_EMOJI) for ch in raw):
         return True
@@ -98,7 +151,13 @@ def parse_yes_no(text: str) -> bool | None:
         return True
     if key in _NO:
         return False
-    return None
+    tokens = key.split()
+    if not tokens or len(tokens) > MAX_LOOSE_WORDS:
+        return None
+    decision = _yes_no_words(tokens)
+    if decision is None:
+        decision = _yes_no_words(_squeeze(key).split())
+    return decision
 
 
 def _labels(labels: Sequence[dict[str, str]], languages: Sequence[str]) -> list[list[str]]:
@@ -132,15 +191,57 @@ def _content(token: str) -> bool:
 MAX_ENDING = 3  # "buses" for "bus", "walking" for "walk", "autobusem" for "autobus"
 
 
+MIN_STEM = 4  # "машиною" for "машина", "samochodem" for "samochód": a shared start this long
+# Arabic words written with "the", "by the", "and the"... in front: "بالباص" for "باص".
+_ARABIC_CLITICS = ("وبال", "فبال", "بال", "وال", "فال", "كال", "لل", "ال", "ب", "و", "ف", "ل")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+# Welsh initial mutations, back to the word's own first letters: "fws" (bws), "nghar" (car),
+# "dacsi" (tacsi), "gherdded"... Only ever compared with an option's words.
+_WELSH_MUTATIONS = (("ngh", "c"), ("mh", "p"), ("nh", "t"), ("ng", "g"), ("ph", "p"), ("th", "t"),
+                    ("ch", "c"), ("dd", "d"), ("b", "p"), ("d", "t"), ("g", "c"), ("f", "b"),
+                    ("f", "m"), ("m", "b"), ("n", "d"), ("l", "ll"), ("r", "rh"))
+
+
+def _forms(said: str) -> set[str]:
+    """The word as typed and the forms it may stand for: without Arabic clitics in front, or
+    with a Welsh mutation undone."""
+    found = {said}
+    if _ARABIC.match(said):
+        found.update(said[len(clitic):] for clitic in _ARABIC_CLITICS
+                     if said.startswith(clitic) and len(said) - len(clitic) >= 2)
+    elif said.isascii():
+        found.update(base + said[len(mutated):] for mutated, base in _WELSH_MUTATIONS
+                     if said.startswith(mutated) and len(said) - len(mutated) >= 2)
+        found.add("g" + said)  # soft mutation drops a g: "waith" for "gwaith"
+    return found
+
+
+def _stem_match(said: str, word: str) -> bool:
+    """The same word with another short ending: "машиною" / "машина", "pieszo" / "piesza"."""
+    common = 0
+    for a, b in zip(said, word, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common >= MIN_STEM and len(word) - common <= 2 and len(said) - common <= MAX_ENDING
+
+
 def _same_word(said: str, word: str, prefix: bool | str) -> bool:
     """The same word, or (prefix) its start ("comm"), or (prefix "ending") the word with an
-    ending added ("buses", "walking", "autobusem")."""
+    ending added ("buses", "walking", "autobusem"), another ending ("машиною" for "машина"),
+    an Arabic "the" or "by" in front ("بالباص") or a Welsh mutation ("fws", "nghar")."""
     if said == word:
         return True
     if not prefix or not _content(said):
         return False
     if prefix == "ending":
-        return len(word) >= 3 and said.startswith(word) and len(said) - len(word) <= MAX_ENDING
+        forms = _forms(said)
+        bases = _forms(word) if _ARABIC.match(word) else {word}
+        if forms & bases:
+            return True
+        return any((len(base) >= 3 and form.startswith(base) and
+                    len(form) - len(base) <= MAX_ENDING) or _stem_match(form, base)
+                   for form in forms for base in bases)
     return len(said) >= MIN_PREFIX and word.startswith(said)
 
 

@@ -41,6 +41,11 @@ MORE_BY_LANGUAGE = _by_language("more")
 MORE = _every(MORE_BY_LANGUAGE)
 ERASE_BY_LANGUAGE = _by_language("delete")
 ERASE = _every(ERASE_BY_LANGUAGE)
+# Phrases that opt out, or ask for deletion, anywhere in a message ("remove me from the list").
+STOP_PHRASES = tuple(word for language in LANGUAGES.values() for word in language.stop_phrases)
+POLITE = tuple(word for language in LANGUAGES.values() for word in language.polite)
+ERASE_PHRASES = tuple(word for language in LANGUAGES.values()
+                      for word in language.delete_phrases)
 
 YES_BY_LANGUAGE = {code: language.yes for code, language in LANGUAGES.items()}
 NO_BY_LANGUAGE = {code: language.no for code, language in LANGUAGES.items()}

@@ -74,7 +74,7 @@ def test_the_models_affirm_at_the_menu(five):
     assert not chat.state.language_chosen
     for intent, confidence in (("affirm", 0.6), ("deny", 0.95)):
         chat = Chat(five)
-        chat.send("sounds good", intent=intent, confidence=confidence)
+        chat.send("that works", intent=intent, confidence=confidence)
         assert chat.phase is Phase.CHOOSING_LANGUAGE and "1 English" in chat.text
 
 
