@@ -5,6 +5,9 @@ nothing of ours, and progress pages update by themselves."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from browser_helpers import no_sideways_scroll, serious_violations, sign_in, submit
@@ -176,12 +179,15 @@ def test_first_sign_in_asks_for_a_new_password(page, console_server):
 
 def test_the_screenshot_script_pictures_every_main_page(tmp_path):
     """scripts/console-screenshots (docs/console/'s pictures) still finds its way through
-    the pages: here without a bot, so Try it is pictured before it starts."""
+    the pages: here without a bot, so Try it is pictured before it starts. Its own process:
+    Playwright's sync API runs once per thread, and this module's browser may be open."""
     from browser_helpers import chromium_or_skip
-    from screenshots import main
 
     chromium_or_skip()
-    assert main([str(tmp_path), "--model", str(tmp_path / "no-model.tar.gz")]) == 0
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("screenshots.py")),
+                           str(tmp_path), "--model", str(tmp_path / "no-model.tar.gz")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
     taken = {path.stem for path in tmp_path.glob("*.png")}
     assert {"sign-in", "home", "campaigns", "campaign-errors", "preview-sms", "try-it",
             "launch-check", "launch-progress", "sharing", "audit"} <= taken
