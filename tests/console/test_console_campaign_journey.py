@@ -2,12 +2,11 @@
 server, action server and console, on one fresh database): sign in, upload a campaign file
 with errors, fix it in the editor, publish it, preview it in two languages on two channels,
 try it in the simulator up to consent and an answer, and find those answers in no result or
-export. axe-core checks every page on the way; the pictures in docs/console/ come from here
-(ENGAGE_UPDATE_SCREENSHOTS=1)."""
+export. axe-core checks every page on the way (the pictures in docs/console/ come from
+scripts/console-screenshots, not from here)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from bot.store.db import engine_for, session_factory, transaction
 from bot.store.migrate import upgrade
 from bot.store.models import Participant, Response
 
-ROOT = Path(__file__).resolve().parents[2]
 OFFICER = "officer@council.example"
 GOOD = EXAMPLE.read_text(encoding="utf-8")
 BROKEN = GOOD.replace('    cy: "Mae Cyngor Caerdydd', '    xx: "Mae Cyngor Caerdydd', 1)
@@ -48,9 +46,7 @@ def stack(rasa_model, tmp_path_factory):
 
 @pytest.fixture
 def pictures(tmp_path) -> Path:
-    folder = ROOT / "docs" / "console" if os.environ.get("ENGAGE_UPDATE_SCREENSHOTS") else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return tmp_path
 
 
 class Checked:
