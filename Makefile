@@ -30,6 +30,7 @@ run: $(STAMP) $(MODEL)
 
 test: $(STAMP)
 	scripts/ensure-browser
+	scripts/ensure-haproxy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(MODEL)
