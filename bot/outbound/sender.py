@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -262,7 +263,13 @@ class OutboxSender:
     async def _send_resident(self, queue: list[Job], gate: asyncio.Semaphore) -> int:
         async with gate:
             for index, job in enumerate(queue):
-                if not await self._send_one(job):  # waits for a retry: the rest wait too
+                try:
+                    sent = await self._send_one(job)
+                except Exception:  # the database is away: the rest go back to the queue
+                    with suppress(Exception):  # (else their leases run out)
+                        await _database(self._release, [later.id for later in queue[index + 1:]])
+                    raise
+                if not sent:  # waits for a retry: the rest wait too
                     rest = [later.id for later in queue[index + 1:]]
                     await asyncio.to_thread(self._release, rest)
                     return index + 1
@@ -270,21 +277,22 @@ class OutboxSender:
 
     async def _send_one(self, job: Job) -> bool:
         """False when the row was put back for a retry."""
-        prepared = await asyncio.to_thread(self._prepare, job)
+        prepared = await _database(self._prepare, job)
         if isinstance(prepared, str):
-            await asyncio.to_thread(self._record_failure, job, SendError(prepared), None)
+            await _database(self._record_failure, job, SendError(prepared), None)
             return True
         await self._pace(job.channel)
         try:
             provider_id = await self.providers[job.channel].send(prepared)
         except SendError as error:
-            return await asyncio.to_thread(self._record_failure, job, error, prepared.address)
+            return await _database(self._record_failure, job, error, prepared.address)
         except Exception as error:  # a bug or an unforeseen client error: retry, bounded
             logger.exception("Outbox %s: unexpected error from the %s sender", job.id,
                              job.channel)
             failure = RetryableError(f"unexpected {type(error).__name__}")
-            return await asyncio.to_thread(self._record_failure, job, failure, prepared.address)
-        await asyncio.to_thread(self._record_sent, job, provider_id)
+            return await _database(self._record_failure, job, failure, prepared.address)
+        # Sent: the record must follow, or the lease would run out and send it again.
+        await _database(self._record_sent, job, provider_id)
         return True
 
     async def _pace(self, channel: str) -> None:
@@ -293,7 +301,7 @@ class OutboxSender:
             await self.buckets[channel].acquire()
             return
         rate = self.settings.rates.get(channel, 1.0)
-        wait = await asyncio.to_thread(reserve, self.factory, f"send:{channel}", rate)
+        wait = await _database(reserve, self.factory, f"send:{channel}", rate)
         if wait > 0:
             await asyncio.sleep(wait)
 
@@ -373,6 +381,27 @@ class OutboxSender:
     def _forgotten(job: Job) -> None:
         if job.forget_contact_after:  # the connectors' cache of known pseudonyms
             forget_pseudonym(job.pseudonym)
+
+
+DATABASE_TRIES = 6  # 0.2 + 0.4 + ... about 6 s in all
+
+
+async def _database(step: Callable[..., Any], *args: Any) -> Any:
+    """A database step of a send, in a worker thread, tried again when the connection was
+    lost (PostgreSQL restarted, an idle connection ended): the pool gives a fresh one. A
+    row left `sending` waits out its lease (5 minutes), so a dropped connection must not
+    leave it there, above all once the provider has taken the message."""
+    for attempt in range(DATABASE_TRIES):
+        try:
+            return await asyncio.to_thread(step, *args)
+        except sa.exc.DBAPIError as error:
+            if not (error.connection_invalidated or isinstance(error, sa.exc.OperationalError)) \
+                    or attempt == DATABASE_TRIES - 1:
+                raise
+            logger.warning("Outbox: the database connection was lost (%s); trying again",
+                           type(error.orig).__name__)
+            await asyncio.sleep(0.2 * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 def scrub(reason: str, address: str | None) -> str:

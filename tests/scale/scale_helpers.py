@@ -329,7 +329,14 @@ def in_background(work: Callable[[], object]) -> Future:
 
 def drained_after(ledger: Ledger, expected: int, since: float, timeout: float = 90) -> float:
     """Seconds from `since` (time.monotonic) until every message is applied and sent."""
-    wait_for(lambda: ledger.settled(expected), timeout=timeout, every=0.25)
+    try:
+        wait_for(lambda: ledger.settled(expected), timeout=timeout, every=0.25)
+    except AssertionError:
+        outbox = dict(ledger._rows("SELECT status, count(*) FROM outbox GROUP BY status"))
+        raise AssertionError(f"not drained within {timeout}s: inbox {ledger.inbox()}, "
+                             f"outbox {outbox}, claims "
+                             f"{ledger._rows('SELECT count(*) FROM inbox_claims')[0][0]}"
+                             ) from None
     return time.monotonic() - since
 
 
