@@ -63,7 +63,9 @@ class SenderSettings:
     rates: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
     batch: int = 200  # rows claimed per pass
     concurrency: int = 16  # residents served at once
-    lease_seconds: float = 300.0  # a claimed row is taken again after this if its sender died
+    # A claimed row is taken again after this if its sender died (a killed replica); a live
+    # sender renews the lease of the rows it still holds every third of it.
+    lease_seconds: float = 30.0
     quiet_recheck: float = quiet.DEFAULT_RECHECK  # ENGAGE_QUIET_RECHECK: held rows look again
     # ENGAGE_SHARED_PACING (default on): pace through the database, across processes; off:
     # an in-process token bucket (one sending process only; saves a write per message).
@@ -150,9 +152,27 @@ class OutboxSender:
             total = 0
             while True:
                 jobs = await asyncio.to_thread(self._claim_due)
-                total += await self._send(jobs)
+                renewing = asyncio.ensure_future(self._renew_while_sending(jobs))
+                try:
+                    total += await self._send(jobs)
+                finally:
+                    renewing.cancel()
                 if len(jobs) < self.settings.batch:
                     return total
+
+    async def _renew_while_sending(self, jobs: list[Job]) -> None:
+        """Keep this pass's rows leased while it works through them (paced, a batch can take
+        longer than the lease)."""
+        if not jobs:
+            return
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        ids = [job.id for job in jobs]
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            try:
+                await asyncio.to_thread(self._renew, ids, lease)
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.warning("Outbox leases not renewed (database unavailable?)")
 
     def wake(self) -> None:
         """Ask run() for a pass now, without waiting for it; safe from any thread."""
@@ -359,6 +379,10 @@ class OutboxSender:
         logger.warning("Outbox %s on %s failed: %s", job.id, job.channel, reason)
         self._forgotten(job)
         return True
+
+    def _renew(self, row_ids: list[int], lease: timedelta) -> None:
+        with transaction(self.factory) as session:
+            outbox.renew(session, row_ids, self.clock(), lease)
 
     def _release(self, row_ids: list[int]) -> None:
         if row_ids:
