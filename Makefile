@@ -36,6 +36,7 @@ test: $(STAMP)
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m bench.conversations
 	$(BIN)/python -m bench.launch
+	$(BIN)/python -m bench.scaleout
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench
