@@ -30,11 +30,13 @@ run: $(STAMP) $(MODEL)
 
 test: $(STAMP)
 	scripts/ensure-browser
+	scripts/ensure-haproxy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m bench.conversations
 	$(BIN)/python -m bench.launch
+	$(BIN)/python -m bench.scaleout
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench

@@ -30,7 +30,8 @@ from bot import settings
 from bot.config import ROOT
 
 BIN = Path(sys.executable).parent
-LABELS = {"actions": "action server", "rasa": "Rasa server", "worker": "worker"}
+LABELS = {"actions": "action server", "rasa": "Rasa server", "worker": "worker",
+          "console": "staff console", "haproxy": "load balancer (HAProxy)"}
 RESTART_FIRST, RESTART_MAX = 1.0, 60.0  # seconds before starting a dead child again
 STABLE_AFTER = 60.0  # up this long, a child's next death counts as its first again
 STOP_TIMEOUT = 15.0
@@ -61,6 +62,10 @@ class StackConfig:
     worker_port: int = field(default_factory=free_port)  # its /health, /ready and /metrics
     console: bool = False  # also start `engage console` (the staff console)
     console_port: int = 5080
+    serve: bool = True  # start the Rasa server and the action server (not: a fleet's front)
+    haproxy_config: Path | None = None  # also start HAProxy with this file (bot/haproxy.py)
+    # Several replicas: where the worker and the console reach Rasa (the load balancer)
+    balancer_url: str | None = None
 
     @property
     def rasa_url(self) -> str:
@@ -173,7 +178,7 @@ class Stack:
         if rasa_api:  # Rasa and the worker, which calls Rasa's API
             env["ENGAGE_RASA_TOKEN"] = self.config.api_token
         if rasa_api or rasa_url:  # the console's "Try it" talks to the REST channel there
-            env["ENGAGE_RASA_URL"] = self.config.rasa_url
+            env["ENGAGE_RASA_URL"] = self.config.balancer_url or self.config.rasa_url
         if actions:  # Rasa, which calls the action server, and the action server
             env["ENGAGE_ACTION_TOKEN"] = self.config.action_token
         return env
@@ -254,13 +259,27 @@ class Stack:
         self._spawn("console", console_command(self.config.console_port), secret=True,
                     rasa_url=True)
 
-    def start(self, timeout: float = 180) -> Stack:
-        self.start_actions()
-        self.start_rasa()
+    def start_haproxy(self) -> None:
+        """The load balancer in front of several Rasa servers (bot/haproxy.py); no secrets."""
+        from bot import haproxy
+
+        assert self.config.haproxy_config is not None
+        self._spawn("haproxy", haproxy.command(self.config.haproxy_config), secret=False)
+
+    def spawn_all(self) -> None:
+        """Start every child this stack has, without waiting for them."""
+        if self.config.serve:
+            self.start_actions()
+            self.start_rasa()
+        if self.config.haproxy_config is not None:
+            self.start_haproxy()
         if self.config.worker:
             self.start_worker()
         if self.config.console:
             self.start_console()
+
+    def start(self, timeout: float = 180) -> Stack:
+        self.spawn_all()
         try:
             self.wait_until_ready(timeout)
         except BaseException:
@@ -269,10 +288,10 @@ class Stack:
         return self
 
     def wait_until_ready(self, timeout: float = 180) -> None:
-        checks = {
-            "actions": f"http://127.0.0.1:{self.config.action_port}/health",
-            "rasa": f"{self.config.rasa_url}/webhooks/rest/",
-        }
+        checks = {}
+        if self.config.serve:
+            checks = {"actions": f"http://127.0.0.1:{self.config.action_port}/health",
+                      "rasa": f"{self.config.rasa_url}/webhooks/rest/"}
         if self.config.console:
             from bot.console.first_run import health_url
 
@@ -286,16 +305,19 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise StackError(f"{name} did not start within {timeout:.0f}s{self._log_hint(name)}")
                 time.sleep(0.3)
-        worker = self.processes.get("worker")
-        if worker and worker.popen.poll() is not None:
-            raise StackError(f"worker exited with {worker.popen.returncode}{self._log_hint('worker')}")
+        for name in ("worker", "haproxy"):
+            process = self.processes.get(name)
+            if process and process.popen.poll() is not None:
+                raise StackError(f"{name} exited with {process.popen.returncode}"
+                                 f"{self._log_hint(name)}")
 
     def _log_hint(self, name: str) -> str:
         return f" (see {self.config.log_dir / (name + '.log')})" if self.config.log_dir else ""
 
     def _starter(self, name: str) -> Callable[[], None]:
         return {"actions": self.start_actions, "rasa": self.start_rasa,
-                "worker": self.start_worker}[name]
+                "worker": self.start_worker, "console": self.start_console,
+                "haproxy": self.start_haproxy}[name]
 
     def keep_running(self, now: float | None = None) -> list[str]:
         """Start again any child that has died, after a pause that doubles while it keeps

@@ -14,6 +14,7 @@ from bot import config, settings
 from bot.commands._base import EXIT_OK, command, factory, fail
 
 if TYPE_CHECKING:
+    from bot.fleet import Fleet
     from bot.stack import Stack
 
 def env_port(name: str, default: int) -> int:
@@ -42,21 +43,43 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.console_port = args.console_port or env_port("ENGAGE_CONSOLE_PORT", 5080)
     except ValueError as error:
         return fail(str(error))
+    url = config.database_url()
+    if args.replicas < 1:
+        return fail("--replicas must be 1 or more.")
+    if args.replicas > 1:
+        from bot.fleet import scale_out_problems
+
+        problems = scale_out_problems(url)
+        if problems:
+            return fail(f"{args.replicas} replicas need shared services first:\n  "
+                        + "\n  ".join(problems) + "\nSee docs/deploy.md, \"Several replicas "
+                        "on one machine\". Without --replicas, one of each runs on SQLite.")
     secret, created = config.ensure_local_secret()
     if created:
         print(f"WARNING: ENGAGE_SECRET_KEY is not set. Created a local key in {config.key_file()}.\n"
               "         Fine for trying the bot; in production set ENGAGE_SECRET_KEY and keep it safe:\n"
               "         losing it unlinks every pseudonym from its contact.", file=sys.stderr)
-    url = config.database_url()
     upgrade(url)
     publish_examples(url)
     first_admin = io.StringIO()  # shown with the welcome, in this terminal only, never a log
     ensure_first_admin(factory(url), port=args.console_port, out=first_admin)
-    stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
-                              rasa_port=args.rasa_port, action_port=args.action_port,
-                              worker=True, console=True, console_port=args.console_port))
-    print("Starting the action server, the Rasa server, the worker and the staff console "
-          "(about 20 seconds)...", flush=True)
+    stack: Stack | Fleet
+    if args.replicas > 1:
+        from bot.fleet import Fleet, FleetConfig
+
+        stack = Fleet(FleetConfig(model=model, database_url=url, secret_key=secret,
+                                  replicas=args.replicas, balancer_port=args.rasa_port,
+                                  worker=True, console=True, console_port=args.console_port,
+                                  haproxy_file=config.VAR_DIR / "haproxy.cfg"))
+        print(f"Starting {args.replicas} replicas (a Rasa server, its action server and a "
+              "worker each), HAProxy in front of them and the staff console "
+              "(about a minute)...", flush=True)
+    else:
+        stack = Stack(StackConfig(model=model, database_url=url, secret_key=secret,
+                                  rasa_port=args.rasa_port, action_port=args.action_port,
+                                  worker=True, console=True, console_port=args.console_port))
+        print("Starting the action server, the Rasa server, the worker and the staff console "
+              "(about 20 seconds)...", flush=True)
     with stack.stopped_by_signals():  # no child may outlive this process
         try:
             run_until_stopped(stack, url, first_admin.getvalue())
@@ -85,19 +108,27 @@ def publish_examples(url: str) -> None:
                 print(f"  {problem}", file=sys.stderr)
 
 
-def run_until_stopped(stack: Stack, url: str, first_admin: str = "") -> None:
+def run_until_stopped(stack: Stack | Fleet, url: str, first_admin: str = "") -> None:
     """Start the stack, say where it is, and keep every child running until a signal."""
     from bot.console.first_run import console_url
+    from bot.fleet import Fleet
 
     stack.start()
+    front = stack.front if isinstance(stack, Fleet) else stack
+    address = stack.url if isinstance(stack, Fleet) else stack.config.rasa_url
+    if isinstance(stack, Fleet):
+        print(f"\nThe load balancer (HAProxy) is at {address}: point the providers' webhooks "
+              f"there.\n  It routes each resident to one of {len(stack.replicas)} Rasa "
+              "servers: " + ", ".join(s.config.rasa_url for s in stack.replicas)
+              + f"\n  Its configuration: {front.config.haproxy_config}", flush=True)
     print(textwrap.dedent(f"""
         The bot is running.
           Talk to it in this terminal's neighbour:  .venv/bin/engage chat --campaign buses-2026
-          Or over HTTP:  curl -s -XPOST {stack.config.rasa_url}/webhooks/rest/webhook \\
+          Or over HTTP:  curl -s -XPOST {address}/webhooks/rest/webhook \\
                            -d '{{"sender": "me", "message": "BUSES"}}'
           Database: {url}
           Worker (invitations, reminders, the daily purge): see docs/launching.md
-          Staff console: {console_url(stack.config.console_port)}  (see docs/console.md)
+          Staff console: {console_url(front.config.console_port)}  (see docs/console.md)
         Press Ctrl-C to stop everything.
     """), flush=True)
     if first_admin:
@@ -120,3 +151,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("--action-port", type=int, help="default: ENGAGE_ACTION_PORT, else 5055")
     run.add_argument("--console-port", type=int,
                      help="default: ENGAGE_CONSOLE_PORT, else 5080")
+    run.add_argument("--replicas", type=int, default=1, metavar="N",
+                     help="N Rasa servers, N action servers and N workers behind HAProxy\n"
+                          "(on --rasa-port), with one console. N > 1 needs PostgreSQL\n"
+                          "(ENGAGE_DATABASE_URL) and Redis (ENGAGE_LOCK_STORE_URL,\n"
+                          "ENGAGE_QUEUE_URL); see docs/deploy.md")

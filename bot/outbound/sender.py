@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,7 +63,9 @@ class SenderSettings:
     rates: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
     batch: int = 200  # rows claimed per pass
     concurrency: int = 16  # residents served at once
-    lease_seconds: float = 300.0  # a claimed row is taken again after this if its sender died
+    # A claimed row is taken again after this if its sender died (a killed replica); a live
+    # sender renews the lease of the rows it still holds every third of it.
+    lease_seconds: float = 30.0
     quiet_recheck: float = quiet.DEFAULT_RECHECK  # ENGAGE_QUIET_RECHECK: held rows look again
     # ENGAGE_SHARED_PACING (default on): pace through the database, across processes; off:
     # an in-process token bucket (one sending process only; saves a write per message).
@@ -149,9 +152,27 @@ class OutboxSender:
             total = 0
             while True:
                 jobs = await asyncio.to_thread(self._claim_due)
-                total += await self._send(jobs)
+                renewing = asyncio.ensure_future(self._renew_while_sending(jobs))
+                try:
+                    total += await self._send(jobs)
+                finally:
+                    renewing.cancel()
                 if len(jobs) < self.settings.batch:
                     return total
+
+    async def _renew_while_sending(self, jobs: list[Job]) -> None:
+        """Keep this pass's rows leased while it works through them (paced, a batch can take
+        longer than the lease)."""
+        if not jobs:
+            return
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        ids = [job.id for job in jobs]
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            try:
+                await asyncio.to_thread(self._renew, ids, lease)
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.warning("Outbox leases not renewed (database unavailable?)")
 
     def wake(self) -> None:
         """Ask run() for a pass now, without waiting for it; safe from any thread."""
@@ -262,7 +283,13 @@ class OutboxSender:
     async def _send_resident(self, queue: list[Job], gate: asyncio.Semaphore) -> int:
         async with gate:
             for index, job in enumerate(queue):
-                if not await self._send_one(job):  # waits for a retry: the rest wait too
+                try:
+                    sent = await self._send_one(job)
+                except Exception:  # the database is away: the rest go back to the queue
+                    with suppress(Exception):  # (else their leases run out)
+                        await _database(self._release, [later.id for later in queue[index + 1:]])
+                    raise
+                if not sent:  # waits for a retry: the rest wait too
                     rest = [later.id for later in queue[index + 1:]]
                     await asyncio.to_thread(self._release, rest)
                     return index + 1
@@ -270,21 +297,22 @@ class OutboxSender:
 
     async def _send_one(self, job: Job) -> bool:
         """False when the row was put back for a retry."""
-        prepared = await asyncio.to_thread(self._prepare, job)
+        prepared = await _database(self._prepare, job)
         if isinstance(prepared, str):
-            await asyncio.to_thread(self._record_failure, job, SendError(prepared), None)
+            await _database(self._record_failure, job, SendError(prepared), None)
             return True
         await self._pace(job.channel)
         try:
             provider_id = await self.providers[job.channel].send(prepared)
         except SendError as error:
-            return await asyncio.to_thread(self._record_failure, job, error, prepared.address)
+            return await _database(self._record_failure, job, error, prepared.address)
         except Exception as error:  # a bug or an unforeseen client error: retry, bounded
             logger.exception("Outbox %s: unexpected error from the %s sender", job.id,
                              job.channel)
             failure = RetryableError(f"unexpected {type(error).__name__}")
-            return await asyncio.to_thread(self._record_failure, job, failure, prepared.address)
-        await asyncio.to_thread(self._record_sent, job, provider_id)
+            return await _database(self._record_failure, job, failure, prepared.address)
+        # Sent: the record must follow, or the lease would run out and send it again.
+        await _database(self._record_sent, job, provider_id)
         return True
 
     async def _pace(self, channel: str) -> None:
@@ -293,7 +321,7 @@ class OutboxSender:
             await self.buckets[channel].acquire()
             return
         rate = self.settings.rates.get(channel, 1.0)
-        wait = await asyncio.to_thread(reserve, self.factory, f"send:{channel}", rate)
+        wait = await _database(reserve, self.factory, f"send:{channel}", rate)
         if wait > 0:
             await asyncio.sleep(wait)
 
@@ -352,6 +380,10 @@ class OutboxSender:
         self._forgotten(job)
         return True
 
+    def _renew(self, row_ids: list[int], lease: timedelta) -> None:
+        with transaction(self.factory) as session:
+            outbox.renew(session, row_ids, self.clock(), lease)
+
     def _release(self, row_ids: list[int]) -> None:
         if row_ids:
             with transaction(self.factory) as session:
@@ -373,6 +405,27 @@ class OutboxSender:
     def _forgotten(job: Job) -> None:
         if job.forget_contact_after:  # the connectors' cache of known pseudonyms
             forget_pseudonym(job.pseudonym)
+
+
+DATABASE_TRIES = 6  # 0.2 + 0.4 + ... about 6 s in all
+
+
+async def _database(step: Callable[..., Any], *args: Any) -> Any:
+    """A database step of a send, in a worker thread, tried again when the connection was
+    lost (PostgreSQL restarted, an idle connection ended): the pool gives a fresh one. A
+    row left `sending` waits out its lease (5 minutes), so a dropped connection must not
+    leave it there, above all once the provider has taken the message."""
+    for attempt in range(DATABASE_TRIES):
+        try:
+            return await asyncio.to_thread(step, *args)
+        except sa.exc.DBAPIError as error:
+            if not (error.connection_invalidated or isinstance(error, sa.exc.OperationalError)) \
+                    or attempt == DATABASE_TRIES - 1:
+                raise
+            logger.warning("Outbox: the database connection was lost (%s); trying again",
+                           type(error.orig).__name__)
+            await asyncio.sleep(0.2 * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 def scrub(reason: str, address: str | None) -> str:

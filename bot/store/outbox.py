@@ -99,6 +99,16 @@ def claim(session: Session, row_id: int, now: datetime, lease: timedelta) -> boo
     return taken == 1
 
 
+def renew(session: Session, row_ids: Sequence[int], now: datetime, lease: timedelta) -> int:
+    """Push back the lease of claimed rows still being sent (a long pass renews its rows, so
+    the lease can be short and a dead sender's rows go again soon)."""
+    if not row_ids:
+        return 0
+    return session.query(OutboxMessage).filter(
+        OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == SENDING
+    ).update({"next_attempt_at": now + lease}, synchronize_session=False)
+
+
 def release(session: Session, row_ids: Sequence[int], now: datetime) -> None:
     """Hand claimed rows back unsent (an earlier row of the resident did not go)."""
     if row_ids:

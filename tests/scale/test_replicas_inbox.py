@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from databases import fresh_postgres_database
-from scale_helpers import replicas, sms, wait_for
+from scale_helpers import delivery_problems, phone, replicas, sms, wait_for
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres]
 RESIDENTS = 12
@@ -25,10 +25,6 @@ def two(rasa_model, postgres_url, tmp_path_factory):
     with fresh_postgres_database(postgres_url, "engage_scale") as url, \
             replicas(rasa_model, url, tmp_path_factory.mktemp("two")) as running:
         yield running
-
-
-def phone(number: int, block: int) -> str:
-    return f"+4477009{block:02d}{number:03d}"
 
 
 def test_messages_arriving_at_both_replicas_are_applied_once_in_order(two):
@@ -45,6 +41,9 @@ def test_messages_arriving_at_both_replicas_are_applied_once_in_order(two):
     assert statuses == [200] * (3 * RESIDENTS)
     wait_for(lambda: two.ledger.settled(before + 3 * RESIDENTS))
     assert two.ledger.tracker_problems(after=first) == []
+    # and every message answered once, the answers sent once, in order
+    assert delivery_problems(two.ledger, two.twilio,
+                             [phone(n, 11) for n in range(RESIDENTS)]) == []
 
 
 def test_due_messages_after_an_outage_are_applied_once(two):
@@ -64,3 +63,5 @@ def test_due_messages_after_an_outage_are_applied_once(two):
         stack.wait_until_ready()
     wait_for(lambda: two.ledger.settled(before + RESIDENTS), timeout=120)
     assert two.ledger.tracker_problems(after=first) == []
+    assert delivery_problems(two.ledger, two.twilio,
+                             [phone(n, 12) for n in range(RESIDENTS)]) == []
