@@ -97,7 +97,7 @@ def test_home_says_what_to_do_next_and_shows_each_role_its_areas(client, db, clo
             assert f">{label}</a>" in nav
         for label in absent:
             assert label not in nav
-        assert ("Coming soon" in html) == (role == "officer")  # contacts, data rights
+        assert "Coming soon" not in html  # every area is ready
 
 
 def test_add_an_account_shows_its_one_time_password_once(client, db, clock):

@@ -13,8 +13,8 @@ NEXT_STEP = {
     ADMIN: "Add an account for each member of the team in Staff accounts, with the role "
            "their work needs.",
     OFFICER: "Open Campaigns to upload a campaign file, preview its messages and try it as "
-             "a resident; follow the answers and download them in Results. Contacts still "
-             "need the engage command for now; see who did what in the Audit log.",
+             "a resident; import residents in Contacts, invite them in Launches, follow the "
+             "answers and download them in Results.",
     VIEWER: "Open Results to follow each campaign's figures as answers arrive and to print "
             "its report. For a download of the answers, ask an engagement officer.",
 }
