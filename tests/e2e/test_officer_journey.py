@@ -3,13 +3,10 @@ real stack: Rasa, the action server, the worker and the console on one fresh dat
 fake Twilio and Telegram APIs receiving what residents would. Sign in; upload a campaign file
 with an error; fix it in the editor; publish; preview it; try it in the simulator; import the
 residents; check and launch; watch the invitations go out; residents answer by SMS through
-the fake provider (signed webhooks); read the figures and the audit log. axe-core checks
-every page on the way.
+the fake provider (signed webhooks); read the results; download the answers; erase a resident
+by their number; read the audit log. axe-core checks every page on the way.
 
-One test, one small function per step, in the order an officer works. The steps for the
-console's Contacts, Results, export and Data rights pages are placeholders until those pages
-land (each says what it will do); the contacts step imports through the service meanwhile,
-so the launch has an audience."""
+One test, one small function per step, in the order an officer works."""
 
 from __future__ import annotations
 
@@ -35,7 +32,6 @@ from browser_helpers import (  # noqa: E402
 from console_helpers import EXAMPLE, SLUG, add_member  # noqa: E402
 
 from bot.clock import write_clock_file  # noqa: E402
-from bot.contacts_import import import_file  # noqa: E402
 from bot.privacy import pseudonym  # noqa: E402
 from bot.store.db import transaction  # noqa: E402
 from bot.store.models import Invitation, Participant  # noqa: E402
@@ -161,13 +157,18 @@ def tries_it_in_the_simulator(o: Officer) -> None:
 
 
 def imports_the_residents(o: Officer) -> None:
-    # Placeholder: when the console's Contacts page (/contacts) lands, upload this sheet
-    # there in the browser (and check its page with axe). Until then the import service
-    # that `engage contacts import` calls does it, so the launch below has an audience.
+    o.goto("/contacts")
+    o.check("contacts")
     sheet = o.workdir / "residents.csv"
     sheet.write_text("phone,language\n" + "".join(f"{n},en\n" for n in RESIDENTS))
-    import_file(o.provider.factory(), SECRET, sheet, "sms", "Library drop-in sign-up, Nov 2026",
-                group=GROUP)
+    o.page.get_by_label("Contacts file", exact=True).set_input_files(str(sheet))
+    o.page.get_by_label("How they will be contacted").select_option("sms")
+    o.page.get_by_label("Where the consent came from").fill("Library drop-in sign-up, Nov 2026")
+    o.page.get_by_label("Group (optional)").fill(GROUP)
+    submit(o.page, "Import")
+    assert f"Imported into {GROUP}" in o.text()
+    assert not any(phone[3:] in o.page.content() for phone in RESIDENTS)  # no number shown
+    o.check("contacts imported")
 
 
 def checks_and_launches(o: Officer) -> int:
@@ -219,30 +220,47 @@ def residents_answer_by_sms(o: Officer) -> None:
 def reads_the_figures(o: Officer) -> None:
     o.goto("/campaigns")
     assert re.search(rf'data-label="Finished" class="number">{len(ANSWERING)}<', o.page.content())
-    # Placeholder: when the Results pages (/results, /results/{slug}) land, open the
-    # campaign's results here and read the figures per question (two residents finished;
-    # the third was invited and never answered), and check those pages with axe.
-    o.check("campaign list with residents")
+    o.goto("/results")
+    o.check("results list")
+    o.goto(f"/results/{SLUG}")
+    assert "Question by question" in o.text()
+    o.page.locator('[data-figure="finished"]').first.wait_for()
+    o.check("results")
 
 
 def downloads_the_export(o: Officer) -> None:
-    # Placeholder: when the export download lands on the Results pages, download the CSV
-    # here (page.expect_download) and check it holds the two residents' answers under
-    # pseudonyms only: no phone number anywhere in the file.
-    pass
+    with o.page.expect_download() as download:
+        o.page.get_by_role("link", name="CSV", exact=True).click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) >= 1 + len(ANSWERING), text[:500]  # a header and the residents who agreed
+    for phone in ANSWERING:
+        assert pseudonym(SECRET, "twilio_sms", phone) in text
+    assert not any(phone[3:] in text for phone in RESIDENTS)  # pseudonyms only, no number
 
 
 def erases_a_resident(o: Officer) -> None:
-    # Placeholder: when the Data rights page (/data-rights) lands, erase the first resident
-    # there by their phone number, and check the page never shows the number back, their
-    # answers are gone, and the audit log has the erasure.
-    pass
+    erased = ANSWERING[0]
+    o.goto("/data-rights")
+    o.check("data rights")
+    o.page.get_by_label("What you have").select_option("sms")
+    o.page.get_by_label("The number, chat id or username").fill(erased)
+    submit(o.page, "Find the resident")
+    assert "Found: 1 resident" in o.text()
+    assert erased[3:] not in o.page.content()  # what was typed is never shown back
+    o.check("erase check")
+    o.page.get_by_role("button", name="Erase everything held about this resident").click()
+    assert "Everything held about the resident was erased" in o.text()
+    assert erased[3:] not in o.page.content()
+    name = pseudonym(SECRET, "twilio_sms", erased)
+    with transaction(o.provider.factory()) as session:
+        assert session.query(Participant).filter_by(pseudonym=name).count() == 0
 
 
 def reads_the_audit_log(o: Officer) -> None:
     o.goto("/audit")
     text = o.text()
-    for done in ("Launched a campaign", OFFICER):
+    for done in ("Imported contacts", "Launched a campaign", "Erased a resident's data", OFFICER):
         assert done in text, done
     assert "buses-2026" in text
     o.check("audit log")
@@ -269,5 +287,5 @@ def test_an_officer_from_a_campaign_file_to_residents_answers(officer):
     reads_the_audit_log(officer)
     with transaction(officer.provider.factory()) as session:
         agreed = session.query(Participant).filter_by(is_test=False, consent="given").count()
-    assert agreed == len(ANSWERING)  # the third was invited and never answered
+    assert agreed == len(ANSWERING) - 1  # one erased; the third was invited, never answered
     assert officer.problems == []
