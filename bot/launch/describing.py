@@ -68,8 +68,9 @@ class Estimate:
 
     @property
     def words(self) -> str:
-        return (f"about {self.currency} {self.cost:,.2f} (an estimate: {self.sms} SMS at "
-                f"{self.sms_price} per segment, {self.whatsapp} WhatsApp at "
+        return (f"about {self.currency} {self.cost:,.2f} (an estimate: {self.sms} SMS "
+                f"invitations at {self.sms_price} per SMS segment, a long one being several "
+                f"segments; {self.whatsapp} WhatsApp at "
                 f"{self.whatsapp_price} each, Telegram free; replies and later questions cost "
                 "more; providers' prices vary)")
 

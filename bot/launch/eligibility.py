@@ -28,7 +28,7 @@ TELEGRAM_NEVER_WROTE = ("on Telegram but never wrote to the bot (Telegram lets a
 
 
 def other_channel(channel: str) -> str:
-    return f"not on {CHANNEL_WORDS.get(channel, channel)} (--channel)"
+    return f"not on {CHANNEL_WORDS.get(channel, channel)}, the channel chosen"
 
 
 def not_invitable(channel: str) -> str:
