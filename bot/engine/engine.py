@@ -290,6 +290,9 @@ class _Turn:
         if command is Command.STOP and asks_erase(text):
             self.opt_out()  # "stop texting me and delete my number": both
             self.erase()
+        elif command is Command.SKIP and self.state.phase is Phase.IN_STEP \
+                and not self.free_text_phase() and self.answer(text, loose=False):
+            pass  # "prefer not to say" where the question offers exactly that: the answer wins
         elif command is not None:
             self.command(command)
         elif self.free_text_phase():

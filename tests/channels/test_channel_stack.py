@@ -51,7 +51,7 @@ class ChannelStack(Stack):
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.config.model),
                              "--endpoints", "endpoints.yml", "--credentials",
                              str(self.credentials), "--port", str(self.config.rasa_port),
-                             "--interface", "127.0.0.1"], secret=True)
+                             "--interface", "127.0.0.1"], secret=True, actions=True)
 
 
 @pytest.fixture(scope="module")
