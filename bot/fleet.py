@@ -27,7 +27,14 @@ from pathlib import Path
 
 from bot import haproxy, settings
 from bot.config import ROOT
-from bot.stack import Stack, StackConfig, StackError, _raise_for, _signals_held, free_port
+from bot.stack import (
+    Stack,
+    StackConfig,
+    StackError,
+    _signals_held,
+    free_port,
+    interrupted_by_signals,
+)
 
 REDIS_SCHEMES = ("redis://", "rediss://")
 
@@ -157,21 +164,8 @@ class Fleet:
     @contextmanager
     def stopped_by_signals(self) -> Iterator[Fleet]:
         """As Stack.stopped_by_signals, for every stack of the fleet."""
-
-        def interrupt(number: int, _frame: object) -> None:
-            for stack in self.stacks:
-                if stack._spawning:
-                    stack._deferred = number
-                    return
-            _raise_for(number)
-
-        numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        before = {number: signal.signal(number, interrupt) for number in numbers}
-        try:
+        with interrupted_by_signals(lambda: self.stacks):
             yield self
-        finally:
-            for number, handler in before.items():
-                signal.signal(number, handler)
 
     def __enter__(self) -> Fleet:
         return self.start()

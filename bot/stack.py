@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +155,27 @@ class StopRequested(Exception):
     """SIGTERM or SIGHUP arrived: stop everything, as Ctrl-C does."""
 
 
+@contextmanager
+def interrupted_by_signals(stacks: Callable[[], Iterable[Stack]]) -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP raise in the main thread, except while one of `stacks` is
+    spawning a child: then the signal waits on that stack until the child is recorded."""
+
+    def interrupt(number: int, _frame: object) -> None:
+        for stack in stacks():
+            if stack._spawning:
+                stack._deferred = number
+                return
+        _raise_for(number)
+
+    numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    before = {number: signal.signal(number, interrupt) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
 @dataclass
 class Stack:
     config: StackConfig
@@ -209,20 +230,8 @@ class Stack:
         """Ctrl-C (SIGINT), SIGTERM and SIGHUP interrupt whatever the caller is doing, so it
         can stop the stack; one that arrives while a child is being spawned waits until the
         child is recorded, so no child escapes `stop()`. Main thread only."""
-
-        def interrupt(number: int, _frame: object) -> None:
-            if self._spawning:
-                self._deferred = number
-                return
-            _raise_for(number)
-
-        numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        before = {number: signal.signal(number, interrupt) for number in numbers}
-        try:
+        with interrupted_by_signals(lambda: [self]):
             yield self
-        finally:
-            for number, handler in before.items():
-                signal.signal(number, handler)
 
     def start_actions(self) -> None:
         """The authenticated action server (bot/action_server.py), never the key's holder."""

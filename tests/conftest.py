@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import pytest
 from constants import ALL_STEPS, SECRET
 from databases import fresh_postgres_database
+from needed import missing
 from sqlalchemy.orm import sessionmaker
 
 from bot.campaigns.loader import load_campaign
@@ -41,10 +42,6 @@ os.environ.pop("ENGAGE_QUEUE_URL", None)
 os.environ["ENGAGE_QUEUE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="engage-queue-"), "queue.db")
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
 def reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
@@ -58,10 +55,7 @@ def require_service(name: str, url: str, default_port: int) -> None:
     """Skip when a service is missing on a developer machine; fail under CI."""
     if reachable(url, default_port):
         return
-    message = f"{name} is not reachable at {url}"
-    if in_ci():
-        pytest.fail(f"{message}, and CI=true requires it", pytrace=False)
-    pytest.skip(f"{message} (set ENGAGE_TEST_{name.upper()}_URL, or start it)")
+    missing(f"{name} is not reachable at {url} (set ENGAGE_TEST_{name.upper()}_URL, or start it)")
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "languages" / "heldout.yml"
 
 
-@pytest.mark.skipif(not HELDOUT.is_file(), reason="no held-out file")
 def test_summary_prints_figures_and_never_a_reply():
     result = subprocess.run(
         [sys.executable, "-m", "bot.language_eval", str(HELDOUT), "--no-model", "--summary"],

@@ -5,17 +5,15 @@ is not built in tests (docs/deploy.md says what was and was not run)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-from pathlib import Path
 
-import pytest
 import yaml
+from needed import missing
 
 from bot import settings
 from bot.config import ROOT
+from bot.haproxy import binary
 from bot.process import PROCESSES
 
 COMPOSE = ROOT / "deploy" / "compose.yml"
@@ -25,13 +23,8 @@ OURS = ("ENGAGE_", "TWILIO_", "TELEGRAM_")
 
 
 def haproxy() -> str:
-    found = shutil.which("haproxy") or (Path("/usr/sbin/haproxy").exists() and "/usr/sbin/haproxy")
-    if not found:
-        message = "haproxy is not installed (Debian package `haproxy`; scripts/ensure-haproxy)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{message}, and CI=true requires it", pytrace=False)
-        pytest.skip(message)
-    return str(found)
+    return binary() or missing("haproxy is not installed (Debian package `haproxy`; "
+                               "scripts/ensure-haproxy)")
 
 
 def compose() -> dict:

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,44 +67,40 @@ def test_rasa_listens_where_it_is_told_with_its_api_behind_the_token() -> None:
     assert not any(TOKEN in argument for argument in arguments)  # bot/rasa_server adds it
 
 
+@contextmanager
+def action_server(url: str, answering: str) -> Iterator[str]:
+    """`python -m bot.process actions` on `url`, once `answering` (a path) answers 200; yields
+    its base address and stops it afterwards."""
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], "ENGAGE_DATABASE_URL": url, "ENGAGE_ACTION_TOKEN": TOKEN,
+           "ENGAGE_ACTION_PORT": str(port)}
+    actions = subprocess.Popen([sys.executable, "-m", "bot.process", "actions"], cwd=ROOT,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not probe.answers(base + answering, timeout=1):
+            assert actions.poll() is None, "the action server exited"
+            assert time.monotonic() < deadline, f"the action server never answered {answering}"
+            time.sleep(0.3)
+        yield base
+    finally:
+        actions.terminate()
+        actions.wait(20)
+
+
 def test_migrate_then_the_action_server_comes_up_ready(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'engage.db'}"
     assert not readiness(url).ready
     migrated = run("migrate", {"ENGAGE_DATABASE_URL": url})
     assert migrated.returncode == 0, migrated.stderr
     assert readiness(url).ready
-    port = free_port()
-    env = {"PATH": os.environ["PATH"], "ENGAGE_DATABASE_URL": url, "ENGAGE_ACTION_TOKEN": TOKEN,
-           "ENGAGE_ACTION_PORT": str(port)}
-    actions = subprocess.Popen([sys.executable, "-m", "bot.process", "actions"], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not probe.answers(f"http://127.0.0.1:{port}/ready", timeout=1):
-            assert actions.poll() is None, "the action server exited"
-            assert time.monotonic() < deadline, "the action server never became ready"
-            time.sleep(0.3)
-        assert probe.main([f"http://127.0.0.1:{port}/ready"]) == 0
-    finally:
-        actions.terminate()
-        actions.wait(20)
-    assert probe.main([f"http://127.0.0.1:{port}/ready"]) == 1
+    with action_server(url, "/ready") as base:
+        assert probe.main([f"{base}/ready"]) == 0
+    assert probe.main([f"{base}/ready"]) == 1
 
 
 def test_the_probe_fails_on_a_server_that_is_not_ready(tmp_path: Path) -> None:
     """The compose health check: an action server on an unmigrated database is alive, not ready."""
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    port = free_port()
-    env = {"PATH": os.environ["PATH"], "ENGAGE_DATABASE_URL": url, "ENGAGE_ACTION_TOKEN": TOKEN,
-           "ENGAGE_ACTION_PORT": str(port)}
-    actions = subprocess.Popen([sys.executable, "-m", "bot.process", "actions"], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not probe.answers(f"http://127.0.0.1:{port}/health", timeout=1):
-            assert actions.poll() is None and time.monotonic() < deadline
-            time.sleep(0.3)
-        assert probe.main([f"http://127.0.0.1:{port}/ready"]) == 1
-    finally:
-        actions.terminate()
-        actions.wait(20)
+    with action_server(f"sqlite:///{tmp_path / 'empty.db'}", "/health") as base:
+        assert probe.main([f"{base}/ready"]) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import socket
 import subprocess
 import threading
@@ -19,11 +18,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from constants import SECRET
 from fakes.signing import TEST_AUTH_TOKEN, signed_twilio_sms
 from fakes.twilio_api import FakeTwilio
+from needed import missing
 
 from bot.campaigns.publishing import publish_files
 from bot.fleet import Fleet, FleetConfig
@@ -155,10 +154,7 @@ def require_haproxy() -> str:
     found = haproxy.binary()
     if found:
         return found
-    message = "haproxy is not installed (scripts/ensure-haproxy installs Debian's package)"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{message}, and CI=true requires it", pytrace=False)
-    pytest.skip(message)
+    missing("haproxy is not installed (scripts/ensure-haproxy installs Debian's package)")
 
 
 class PrivateRedis:
@@ -169,9 +165,7 @@ class PrivateRedis:
 
     def __init__(self, workdir: Path) -> None:
         if not Path(self.BINARY).exists():
-            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-                pytest.fail(f"{self.BINARY} is missing, and CI=true requires it", pytrace=False)
-            pytest.skip(f"{self.BINARY} is missing (Debian's redis-server package)")
+            missing(f"{self.BINARY} is missing (Debian's redis-server package)")
         self.port, self.workdir = free_port(), workdir
         self.popen: subprocess.Popen | None = None
 
