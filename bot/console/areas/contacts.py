@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from bot import contacts_import, contacts_overview
 from bot.console.pages import Area, Context
+from bot.console.wording import in_console_words
 from bot.errors import ImportProblem, NoSecret
 from bot.staff.roles import ADMIN, OFFICER
 
@@ -31,9 +32,7 @@ _DIGITS = re.compile(r"\d")
 
 
 def staff_words(message: str) -> str:
-    for cli, words in FIELD_WORDS:
-        message = message.replace(cli, words)
-    return message[:1].upper() + message[1:]
+    return in_console_words(message, FIELD_WORDS)
 
 
 @dataclass(frozen=True)

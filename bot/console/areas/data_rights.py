@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from starlette.responses import Response
 
 from bot.console.pages import Area, Context
+from bot.console.wording import in_console_words
 from bot.errors import StaffError
 from bot.privacy import erasure, retention
 from bot.privacy.erasure import NOTHING, NotHeld
@@ -38,9 +39,7 @@ FIELD_WORDS = (("Try --address with their chat id.", "Try their Telegram chat id
 
 
 def staff_words(message: str) -> str:
-    for cli, words in FIELD_WORDS:
-        message = message.replace(cli, words)
-    return message[:1].upper() + message[1:]
+    return in_console_words(message, FIELD_WORDS)
 
 
 def _retention_rows(ctx: Context) -> list[tuple[retention.Retention, str]]:

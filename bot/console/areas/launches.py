@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from bot.campaigns import overview
 from bot.console.pages import Area, Context
+from bot.console.wording import in_console_words
 from bot.errors import LaunchError, QueueUnreachable
 from bot.launch import planning, running, watching
 from bot.launch.describing import estimate, target_notes, when_words
@@ -31,9 +32,7 @@ FIELD_WORDS = (("--rate ", "The pace "), ("--at ", "The start time "),
 
 
 def staff_words(message: str) -> str:
-    for cli, words in FIELD_WORDS:
-        message = message.replace(cli, words)
-    return message[:1].upper() + message[1:]
+    return in_console_words(message, FIELD_WORDS)
 
 
 @dataclass(frozen=True)
