@@ -37,8 +37,9 @@ def now() -> datetime:
     if not path:
         return real_now()
     try:
-        mtime = os.stat(path).st_mtime
-        text = Path(path).read_text().strip()
+        with open(path, encoding="utf-8") as clock_file:  # one file for both: a rename between
+            mtime = os.fstat(clock_file.fileno()).st_mtime  # a stat and a read would pair the
+            text = clock_file.read().strip()  # new date with the old file's mtime
     except FileNotFoundError:
         return real_now()
     try:

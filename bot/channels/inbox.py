@@ -12,6 +12,11 @@ processor claims the resident in the database (`inbox_claims`, an atomic upsert)
 looks at their messages, renews the claim while it works and deletes it when done, then
 looks once more for a message another replica recorded meanwhile (whose own kick found the
 claim taken). A process that dies leaves its claim to expire (ENGAGE_INBOX_CLAIM_SECONDS).
+
+A Rasa process that dies after the action committed a message (row `processed`) but before
+Rasa saved the turn leaves the resident's words out of the tracker store. Whoever next claims
+the resident hands that message to Rasa once more, before anything newer: the action sees it
+was applied and changes nothing, and the tracker store records the turn, in its place.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ STALE_CLAIMS = timedelta(hours=1)  # expired this long: left by a process that d
 MAX_BACKOFF_SECONDS = 300
 TURN_TIMEOUT = 300.0  # a Rasa turn that takes longer is treated as failed
 BATCH = 50
+MAX_RETRACKED = 10_000  # ids remembered so a repair is tried once per process
 REPLAY_LABEL = b"engage/inbox-replay/v1"
 # Not text (a photo, an empty or unreadable message...): no NLU guess, straight to the engine
 # (every intent's rule runs action_engage), which reads `kind` and answers kindly.
@@ -127,6 +133,7 @@ class InboxProcessor:
         self.lease = timedelta(seconds=claim_seconds)
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._held: set[str] = set()  # residents this process has claimed
+        self._retracked: set[int] = set()  # applied rows handed to Rasa again for the tracker
         self._renewer: asyncio.Task | None = None
         self.max_attempts = max_attempts
         self.turn_timeout = turn_timeout
@@ -309,6 +316,8 @@ class InboxProcessor:
             inbox = InboxRepository(session)
             if claim and not inbox.claim(pseudonym, self.owner, self.lease, now):
                 return BUSY
+            if claim and (orphan := self._untracked(inbox, pseudonym)) is not None:
+                return orphan
             rows = inbox.pending_for(pseudonym, now if mode == DUE else None)
             head = rows[0] if rows else None
             if head is not None and mode == NEW and head.attempts and head.next_attempt_at > now:
@@ -320,6 +329,19 @@ class InboxProcessor:
                     inbox.claim(pseudonym, self.owner, self.lease, now):
                 return _Row.of(inbox.pending_for(pseudonym)[0])
             return None
+
+    def _untracked(self, inbox: InboxRepository, pseudonym: str) -> _Row | None:
+        """An applied message of this resident whose turn a dead process never saved, to be
+        handed to Rasa again (once per process: a second failure is left for a later claim)."""
+        row = inbox.untracked_for(pseudonym, self._retracked)
+        if row is None:
+            return None
+        if len(self._retracked) >= MAX_RETRACKED:
+            self._retracked.clear()
+        self._retracked.add(row.id)
+        logger.warning("Inbox message %s was applied but never reached the tracker store "
+                       "(its Rasa process died mid-turn?): handing it to Rasa again", row.id)
+        return _Row.of(row)
 
     def _renew(self, pseudonyms: list[str]) -> None:
         with transaction(self.factory) as session:

@@ -18,6 +18,7 @@ from bot.store.models import (
     OutboxMessage,
     Participant,
     Response,
+    utcnow,
 )
 
 RASA_EVENTS_TABLE = "events"
@@ -73,7 +74,8 @@ def erase_pseudonym(
     if keep_inbox_id is not None:
         inbox = inbox.filter(InboxMessage.id != keep_inbox_id)
         session.query(InboxMessage).filter_by(id=keep_inbox_id, pseudonym=pseudonym).update(
-            {"body": ""}, synchronize_session=False)  # the words were theirs too
+            {"body": "", "tracked_at": utcnow()},  # the words were theirs too, and
+            synchronize_session=False)  # nothing of it may reach the tracker again
     held |= bool(inbox.delete(synchronize_session=False))
     if include_tracker:
         held |= bool(delete_tracker_events(session, pseudonym))

@@ -166,6 +166,18 @@ class InboxRepository:
             InboxClaim.expires_at < (now or utcnow()) - older_than).delete(
             synchronize_session=False)
 
+    def untracked_for(self, pseudonym: str, skip: set[int] | frozenset[int] = frozenset()
+                      ) -> InboxMessage | None:
+        """The resident's oldest message that was applied but whose turn never reached Rasa's
+        tracker store: the Rasa process died between the action's commit and its own save.
+        Only a caller holding the resident's claim may trust this (nobody else is mid-turn)."""
+        query = (self.session.query(InboxMessage)
+                 .filter(InboxMessage.pseudonym == pseudonym, InboxMessage.status == PROCESSED,
+                         InboxMessage.tracked_at.is_(None)))
+        if skip:
+            query = query.filter(InboxMessage.id.notin_(skip))
+        return query.order_by(InboxMessage.id).first()
+
     def mark_tracked(self, row_id: int, now: datetime | None = None) -> bool:
         """Note that Rasa's tracker store is writing this message's turn, in the same
         transaction as the events: True only the first time, and only once it was applied.

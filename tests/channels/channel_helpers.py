@@ -43,7 +43,8 @@ class Reply:
 
 @dataclass
 class FakeRasa:
-    """Records each UserMessage; by default applies it the way the action does."""
+    """Records each UserMessage; by default applies it the way the action does, and records
+    the turn the way our tracker store does."""
 
     factory: sessionmaker
     apply: bool = True
@@ -57,7 +58,8 @@ class FakeRasa:
         if self.apply:
             with transaction(self.factory) as session:
                 session.query(InboxMessage).filter_by(id=message.metadata["inbox_id"]).update(
-                    {"status": "processed", "processed_at": utcnow()})
+                    {"status": "processed", "processed_at": utcnow(),
+                     "tracked_at": utcnow()})  # the action's commit, then the tracker store's
 
 
 class Served:

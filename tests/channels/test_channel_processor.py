@@ -11,6 +11,7 @@ from channel_helpers import FakeRasa, inbox_rows
 from bot.channels.inbox import ALL, InboxProcessor, backoff, replay_token
 from bot.channels.outbox_output import OutboxOutputChannel
 from bot.store.db import transaction
+from bot.store.erase import erase_pseudonym
 from bot.store.inbox import InboxRepository
 from bot.store.models import InboxMessage, utcnow
 
@@ -271,3 +272,54 @@ def test_not_text_goes_straight_to_the_engine(factory, kind):
 def test_replay_token_is_derived_from_the_secret():
     assert replay_token("a") == replay_token("a") != replay_token("b")
     assert len(replay_token("a")) == 64
+
+
+def applied_untracked(factory, row_id: int) -> None:
+    """What a Rasa process that died mid-turn leaves: the action committed, the tracker store
+    never saved."""
+    with transaction(factory) as session:
+        session.query(InboxMessage).filter_by(id=row_id).update(
+            {"status": "processed", "processed_at": utcnow()})
+
+
+def test_an_applied_message_the_tracker_never_saved_goes_to_rasa_again_before_newer(factory):
+    lost = add(factory, "p_a", "BUSES")
+    applied_untracked(factory, lost)
+    newer = add(factory, "p_a", "yes")
+    rasa = FakeRasa(factory)
+    counts = asyncio.run(processor_for(factory, rasa).process("p_a"))
+    assert [m.metadata["inbox_id"] for m in rasa.messages] == [lost, newer]
+    assert counts.processed == 2
+    assert all(row.tracked_at is not None for row in inbox_rows(factory))
+
+
+def test_a_message_still_untracked_after_its_second_turn_is_not_tried_again_here(factory):
+    lost = add(factory, "p_a", "BUSES")
+    applied_untracked(factory, lost)
+    rasa = FakeRasa(factory, apply=False)  # the tracker store keeps failing
+    processor = processor_for(factory, rasa)
+    asyncio.run(processor.process("p_a", ALL))
+    asyncio.run(processor.process("p_a", ALL))
+    assert [m.metadata["inbox_id"] for m in rasa.messages] == [lost]
+
+
+def test_a_message_being_tracked_elsewhere_is_left_alone_while_claimed(factory):
+    lost = add(factory, "p_a", "BUSES")
+    applied_untracked(factory, lost)
+    with transaction(factory) as session:
+        assert InboxRepository(session).claim("p_a", "another-replica", timedelta(minutes=1))
+    rasa = FakeRasa(factory)
+    asyncio.run(processor_for(factory, rasa).process("p_a", ALL))
+    assert rasa.messages == []
+
+
+def test_an_erasure_s_confirmation_row_never_goes_back_to_the_tracker(factory):
+    delete = add(factory, "p_a", "DELETE")
+    applied_untracked(factory, delete)
+    with transaction(factory) as session:
+        erase_pseudonym(session, "p_a", "resident", include_tracker=False, keep_contact=True,
+                        keep_inbox_id=delete)
+    rasa = FakeRasa(factory)
+    asyncio.run(processor_for(factory, rasa).process("p_a", ALL))
+    assert rasa.messages == []
+    assert [row.body for row in inbox_rows(factory)] == [""]

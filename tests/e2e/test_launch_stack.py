@@ -23,6 +23,7 @@ from fakes import TEST_AUTH_TOKEN, sign_twilio_form
 from fakes.signing import telegram_text_update
 from provider_stack import PUBLIC_URL, THANKS, Provider, provider_stack, wait_for
 
+from bot.clock import write_clock_file
 from bot.outbound.providers import STATUS_PATH
 from bot.privacy import pseudonym
 from bot.store.db import transaction
@@ -43,12 +44,13 @@ class Clock:
         self.path = path
 
     def set(self, moment: datetime) -> None:
-        self.path.write_text(moment.isoformat())
+        write_clock_file(self.path, moment)  # atomic: a reader never sees an empty file
 
     def at(self, wall: datetime) -> datetime:
         """What the stack's clock read at this wall-clock moment (naive UTC)."""
-        said = datetime.fromisoformat(self.path.read_text())
-        since = wall.timestamp() - self.path.stat().st_mtime
+        with open(self.path, encoding="utf-8") as clock_file:
+            since = wall.timestamp() - os.fstat(clock_file.fileno()).st_mtime
+            said = datetime.fromisoformat(clock_file.read().strip())
         return said + timedelta(seconds=since)
 
 

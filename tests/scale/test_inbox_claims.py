@@ -110,7 +110,7 @@ class Replica:
         with transaction(self.factory) as session:
             session.query(InboxMessage).filter_by(
                 id=message.metadata["inbox_id"], status="pending").update(
-                {"status": "processed", "processed_at": utcnow()})
+                {"status": "processed", "processed_at": utcnow(), "tracked_at": utcnow()})
 
     def run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
