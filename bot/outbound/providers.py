@@ -39,6 +39,7 @@ from bot.outbound.render import button_label, render_telegram, render_text
 
 UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
 WHATSAPP_WINDOW = timedelta(hours=24)
+FIND_LIMIT = 20  # recent messages to one address looked through by find_sent
 STATUS_PATH = "/webhooks/twilio_sms/status"
 
 
@@ -102,6 +103,27 @@ class TwilioSender:
         if self.status_callback:
             arguments["status_callback"] = self.status_callback
         return await asyncio.to_thread(self._create, arguments)
+
+    async def find_sent(self, message: Outgoing, since: datetime) -> list[str]:
+        """Ids of messages to this address with this text that Twilio made since `since`
+        (naive UTC), newest first: how a sender that took over a dead one's row tells
+        whether it went. Template messages are never matched (their text is Twilio's)."""
+        arguments = self.arguments(message)
+        if "body" not in arguments:
+            return []
+        return await asyncio.to_thread(self._find, arguments, since)
+
+    def _find(self, arguments: dict[str, Any], since: datetime) -> list[str]:
+        since = since.replace(tzinfo=timezone.utc)
+        query = {"to": arguments["to"], "limit": FIND_LIMIT}
+        if arguments.get("from_"):
+            query["from_"] = arguments["from_"]
+        try:
+            found = self.client.messages.list(**query)
+        except TwilioRestException as error:
+            raise self._classify(error) from None
+        return [m.sid for m in found if m.body == arguments["body"] and
+                m.date_created is not None and m.date_created >= since]
 
     def _create(self, arguments: dict[str, Any]) -> str:
         try:

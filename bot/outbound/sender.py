@@ -8,6 +8,11 @@ wait out the quiet hours of their campaign's time zone (bot.clock time); replies
 The address is decrypted from the vault just before the send and is never logged or stored
 elsewhere (provider error texts are scrubbed of it).
 
+A sender that dies between the provider's acceptance and its own record (a killed replica)
+leaves its rows claimed until the lease runs out. The sender that takes such a row over asks
+the provider first (Twilio lists recent messages to the address) and records the message it
+finds instead of sending it twice. Telegram cannot be asked: there a takeover resends.
+
 Database work runs in a thread so the event loop (Rasa's) keeps serving webhooks meanwhile.
 """
 
@@ -44,6 +49,7 @@ from bot.store.models import Contact, InboxMessage, OutboxMessage, utcnow
 from bot.store.vault import ContactVault
 
 logger = logging.getLogger(__name__)
+LOOKUP_SKEW = timedelta(minutes=5)  # the provider's clock against ours
 _running: OutboxSender | None = None  # the sender whose run() loop is live in this process
 
 
@@ -103,11 +109,15 @@ class Job:
     attempts: int
     inbox_id: int | None
     forget_contact_after: bool
+    created_at: datetime
+    # Claimed before, by a sender whose lease ran out (killed mid-send?): it may have gone.
+    uncertain: bool = False
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Job:
         return cls(row.id, row.channel, row.pseudonym, row.body, row.buttons, row.template,
-                   row.attempts, row.inbox_id, bool(row.forget_contact_after))
+                   row.attempts, row.inbox_id, bool(row.forget_contact_after), row.created_at,
+                   row.status == outbox.SENDING)
 
 
 class OutboxSender:
@@ -301,6 +311,11 @@ class OutboxSender:
         if isinstance(prepared, str):
             await _database(self._record_failure, job, SendError(prepared), None)
             return True
+        if job.uncertain and (found := await self._already_sent(job, prepared)):
+            logger.warning("Outbox %s had gone before its sender stopped (found at the "
+                           "provider as %s): recorded, not sent again", job.id, found)
+            await _database(self._record_sent, job, found)
+            return True
         await self._pace(job.channel)
         try:
             provider_id = await self.providers[job.channel].send(prepared)
@@ -314,6 +329,32 @@ class OutboxSender:
         # Sent: the record must follow, or the lease would run out and send it again.
         await _database(self._record_sent, job, provider_id)
         return True
+
+    async def _already_sent(self, job: Job, prepared: Outgoing) -> str | None:
+        """The provider's id for this row if an earlier sender sent it but died before
+        recording it: a message to the same address with the same text, made since the row
+        was, that no other row of the resident is recorded as. None when the provider cannot
+        say (Telegram cannot list sent messages: there a resend may repeat one)."""
+        find = getattr(self.providers[job.channel], "find_sent", None)
+        if find is None:
+            return None
+        try:
+            candidates = await find(prepared, job.created_at - LOOKUP_SKEW)
+            if not candidates:
+                return None
+            known = await _database(self._recorded_ids, job.pseudonym, candidates)
+        except Exception:  # noqa: BLE001 - cannot tell: sending again beats losing it
+            logger.warning("Outbox %s: could not ask the provider whether it went; sending",
+                           job.id, exc_info=True)
+            return None
+        fresh = [sid for sid in candidates if sid not in known]
+        return fresh[-1] if fresh else None  # the oldest: rows go in order
+
+    def _recorded_ids(self, pseudonym: str, candidates: list[str]) -> set[str]:
+        with transaction(self.factory) as session:
+            return set(session.execute(sa.select(OutboxMessage.provider_message_id).where(
+                OutboxMessage.pseudonym == pseudonym,
+                OutboxMessage.provider_message_id.in_(candidates))).scalars())
 
     async def _pace(self, channel: str) -> None:
         """Wait for this channel's next slot (see SenderSettings.shared_pacing)."""

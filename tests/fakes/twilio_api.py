@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
@@ -47,13 +48,15 @@ class TwilioMessage:
     content_variables: str | None
     request: RecordedRequest
     statuses: list[str] = field(default_factory=list)
+    created: float = field(default_factory=time.time)
 
     def resource(self) -> dict[str, Any]:
         now = formatdate(usegmt=True)
+        made = formatdate(self.created, usegmt=True)
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}"
         return {
             "account_sid": self.account_sid, "api_version": API_VERSION, "body": self.body,
-            "date_created": now, "date_updated": now, "date_sent": None,
+            "date_created": made, "date_updated": now, "date_sent": None,
             "direction": "outbound-api", "error_code": None, "error_message": None,
             "from": self.from_, "messaging_service_sid": self.messaging_service_sid,
             "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
@@ -85,6 +88,7 @@ class FakeTwilio(ThreadedServer):
         self._by_sid: dict[str, TwilioMessage] = {}
         self._sid_lock = threading.Lock()
         self.route("POST", f"/{API_VERSION}/Accounts/{{account}}/Messages.json", self._create)
+        self.route("GET", f"/{API_VERSION}/Accounts/{{account}}/Messages.json", self._list)
 
     def env(self) -> dict[str, str]:
         """The environment that points bot.outbound.clients at this fake."""
@@ -139,6 +143,23 @@ class FakeTwilio(ThreadedServer):
             return self._error(400, *problem)
         message = self._accept(form, entry)
         return web.json_response(message.resource(), status=201)
+
+    async def _list(self, request: web.Request) -> web.Response:
+        """Twilio's message list: filtered by To and From, newest first, one page."""
+        if not self._authorised(request):
+            return self._error(401, *ERRORS[401])
+        if request.match_info["account"] != self.account_sid:
+            return self._error(404, *ERRORS[404])
+        to, from_ = request.query.get("To"), request.query.get("From")
+        size = int(request.query.get("PageSize", "50"))
+        with self.lock:
+            found = [m for m in reversed(self.messages)
+                     if (to is None or m.to == to) and (from_ is None or m.from_ == from_)]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        return web.json_response({
+            "messages": [m.resource() for m in found[:size]], "end": min(size, len(found)) - 1,
+            "first_page_uri": uri, "next_page_uri": None, "page": 0, "page_size": size,
+            "previous_page_uri": None, "start": 0, "uri": uri})
 
     def _authorised(self, request: web.Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
