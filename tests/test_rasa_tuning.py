@@ -67,6 +67,51 @@ def test_nlu_results_are_cached_per_text_but_never_shared(rasa_model):
     assert (long_text, True) not in processor._engage_nlu_cache
 
 
+def _conversation():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = [ActionExecuted("action_session_start"), SessionStarted(),
+              ActionExecuted("action_listen")]
+    for turn, text in enumerate(["BUSES", "1", "2", "it is late"]):
+        events += [UserUttered(text, {"name": "answer", "confidence": 0.9},
+                               input_channel="twilio_sms", metadata={"inbox_id": turn}),
+                   ActionExecuted("action_engage"), BotUttered(f"question {turn}"),
+                   ActionExecuted("action_listen")]
+    events += [UserUttered("yes please", {"name": "consent_yes", "confidence": 0.8},
+                           input_channel="telegram", metadata={"inbox_id": 99})]
+    return DialogueStateTracker.from_events("p_someone", events)
+
+
+def _what_our_action_reads(call: dict) -> tuple:
+    from rasa_sdk import Tracker
+
+    from actions.engage import latest_metadata
+
+    tracker = Tracker.from_dict(call["tracker"])
+    return (tracker.sender_id, tracker.latest_message["text"],
+            tracker.latest_message["intent"]["name"], tracker.get_latest_input_channel(),
+            latest_metadata(tracker), tracker.slots)
+
+
+def test_our_action_gets_only_the_latest_turn_and_reads_the_same():
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    tracker, domain = _conversation(), Domain.load("domain.yml")
+    action = RemoteAction("action_engage", EndpointConfig(url="http://127.0.0.1:9/webhook",
+                                                          enable_selective_domain=True))
+    trimmed = action._action_call_format(tracker, domain)
+    assert [e["event"] for e in trimmed["tracker"]["events"]] == ["user"]
+    assert "domain" not in trimmed  # selective domain (endpoints.yml)
+    full = RemoteAction("some_other_action", action.action_endpoint)._action_call_format(
+        tracker, domain)
+    assert len(full["tracker"]["events"]) == len(tracker.events)
+    assert _what_our_action_reads(trimmed) == _what_our_action_reads(full) == (
+        "p_someone", "yes please", "consent_yes", "telegram", {"inbox_id": 99}, {})
+
+
 def test_the_endpoints_file_turns_the_domain_off_for_our_action(monkeypatch):
     from rasa.core.utils import read_endpoints_from_path
 
