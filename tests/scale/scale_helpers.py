@@ -243,9 +243,11 @@ FAST_RECOVERY = {"ENGAGE_INBOX_CLAIM_SECONDS": "6", "TICKET_LOCK_LIFETIME": "15"
 
 @contextmanager
 def balanced(model: Path, database_url: str, workdir: Path, count: int = 2,
-             extra_env: dict[str, str] | None = None) -> Iterator[Balanced]:
-    """`count` replicas (Rasa and its action server) behind a real HAProxy, on one PostgreSQL
-    database, with Rasa's lock store on a private Redis, supervised as `engage run` does."""
+             extra_env: dict[str, str] | None = None, worker: bool = False
+             ) -> Iterator[Balanced]:
+    """`count` replicas (Rasa and its action server, and a worker each with `worker`, on a
+    queue in the private Redis) behind a real HAProxy, on one PostgreSQL database, with
+    Rasa's lock store on a private Redis, supervised as `engage run` does."""
     require_haproxy()
     publish_files([str(p) for p in sorted((ROOT / "campaigns").glob("*.yml"))], database_url)
     redis = PrivateRedis(workdir).start()
@@ -253,10 +255,12 @@ def balanced(model: Path, database_url: str, workdir: Path, count: int = 2,
         with FakeTwilio() as twilio:
             env = {**provider_env(twilio), **FAST_RECOVERY,
                    "ENGAGE_LOCK_STORE_URL": f"{redis.url}/1", **(extra_env or {})}
+            if worker:
+                env["ENGAGE_QUEUE_URL"] = f"{redis.url}/0"
             fleet = Fleet(FleetConfig(model=model, database_url=database_url,
                                       secret_key=SECRET, replicas=count,
                                       balancer_port=free_port(), log_dir=workdir / "logs",
-                                      extra_env=env, worker=False))
+                                      extra_env=env, worker=worker))
             with fleet, Supervisor(fleet) as supervisor:
                 yield Balanced(fleet, twilio, Ledger(database_url), redis, supervisor)
     finally:
