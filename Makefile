@@ -37,6 +37,7 @@ bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m bench.conversations
 	$(BIN)/python -m bench.launch
 	$(BIN)/python -m bench.scaleout
+	$(BIN)/python -m bench.burst
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench
