@@ -229,9 +229,14 @@ def _rename(session: Session, table: str, column: str, also_in: str | None = Non
     inside `also_in`, Rasa's event JSON, where it may be repeated)."""
     new = f"(SELECT new_name FROM {MAP_TABLE} WHERE old_name = {table}.{column})"
     extra = f", {also_in} = REPLACE({also_in}, {column}, {new})" if also_in else ""
-    result = session.execute(sa.text(
-        f"UPDATE {table} SET {column} = {new}{extra} "
-        f"WHERE {column} IN (SELECT old_name FROM {MAP_TABLE})"))
+    try:
+        result = session.execute(sa.text(
+            f"UPDATE {table} SET {column} = {new}{extra} "
+            f"WHERE {column} IN (SELECT old_name FROM {MAP_TABLE})"))
+    except sa.exc.DBAPIError as error:  # e.g. a row already held under a new pseudonym
+        raise KeyRefused(f"the database refused the new pseudonyms in {table} "
+                         f"({type(error.orig).__name__}); everything is rolled back. "
+                         f"{NOTHING}") from None
     return result.rowcount or 0
 
 
