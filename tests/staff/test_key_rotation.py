@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
+import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -30,6 +32,7 @@ from bot.launch.running import launch
 from bot.privacy import pseudonym, vault_cipher
 from bot.privacy.erasure import NotHeld, erase_residents, find_residents, holdings
 from bot.privacy.rotation import answering, pseudonym_tables, rotate_key
+from bot.stack import free_port
 from bot.store.db import engine_for, session_factory, transaction
 from bot.store.inbox import InboxRepository
 from bot.store.models import (
@@ -288,3 +291,44 @@ def test_a_failure_half_way_rolls_everything_back(filled):
         rotate(url)
     assert snapshot(url) == before
     assert [t.name for t in pseudonym_tables()].index("participants") > 0  # some went first
+
+
+def engage(url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`engage ...` as staff run it, with nothing of the bot answering on its ports."""
+    ports = {name: str(free_port()) for name in
+             ("ENGAGE_RASA_PORT", "ENGAGE_ACTION_PORT", "ENGAGE_CONSOLE_PORT")}
+    return subprocess.run([str(Path(sys.executable).parent / "engage"), *args], cwd=ROOT,
+                          env={"ENGAGE_DATABASE_URL": url, "ENGAGE_SECRET_KEY": SECRET,
+                               "ENGAGE_ACTOR": "alex", "PATH": str(Path(sys.executable).parent),
+                               "ENGAGE_VAR_DIR": str(Path(url.removeprefix("sqlite:///")).parent),
+                               **ports, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_reads_the_new_key_from_the_environment_or_a_file_never_prints_it(
+        sqlite_url, tmp_path):
+    with transaction(session_factory(sqlite_url)) as session:
+        name = ContactVault(session, SECRET).remember(*TALKERS["sms"])
+    engine_for(sqlite_url).dispose()
+    dry = engage(sqlite_url, "keys", "rotate", "--dry-run", ENGAGE_NEW_SECRET_KEY=NEW)
+    assert dry.returncode == 0, dry.stderr
+    assert "Would change (dry run, nothing changed):" in dry.stdout
+    assert "residents given a new pseudonym: 1" in dry.stdout
+    refused = engage(sqlite_url, "keys", "rotate", ENGAGE_NEW_SECRET_KEY=SECRET)
+    assert refused.returncode == 1 and "the new key is the running key" in refused.stderr
+    key_file = tmp_path / "new.key"
+    key_file.write_text(NEW + "\n", encoding="utf-8")
+    done = engage(sqlite_url, "keys", "rotate", "--new-key-file", str(key_file))
+    assert done.returncode == 0, done.stderr
+    assert "Rotated: every change below is committed." in done.stdout
+    assert "put the new key in ENGAGE_SECRET_KEY" in done.stdout
+    assert "`engage inbox replay`'s token" in done.stdout
+    for result in (dry, refused, done):
+        assert NEW not in result.stdout + result.stderr
+        assert SECRET not in result.stdout + result.stderr
+    with transaction(session_factory(sqlite_url)) as session:
+        contact = session.query(Contact).one()
+        assert contact.pseudonym == pseudonym(NEW, *TALKERS["sms"]) != name
+        assert session.query(AuditEntry).filter_by(action="key-rotate").one().actor == "alex"
+    missing = engage(sqlite_url, "keys", "rotate", "--new-key-file", str(tmp_path / "nope"))
+    assert missing.returncode == 1 and "cannot read the new key file" in missing.stderr
