@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -196,7 +196,7 @@ def _hold_everything(session: Session) -> bool:
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _or_busy(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
     has_events = sa.inspect(connection).has_table(RASA_EVENTS_TABLE)
     if dialect == "postgresql":
         others = connection.execute(sa.text(
@@ -209,8 +209,18 @@ def _hold_everything(session: Session) -> bool:
         names = [Contact.__tablename__, *(t.name for t in pseudonym_tables()),
                  *([RASA_EVENTS_TABLE] if has_events else [])]
         connection.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        connection.execute(sa.text(f"LOCK TABLE {', '.join(names)} IN EXCLUSIVE MODE"))
+        _or_busy(lambda: connection.execute(sa.text(
+            f"LOCK TABLE {', '.join(names)} IN EXCLUSIVE MODE")))
     return has_events
+
+
+def _or_busy(take: Callable[[], object]) -> None:
+    """Take the database's lock, or refuse in staff's words when another process holds it."""
+    try:
+        take()
+    except sa.exc.OperationalError:
+        raise KeyRefused("another process is writing to the database (it stayed locked): "
+                         f"stop every process of the bot first. {NOTHING}") from None
 
 
 def _fill_map(session: Session, renamed: list[dict]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -332,3 +333,20 @@ def test_the_command_reads_the_new_key_from_the_environment_or_a_file_never_prin
         assert session.query(AuditEntry).filter_by(action="key-rotate").one().actor == "alex"
     missing = engage(sqlite_url, "keys", "rotate", "--new-key-file", str(tmp_path / "nope"))
     assert missing.returncode == 1 and "cannot read the new key file" in missing.stderr
+
+
+def test_a_process_writing_to_the_sqlite_file_refuses(sqlite_url):
+    """Another process in the middle of a write holds SQLite's lock: the rotation waits for
+    it (the busy timeout), then refuses in plain words, having changed nothing."""
+    with transaction(session_factory(sqlite_url)) as session:
+        ContactVault(session, SECRET).remember(*TALKERS["sms"])
+    before = snapshot(sqlite_url)
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(KeyRefused, match="another process is writing to the database"):
+            rotate(sqlite_url)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert snapshot(sqlite_url) == before
