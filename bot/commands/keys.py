@@ -1,4 +1,5 @@
-"""`engage keys rotate`: move the pseudonyms and the contact vault to a new secret key."""
+"""`engage keys rotate`: move the pseudonyms and the contact vault to a new secret key;
+`engage keys check`: does the key the bot will start with open the vault?"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import config, settings
-from bot.commands._base import EXIT_OK, command, factory
+from bot.commands._base import EXIT_OK, command, factory, fail
 from bot.errors import NoSuchFile
 
 HELP = ("Rotate the secret key: give every resident the pseudonym the new key makes, in every\n"
@@ -58,11 +59,26 @@ def cmd_rotate(args: argparse.Namespace) -> int:
           "     store, deploy/engage.env, or var/secret.key locally); keep the old key only\n"
           "     with the backups made before now (they need it), and as long as they are kept;\n"
           "  2. unset ENGAGE_NEW_SECRET_KEY / delete the new key file;\n"
-          "  3. start the bot. Also changed with the key:")
+          "  3. run `engage keys check` with the bot's settings: it must say the key fits;\n"
+          "  4. start the bot. Also changed with the key:")
     for item in ALSO_CHANGES:
         print(f"     - {item}")
     print("  Exports and backups made before now keep the old pseudonyms.")
     return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.privacy.rotation import check_key
+
+    found = check_key(factory(), config.read_secret())
+    if found.fits:
+        print(f"The key opens all {found.total} contact vault entries and gives each its "
+              "stored pseudonym: the bot can start with it.")
+        return EXIT_OK
+    return fail(f"the key (ENGAGE_SECRET_KEY, or the local key file) opens {found.opened} of "
+                f"{found.total} contact vault entries ({found.matching} with their stored "
+                "pseudonym). Do not start the bot with it: after a rotation, give it the new "
+                "key; otherwise, the key this database was made with.")
 
 
 def register(subparsers: Any) -> None:
@@ -75,3 +91,6 @@ def register(subparsers: Any) -> None:
                         help="read the new key from this file instead of ENGAGE_NEW_SECRET_KEY")
     rotate.add_argument("--dry-run", action="store_true",
                         help="count what would change, changing nothing")
+    command(sub, "check", cmd_check,
+            "Check that the key (ENGAGE_SECRET_KEY, or the local key file) opens every contact "
+            "vault entry: after a rotation, before starting the bot.", "engage keys check")

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit, config, settings
 from bot.errors import KeyRefused, NoSecret
+from bot.store.db import transaction
 from bot.store.erase import RASA_EVENTS_TABLE
 from bot.store.models import Base, Contact
 from bot.store.vault import ContactVault
@@ -107,6 +108,39 @@ def answering(addresses: Mapping[str, str], timeout: float = PROBE_SECONDS) -> l
         except (urllib.error.URLError, OSError, ValueError):
             continue
     return found
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """Whether a key opens the contact vault: entries it opens, of how many, and how many
+    of those it gives the stored pseudonym (a key that opens the vault gives them all)."""
+
+    opened: int
+    total: int
+    matching: int
+
+    @property
+    def fits(self) -> bool:
+        return self.opened == self.total == self.matching
+
+
+def check_key(sessions: sessionmaker, secret: str | None) -> KeyCheck:
+    """`engage keys check`: does this key open every vault entry, with the pseudonyms it
+    makes? Run after swapping the key, before starting the bot. Changes nothing."""
+    if not secret:
+        raise NoSecret("checking the key needs it in ENGAGE_SECRET_KEY (or the local key file).")
+    with transaction(sessions) as session:
+        vault, opened, matching = ContactVault(session, secret), 0, 0
+        rows = session.execute(sa.select(Contact.pseudonym, Contact.channel,
+                                         Contact.address_encrypted)).all()
+        for row in rows:
+            try:
+                address = vault.cipher.decrypt(row.address_encrypted).decode()
+            except InvalidToken:
+                continue
+            opened += 1
+            matching += vault.pseudonym_for(row.channel, address) == row.pseudonym
+    return KeyCheck(opened, len(rows), matching)
 
 
 def pseudonym_tables() -> list[sa.Table]:

@@ -333,6 +333,10 @@ def test_the_command_reads_the_new_key_from_the_environment_or_a_file_never_prin
         assert session.query(AuditEntry).filter_by(action="key-rotate").one().actor == "alex"
     missing = engage(sqlite_url, "keys", "rotate", "--new-key-file", str(tmp_path / "nope"))
     assert missing.returncode == 1 and "cannot read the new key file" in missing.stderr
+    stale = engage(sqlite_url, "keys", "check")  # the key was not swapped: do not start
+    assert stale.returncode == 1 and "opens 0 of 1 contact vault entries" in stale.stderr
+    fits = engage(sqlite_url, "keys", "check", ENGAGE_SECRET_KEY=NEW)
+    assert fits.returncode == 0 and "opens all 1 contact vault entries" in fits.stdout
 
 
 def test_a_process_writing_to_the_sqlite_file_refuses(sqlite_url):
