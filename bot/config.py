@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(settings.value("ENGAGE_VAR_DIR") or ROOT / "var")
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'engage.db'}"
 DEFAULT_KEY_FILE = VAR_DIR / "secret.key"
+# The shortest ENGAGE_SECRET_KEY a process starts with (bot/process.py) or a rotation takes.
+MIN_SECRET_LENGTH = 16
 
 
 class MissingSecret(RuntimeError):

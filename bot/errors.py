@@ -67,3 +67,8 @@ class NoPopulation(StaffError, LookupError):
 
 class BadRequest(StaffError):
     """A value staff typed (a date, a number) cannot be read; the message shows the form."""
+
+
+class KeyRefused(StaffError):
+    """A secret-key rotation refused before changing anything: the same key twice, a key too
+    short, a key that does not open the vault, or a stack still running."""

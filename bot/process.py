@@ -38,7 +38,7 @@ def _required(name: str, env: Mapping[str, str], min_length: int = 1) -> str:
 def rasa_arguments(env: Mapping[str, str]) -> list[str]:
     """`rasa run ...` for one replica: its API on (the worker triggers invitations through it),
     always behind the token."""
-    _required("ENGAGE_SECRET_KEY", env, MIN_TOKEN_LENGTH)
+    _required("ENGAGE_SECRET_KEY", env, config.MIN_SECRET_LENGTH)
     _required("ENGAGE_ACTION_TOKEN", env, MIN_TOKEN_LENGTH)
     _required("ENGAGE_ACTION_URL", env)
     _required("ENGAGE_RASA_TOKEN", env, MIN_TOKEN_LENGTH)  # bot/rasa_server.py adds it in memory

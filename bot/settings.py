@@ -42,6 +42,8 @@ VARIABLES: tuple[Variable, ...] = (
       "created in `var/secret.key` by `make run`"),
     V("ENGAGE_SECRET_KEY_FILE", None, "where the local key is kept when ENGAGE_SECRET_KEY is "
       "not set", "`var/secret.key`"),
+    V("ENGAGE_NEW_SECRET_KEY", None, "only for `engage keys rotate`: the key that replaces "
+      "ENGAGE_SECRET_KEY (see [docs/deploy.md](docs/deploy.md)); never set it for the bot"),
     # -- the servers `engage run` starts -------------------------------------------------------
     V("ENGAGE_RASA_PORT", "5005", "where `engage run` serves Rasa (and where `engage chat` "
       "looks)"),
