@@ -38,6 +38,7 @@ bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m bench.launch
 	$(BIN)/python -m bench.scaleout
 	$(BIN)/python -m bench.burst
+	$(BIN)/python -m bench.faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench

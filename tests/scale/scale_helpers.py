@@ -243,17 +243,19 @@ FAST_RECOVERY = {"ENGAGE_INBOX_CLAIM_SECONDS": "6", "TICKET_LOCK_LIFETIME": "15"
 
 @contextmanager
 def balanced(model: Path, database_url: str, workdir: Path, count: int = 2,
-             extra_env: dict[str, str] | None = None, worker: bool = False
-             ) -> Iterator[Balanced]:
+             extra_env: dict[str, str] | None = None, worker: bool = False,
+             recovery: dict[str, str] | None = None) -> Iterator[Balanced]:
     """`count` replicas (Rasa and its action server, and a worker each with `worker`, on a
     queue in the private Redis) behind a real HAProxy, on one PostgreSQL database, with
-    Rasa's lock store on a private Redis, supervised as `engage run` does."""
+    Rasa's lock store on a private Redis, supervised as `engage run` does. `recovery`: the
+    claim and lock lifetimes (FAST_RECOVERY unless given; {} for the production defaults)."""
     require_haproxy()
     publish_files([str(p) for p in sorted((ROOT / "campaigns").glob("*.yml"))], database_url)
     redis = PrivateRedis(workdir).start()
     try:
         with FakeTwilio() as twilio:
-            env = {**provider_env(twilio), **FAST_RECOVERY,
+            env = {**provider_env(twilio),
+                   **(FAST_RECOVERY if recovery is None else recovery),
                    "ENGAGE_LOCK_STORE_URL": f"{redis.url}/1", **(extra_env or {})}
             if worker:
                 env["ENGAGE_QUEUE_URL"] = f"{redis.url}/0"
