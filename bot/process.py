@@ -51,8 +51,20 @@ def rasa_arguments(env: Mapping[str, str]) -> list[str]:
             "--enable-api"]
 
 
+def _key_opens_the_vault(env: Mapping[str, str]) -> None:
+    """The processes that use the secret key refuse one that does not open the vault."""
+    from bot.privacy.rotation import wrong_key
+    from bot.store.db import session_factory
+
+    secret = _required("ENGAGE_SECRET_KEY", env, config.MIN_SECRET_LENGTH)
+    problem = wrong_key(session_factory(settings.value("ENGAGE_DATABASE_URL", env)), secret)
+    if problem:
+        raise NotConfigured(problem)
+
+
 def _rasa(env: Mapping[str, str]) -> int:
     arguments = rasa_arguments(env)
+    _key_opens_the_vault(env)
     from bot import rasa_server
 
     rasa_server.main(arguments)
@@ -75,6 +87,7 @@ def _worker(env: Mapping[str, str]) -> int:
 
 
 def _console(env: Mapping[str, str]) -> int:
+    _key_opens_the_vault(env)
     from bot import cli
 
     return cli.main(["console"])

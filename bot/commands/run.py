@@ -60,6 +60,11 @@ def cmd_run(args: argparse.Namespace) -> int:
               "         Fine for trying the bot; in production set ENGAGE_SECRET_KEY and keep it safe:\n"
               "         losing it unlinks every pseudonym from its contact.", file=sys.stderr)
     upgrade(url)
+    from bot.privacy.rotation import wrong_key
+
+    problem = wrong_key(factory(url), secret)
+    if problem:
+        return fail(problem)
     publish_examples(url)
     first_admin = io.StringIO()  # shown with the welcome, in this terminal only, never a log
     ensure_first_admin(factory(url), port=args.console_port, out=first_admin)

@@ -143,6 +143,36 @@ def check_key(sessions: sessionmaker, secret: str | None) -> KeyCheck:
     return KeyCheck(opened, len(rows), matching)
 
 
+KEY_SAMPLE = 5  # newest vault entries tried before a process starts
+
+
+def wrong_key(sessions: sessionmaker, secret: str, sample: int = KEY_SAMPLE) -> str | None:
+    """Why a process must not start with this key: the vault's newest entries do not open with
+    it (a key swapped in before `engage keys rotate` ran, or the old one after it). Started,
+    every resident who writes would get a second identity, and staff could no longer erase
+    them by number. None when the key opens them, the vault is empty or not there yet."""
+    try:
+        with transaction(sessions) as session:
+            cipher = ContactVault(session, secret).cipher
+            newest = session.execute(sa.select(Contact.address_encrypted)
+                                     .order_by(Contact.id.desc()).limit(sample)).scalars().all()
+    except sa.exc.SQLAlchemyError:  # no tables yet (`engage db upgrade` comes first)
+        return None
+    opened = 0
+    for token in newest:
+        try:
+            cipher.decrypt(token)
+            opened += 1
+        except InvalidToken:
+            pass
+    if not newest or opened:
+        return None
+    return ("ENGAGE_SECRET_KEY does not open the contact vault (none of its newest entries): "
+            "started with it, every resident who writes would get a second identity. Start "
+            "with the key the vault was made with (`engage keys check` tells), or, after "
+            "`engage keys rotate`, with the new one; see docs/deploy.md.")
+
+
 def pseudonym_tables() -> list[sa.Table]:
     """Every table of ours with a `pseudonym` column, the vault apart (it is rewritten row by
     row). Found from the models, so a table added later is rotated too."""

@@ -32,7 +32,7 @@ from bot.errors import KeyRefused, NoSecret
 from bot.launch.running import launch
 from bot.privacy import pseudonym, vault_cipher
 from bot.privacy.erasure import NotHeld, erase_residents, find_residents, holdings
-from bot.privacy.rotation import answering, pseudonym_tables, rotate_key
+from bot.privacy.rotation import answering, pseudonym_tables, rotate_key, wrong_key
 from bot.stack import free_port
 from bot.store.db import engine_for, session_factory, transaction
 from bot.store.inbox import InboxRepository
@@ -354,3 +354,23 @@ def test_a_process_writing_to_the_sqlite_file_refuses(sqlite_url):
         other.execute("ROLLBACK")
         other.close()
     assert snapshot(sqlite_url) == before
+
+
+def test_the_bot_will_not_start_with_a_key_that_does_not_open_the_vault(sqlite_url):
+    with transaction(session_factory(sqlite_url)) as session:
+        ContactVault(session, SECRET).remember(*TALKERS["sms"])
+    sessions = session_factory(sqlite_url)
+    assert wrong_key(sessions, SECRET) is None
+    assert rotate_key(sessions, SECRET, NEW, who="alex").renamed == 1
+    assert wrong_key(sessions, NEW) is None
+    assert "does not open the contact vault" in wrong_key(sessions, SECRET)
+    engine_for(sqlite_url).dispose()
+    started = engage(sqlite_url, "run", "--model", sys.executable)  # the old key still set
+    assert started.returncode == 1
+    assert "ENGAGE_SECRET_KEY does not open the contact vault" in started.stderr
+    console = subprocess.run([sys.executable, "-m", "bot.process", "console"], cwd=ROOT,
+                             env={"ENGAGE_DATABASE_URL": sqlite_url, "ENGAGE_SECRET_KEY": SECRET,
+                                  "PATH": str(Path(sys.executable).parent)},
+                             capture_output=True, text=True, timeout=120)
+    assert console.returncode == 1
+    assert "does not open the contact vault" in console.stderr
