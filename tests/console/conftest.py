@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from console_helpers import Clock
+from console_helpers import NO_BOT, Clock
 from starlette.testclient import TestClient
 
 from bot.console import ConsoleSettings, create_app
@@ -37,7 +37,6 @@ def clock() -> Clock:
     return Clock()
 
 
-NO_BOT = "http://127.0.0.1:9"  # nothing listens there: never a bot someone else is running
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "campaigns" / "buses-2026.yml"
 SLUG = "buses-2026"
+NO_BOT = "http://127.0.0.1:9"  # nothing listens there: never a bot someone else is running
 
 
 class Clock:

@@ -11,8 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import NO_BOT
-from console_helpers import add_member, audit_rows, csrf_of, open_session_for
+from console_helpers import NO_BOT, add_member, audit_rows, csrf_of, open_session_for
 from constants import SECRET
 from starlette.testclient import TestClient
 

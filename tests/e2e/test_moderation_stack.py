@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import RunningBot, running_bot
+from running_bot import RunningBot, running_bot
 from starlette.testclient import TestClient
 
 from bot.campaigns.publishing import publish_files
