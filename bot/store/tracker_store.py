@@ -141,9 +141,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _load(self, sender: str, all_sessions: bool) -> list[dict[str, Any]]:
+        """Rasa's query for the events, reading only their `data` column as plain rows:
+        building an ORM object per event was most of the load's cost (docs/benchmarks.md)."""
         with self.session_scope() as session:
-            rows = self._event_query(session, sender, all_sessions).all()
-            return [json.loads(row.data) for row in rows]
+            query = self._event_query(session, sender, all_sessions)
+            rows = query.with_entities(self.SQLEvent.data).all()
+            return [json.loads(data) for (data,) in rows]
 
     # --- writing -----------------------------------------------------------------------------
 
