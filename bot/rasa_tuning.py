@@ -208,15 +208,15 @@ def _match_rules_on_the_latest_turns() -> None:
     length, keeps the rule: the answer depends on the last (longest rule) states only. A
     state is the latest user message, the previous action, featurised slots and the active
     loop; with no featurised slot and no loop (our domain), the states of a tail that starts
-    at an `action_listen` before a user message are the conversation's own last states. So
-    the rules are matched on that tail, and on the whole conversation whenever that cannot
-    be shown (a featurised slot, a form or loop, a short conversation) or no rule matched
-    (the fallback's prediction source names the whole conversation)."""
+    at an action followed by a user message are the conversation's own last states. So the
+    rule policy predicts on that tail, and on the whole conversation whenever that cannot be
+    shown (a featurised slot, a form or loop, a short conversation, NLU confidence as score)
+    or nothing matched (the fallback's prediction source names the whole conversation)."""
     from rasa.core.policies.rule_policy import RULES, RulePolicy
     from rasa.shared.core.events import ActiveLoop
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    original = RulePolicy._find_action_from_rules
+    original = RulePolicy._predict
 
     def longest_rule(policy: RulePolicy) -> int:
         found = policy.__dict__.get("_engage_longest_rule")
@@ -226,26 +226,31 @@ def _match_rules_on_the_latest_turns() -> None:
                 default=0)
         return found
 
-    def find(self: RulePolicy, tracker: Any, domain: Any,
-             use_text_for_last_user_input: bool) -> tuple[Any, Any, bool]:
+    def short_tracker(policy: RulePolicy, tracker: Any, domain: Any) -> Any:
         if (tracker.active_loop_name is not None or domain.form_names
+                or policy.config.get("use_nlu_confidence_as_score")
                 or any(slot.influence_conversation for slot in tracker.slots.values())):
-            return original(self, tracker, domain, use_text_for_last_user_input)
+            return None
         events = tracker.applied_events()
         if any(isinstance(event, ActiveLoop) for event in events):
-            return original(self, tracker, domain, use_text_for_last_user_input)
-        tail = rules_tail(events, longest_rule(self) + 1)
+            return None
+        tail = rules_tail(events, longest_rule(policy) + 1)
         if tail is None:
-            return original(self, tracker, domain, use_text_for_last_user_input)
-        short = DialogueStateTracker.from_events(tracker.sender_id, tail,
-                                                 tracker.slots.values())
-        found = original(self, short, domain, use_text_for_last_user_input)
-        if found[0] is None:
-            return original(self, tracker, domain, use_text_for_last_user_input)
-        return found
+            return None
+        return DialogueStateTracker.from_events(tracker.sender_id, tail,
+                                                tracker.slots.values())
 
-    find.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
-    RulePolicy._find_action_from_rules = find
+    def predict(self: RulePolicy, tracker: Any, domain: Any) -> tuple[Any, Any]:
+        short = short_tracker(self, tracker, domain)
+        if short is None:
+            return original(self, tracker, domain)
+        prediction, source = original(self, short, domain)
+        if prediction.probabilities == self._default_predictions(domain):
+            return original(self, tracker, domain)  # no rule: the source is the whole talk
+        return prediction, source
+
+    predict.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
+    RulePolicy._predict = predict
 
 
 def graph_plan(schema: Any, targets: tuple[str, ...]) -> list[tuple[str, list[str]]]:

@@ -173,18 +173,16 @@ def test_rules_match_on_the_latest_turns_exactly_as_on_the_whole_conversation(
 
     agent = Agent.load(str(rasa_model))
     policy, domain = _rule_policy(agent), agent.domain
-    tuned = RulePolicy._find_action_from_rules
+    tuned = RulePolicy._predict
     untuned = tuned.engage_original
     trackers = list(_conversations_to_predict(domain))
     shortened = 0
     for tracker in trackers:
-        for use_text in (True, False):
-            assert tuned(policy, tracker, domain, use_text) == \
-                untuned(policy, tracker, domain, use_text)
+        assert tuned(policy, tracker, domain) == untuned(policy, tracker, domain)
         shortened += rasa_tuning.rules_tail(tracker.applied_events(), 3) is not None
     assert shortened > len(trackers) / 2  # most predictions took the short way
     with_tuning = [policy.predict_action_probabilities(t, domain) for t in trackers]
-    monkeypatch.setattr(RulePolicy, "_find_action_from_rules", untuned)
+    monkeypatch.setattr(RulePolicy, "_predict", untuned)
     without = [policy.predict_action_probabilities(t, domain) for t in trackers]
     assert with_tuning == without
     names = {domain.action_names_or_texts[max(range(len(p.probabilities)),
