@@ -9,7 +9,11 @@ Profiling `make bench` (docs/benchmarks.md) showed the Rasa server, not our code
 4. it runs the NLU pipeline again for texts it has just classified ("1", "YES" dominate);
 5. it sends the action server the whole conversation (every event since the session began,
    serialised and parsed again on every turn) where our one action reads only the latest
-   turn: from the resident's latest message on (actions/engage.py).
+   turn: from the resident's latest message on (actions/engage.py);
+6. its rule policy turns the whole conversation into dialogue states three times a turn,
+   where a rule can only look at the last few (as many as the longest rule has);
+7. it hands each run of its model graph (a prediction: three nodes in a row) to dask's
+   scheduler, after working out again which nodes the run needs.
 
 Each fix keeps Rasa's behaviour (same validation, same classes, same parse results) and is
 only applied to the Rasa version it was measured on; tests/test_rasa_tuning.py checks that.
@@ -45,6 +49,8 @@ def apply() -> bool:
     _keep_action_server_connections_open()
     _cache_nlu_results_per_text()
     _send_our_action_only_the_latest_turn()
+    _match_rules_on_the_latest_turns()
+    _run_graphs_in_order_without_dask()
     _applied = True
     return True
 
@@ -174,3 +180,127 @@ def _send_our_action_only_the_latest_turn() -> None:
         return result
 
     RemoteAction._action_call_format = call_format
+
+
+def rules_tail(events: list[Any], states_needed: int) -> list[Any] | None:
+    """The applied events from the latest point where a rule's view of the conversation can
+    start afresh: an `action_listen` followed by a user message (so every later state has
+    its own previous action and latest message within the tail), leaving at least
+    `states_needed` states after it. None when the conversation is too short for a tail."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    actions = 0  # ActionExecuted events from `index` on: the tail's valid states
+    seen_user = False  # a user message between `index` and the next ActionExecuted
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, ActionExecuted):
+            actions += 1
+            if seen_user and actions >= states_needed and index > 0:
+                return events[index:]
+            seen_user = False
+        elif isinstance(event, UserUttered):
+            seen_user = True
+    return None
+
+
+def _match_rules_on_the_latest_turns() -> None:
+    """Rasa's `_get_possible_keys` walks the states backwards and, once past a rule's
+    length, keeps the rule: the answer depends on the last (longest rule) states only. A
+    state is the latest user message, the previous action, featurised slots and the active
+    loop; with no featurised slot and no loop (our domain), the states of a tail that starts
+    at an action followed by a user message are the conversation's own last states. So the
+    rule policy predicts on that tail, and on the whole conversation whenever that cannot be
+    shown (a featurised slot, a form or loop, a short conversation, NLU confidence as score)
+    or nothing matched (the fallback's prediction source names the whole conversation)."""
+    from rasa.core.policies.rule_policy import RULES, RulePolicy
+    from rasa.shared.core.events import ActiveLoop
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = RulePolicy._predict
+
+    def longest_rule(policy: RulePolicy) -> int:
+        found = policy.__dict__.get("_engage_longest_rule")
+        if found is None:
+            found = policy.__dict__["_engage_longest_rule"] = max(
+                (len(policy._rule_key_to_state(key)) for key in policy.lookup.get(RULES, {})),
+                default=0)
+        return found
+
+    def short_tracker(policy: RulePolicy, tracker: Any, domain: Any) -> Any:
+        if (tracker.active_loop_name is not None or domain.form_names
+                or policy.config.get("use_nlu_confidence_as_score")
+                or any(slot.influence_conversation for slot in tracker.slots.values())):
+            return None
+        events = tracker.applied_events()
+        if any(isinstance(event, ActiveLoop) for event in events):
+            return None
+        tail = rules_tail(events, longest_rule(policy) + 1)
+        if tail is None:
+            return None
+        return DialogueStateTracker.from_events(tracker.sender_id, tail,
+                                                tracker.slots.values())
+
+    def predict(self: RulePolicy, tracker: Any, domain: Any) -> tuple[Any, Any]:
+        short = short_tracker(self, tracker, domain)
+        if short is None:
+            return original(self, tracker, domain)
+        prediction, source = original(self, short, domain)
+        if prediction.probabilities == self._default_predictions(domain):
+            return original(self, tracker, domain)  # no rule: the source is the whole talk
+        return prediction, source
+
+    predict.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
+    RulePolicy._predict = predict
+
+
+def graph_plan(schema: Any, targets: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """The nodes the targets need, each after its inputs, with the nodes it takes them from."""
+    minimal = schema.minimal_graph_schema(list(targets))
+    plan: list[tuple[str, list[str]]] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name not in minimal.nodes:
+            return  # done, or a run input (the tracker, the message)
+        done.add(name)
+        needs = list(minimal.nodes[name].needs.values())
+        for needed in needs:
+            visit(needed)
+        plan.append((name, needs))
+
+    for target in targets:
+        visit(target)
+    return plan
+
+
+def _run_graphs_in_order_without_dask() -> None:
+    """dask.get on a graph this small calls each node once with its inputs' results, in
+    dependency order; so does this, with the same node objects, the same inputs (a run input
+    is the `(name, value)` pair dask would hand on) and the same errors."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    original = DaskGraphRunner.run
+
+    def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
+            targets: list[str] | None = None) -> dict[str, Any]:
+        run_targets = tuple(targets if targets else self._graph_schema.target_names)
+        plans = self.__dict__.setdefault("_engage_plans", {})
+        plan = plans.get(run_targets)
+        if plan is None:
+            plan = plans[run_targets] = graph_plan(self._graph_schema, run_targets)
+        results: dict[str, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                return original(self, inputs, targets)  # Rasa's own error for the clash
+            results[name] = (name, value)
+        try:
+            for name, needs in plan:
+                results[name] = self._instantiated_nodes[name](
+                    *(results[needed] for needed in needs))
+        except RuntimeError as error:
+            raise GraphRunError("Error running runner.") from error
+        return dict(results[target] for target in run_targets)
+
+    run.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
+    DaskGraphRunner.run = run

@@ -120,3 +120,95 @@ def test_the_endpoints_file_turns_the_domain_off_for_our_action(monkeypatch):
 
     endpoints = read_endpoints_from_path("endpoints.yml")
     assert endpoints.action.kwargs.get("enable_selective_domain") is True
+
+
+def _rule_policy(agent):
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    for node in agent.processor.graph_runner._instantiated_nodes.values():
+        if isinstance(getattr(node, "_component", None), RulePolicy):
+            return node._component
+    raise AssertionError("the model has no RulePolicy")
+
+
+def _conversations_to_predict(domain):
+    """Every point where Rasa predicts, in conversations through every intent (ours, Rasa's
+    defaults, one no rule knows), with the erase slot set, after a restart and a rewind."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        BotUttered,
+        DefinePrevUserUtteredFeaturization,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    intents = [*domain.intents, "no_rule_knows_this", "restart", "back"]
+    for shift in range(3):
+        events = [ActionExecuted("action_session_start"), SessionStarted(),
+                  ActionExecuted("action_listen")]
+        for turn, intent in enumerate(intents[shift:] + intents[:shift]):
+            events += [UserUttered(f"text {turn}", {"name": intent, "confidence": 0.9}),
+                       DefinePrevUserUtteredFeaturization(False)]
+            yield DialogueStateTracker.from_events("p_someone", events, domain.slots)
+            events += [ActionExecuted("action_engage", policy="RulePolicy", confidence=1.0),
+                       BotUttered(f"question {turn}")]
+            if turn == 4:
+                events.append(SlotSet("erase_requested", True))
+            if turn == 7 + shift:
+                events.append(UserUtteranceReverted())
+            if turn == 11:
+                events += [Restarted()]
+            yield DialogueStateTracker.from_events("p_someone", events, domain.slots)
+            events.append(ActionExecuted("action_listen"))
+
+
+def test_rules_match_on_the_latest_turns_exactly_as_on_the_whole_conversation(
+        rasa_model, monkeypatch):
+    from rasa.core.agent import Agent
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    agent = Agent.load(str(rasa_model))
+    policy, domain = _rule_policy(agent), agent.domain
+    tuned = RulePolicy._predict
+    untuned = tuned.engage_original
+    trackers = list(_conversations_to_predict(domain))
+    shortened = 0
+    for tracker in trackers:
+        assert tuned(policy, tracker, domain) == untuned(policy, tracker, domain)
+        shortened += rasa_tuning.rules_tail(tracker.applied_events(), 3) is not None
+    assert shortened > len(trackers) / 2  # most predictions took the short way
+    with_tuning = [policy.predict_action_probabilities(t, domain) for t in trackers]
+    monkeypatch.setattr(RulePolicy, "_predict", untuned)
+    without = [policy.predict_action_probabilities(t, domain) for t in trackers]
+    assert with_tuning == without
+    names = {domain.action_names_or_texts[max(range(len(p.probabilities)),
+                                              key=p.probabilities.__getitem__)]
+             for p in without}
+    assert {"action_engage", "action_listen", "action_restart",
+            "action_default_fallback"} <= names  # every kind of prediction was compared
+
+
+def test_graph_runs_give_what_dask_gives(rasa_model):
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    agent = Agent.load(str(rasa_model))
+    runner, metadata = agent.processor.graph_runner, agent.processor.model_metadata
+    untuned = DaskGraphRunner.run.engage_original
+    for tracker in _conversations_to_predict(agent.domain):
+        inputs, targets = {PLACEHOLDER_TRACKER: tracker}, [metadata.core_target]
+        assert runner.run(inputs, targets) == untuned(runner, inputs, targets)
+    for text in ("BUSES", "1", "stop texting me", "tak", "/greet"):
+        parsed = [runner.run({PLACEHOLDER_MESSAGE: [UserMessage(text, message_id="m")]},
+                             [metadata.nlu_target])[metadata.nlu_target][0].as_dict()
+                  for _ in range(2)]
+        dask_run = untuned(runner, {PLACEHOLDER_MESSAGE: [UserMessage(text, message_id="m")]},
+                           [metadata.nlu_target])[metadata.nlu_target][0].as_dict()
+        assert parsed[0] == parsed[1] == dask_run
+    assert runner._engage_plans  # the runs went the new way

@@ -87,9 +87,33 @@ _LOOSE_KEYWORDS = _loose_keywords()
 INTENT_COMMANDS: dict[str, Command] = {command.value: command for command in Command}
 
 
+# Each phrase list, indexed by its first word: every message is checked against hundreds of
+# phrases in every language, and a message's own words pick out the few that can match.
+_PHRASES_BY_FIRST_WORD: dict[int, tuple[tuple[tuple[str, ...], ...],
+                                        dict[str, list[tuple[str, ...]]]]] = {}
+
+
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    known = _PHRASES_BY_FIRST_WORD.get(id(phrases))
+    if known is not None and known[0] is phrases:
+        return known[1]
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0] if phrase else "", []).append(phrase)
+    _PHRASES_BY_FIRST_WORD[id(phrases)] = (phrases, index)
+    return index
+
+
 def _mentions(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    return any(tuple(tokens[i:i + len(phrase)]) == phrase
-               for phrase in phrases for i in range(len(tokens) - len(phrase) + 1))
+    """Whether the words contain one of the phrases, word for word."""
+    index = _by_first_word(phrases)
+    if "" in index and () in index[""]:
+        return True  # an empty phrase is in every message
+    for i, token in enumerate(tokens):
+        for phrase in index.get(token, ()):
+            if tuple(tokens[i:i + len(phrase)]) == phrase:
+                return True
+    return False
 
 
 def is_opt_out(text: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.campaigns.model import Campaign
 from bot.store.models import CampaignVersion, ConsentRecord, Participant, Response, utcnow
@@ -100,6 +100,30 @@ class CampaignRepository:
         return count, hash(newest)
 
 
+# Every message runs these. They are built once: on SQLite, building a query and working out
+# its cache key cost more than running it (docs/benchmarks.md, "Half the CPU per message").
+_LOCK_ON_SQLITE = sa.text("UPDATE participants SET id = id WHERE pseudonym = :p")
+_ORDER_LATEST = (Participant.updated_at.desc(), Participant.id.desc())
+# The participation's campaign row comes with it (the relationship is joined), but not that
+# row's definition: a large JSON document every turn decoded and nobody read (the engine
+# reads the campaign from the catalogue). Asking for it still loads it.
+_LATEST_FOR = (sa.select(Participant)
+               .options(joinedload(Participant.campaign).defer(CampaignVersion.definition))
+               .where(Participant.pseudonym == sa.bindparam("pseudonym"))
+               .order_by(*_ORDER_LATEST).limit(1))
+_LATEST_ID = (sa.select(Participant.id).where(Participant.pseudonym == sa.bindparam("who"))
+              .order_by(*_ORDER_LATEST).limit(1).scalar_subquery())
+_NOTE_WROTE = (sa.update(Participant).where(Participant.id == _LATEST_ID)
+               .values(last_message_at=sa.bindparam("wrote_at"))
+               .execution_options(synchronize_session=False))
+_GIVEN = (sa.select(ConsentRecord.id)
+          .where(ConsentRecord.participant_id == sa.bindparam("participant"),
+                 ConsentRecord.decision == "given", ConsentRecord.withdrawn_at.is_(None))
+          .limit(1))
+_ANSWER = sa.select(Response).where(Response.participant_id == sa.bindparam("participant"),
+                                    Response.step_id == sa.bindparam("step"))
+
+
 def lock_resident(session: Session, pseudonym: str) -> None:
     """Make this transaction the only one working on this resident until it ends, so two of
     their messages (or a message and an invitation) run one after the other and the second
@@ -111,8 +135,7 @@ def lock_resident(session: Session, pseudonym: str) -> None:
         key = int(hashlib.sha256(pseudonym.encode()).hexdigest()[:15], 16)
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     elif dialect == "sqlite":
-        session.execute(sa.text("UPDATE participants SET id = id WHERE pseudonym = :p"),
-                        {"p": pseudonym})
+        session.execute(_LOCK_ON_SQLITE, {"p": pseudonym})
 
 
 class ParticipantRepository:
@@ -124,20 +147,16 @@ class ParticipantRepository:
     def latest_for(self, pseudonym: str) -> Participant | None:
         """The participation the resident is in now: the one they last wrote to (every turn
         touches updated_at), so returning to an earlier campaign carries on there."""
-        return (
-            self.session.query(Participant)
-            .filter_by(pseudonym=pseudonym)
-            .order_by(Participant.updated_at.desc(), Participant.id.desc())
-            .first()
-        )
+        return self.session.execute(_LATEST_FOR, {"pseudonym": pseudonym}).scalars().first()
 
     def note_resident_wrote(self, pseudonym: str) -> None:
         """The resident's own message was just handled: their latest participation records
         when. Only this counts as activity ("started", retention); invitations, reminders and
         staff changes move `updated_at` but never this."""
-        participant = self.latest_for(pseudonym)
-        if participant is not None:
-            participant.last_message_at = utcnow()
+        # One UPDATE of the row latest_for() would pick, after the turn's own changes (which
+        # decide which row that is): no participation loaded again for it (benchmarks).
+        self.session.flush()
+        self.session.execute(_NOTE_WROTE, {"who": pseudonym, "wrote_at": utcnow()})
 
     def in_campaign(self, pseudonym: str, slug: str) -> Participant | None:
         """Their most recent participation in any version of one campaign."""
@@ -211,12 +230,7 @@ class ConsentRepository:
         )
 
     def has_given(self, participant: Participant) -> bool:
-        return (
-            self.session.query(ConsentRecord.id)
-            .filter_by(participant_id=participant.id, decision="given", withdrawn_at=None)
-            .first()
-            is not None
-        )
+        return self.session.execute(_GIVEN, {"participant": participant.id}).first() is not None
 
     def withdraw(self, participant: Participant) -> None:
         self.session.query(ConsentRecord).filter_by(
@@ -231,11 +245,8 @@ class ResponseRepository:
     def save(self, participant: Participant, step_id: str, raw: str, value: Any,
              language: str, skipped: bool) -> None:
         """Idempotent per (participant, step): a replayed message never adds a second answer."""
-        existing = (
-            self.session.query(Response)
-            .filter_by(participant_id=participant.id, step_id=step_id)
-            .one_or_none()
-        )
+        existing = self.session.execute(
+            _ANSWER, {"participant": participant.id, "step": step_id}).scalars().one_or_none()
         if existing is None:
             self.session.add(
                 Response(participant_id=participant.id, campaign_id=participant.campaign_id,

@@ -41,7 +41,7 @@ from weakref import WeakValueDictionary
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import config, rasa_tuning
@@ -55,6 +55,26 @@ ERASE_SLOT = "erase_requested"
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
 MAX_KEPT_SENDERS = 10_000
 TABLES_LOCK = 0x2F6E1A  # pg_advisory_xact_lock key while creating the events table
+
+
+# Built once (every save runs it): building a query costs more than running it on SQLite.
+_CONTACT_HELD = sa.select(Contact.id).where(Contact.pseudonym == sa.bindparam("sender")).limit(1)
+
+
+def events_query(event: Any, all_sessions: bool) -> Any:
+    """Rasa 3.6's `SQLTrackerStore._event_query` as one reusable statement of the `data`
+    column, for the sender in the `sender` parameter: the sender's events in id order,
+    from the latest `session_started` on unless `all_sessions` (or if there is none)."""
+    sender = sa.bindparam("sender")
+    query = sa.select(event.data).where(event.sender_id == sender)
+    if not all_sessions:
+        start = (sa.select(sa.func.max(event.timestamp).label("session_start"))
+                 .where(event.sender_id == sender,
+                        event.type_name == SessionStarted.type_name)
+                 .subquery())
+        query = query.where(sa.or_(event.timestamp >= start.c.session_start,
+                                   start.c.session_start.is_(None)))
+    return query.order_by(event.id)
 
 
 def erased_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -99,6 +119,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._create_tables()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._loaded: dict[str, int] = {}
+        self._statements: dict[bool, Any] = {}  # events_query(), per all_sessions
+        self._insert = self.SQLEvent.__table__.insert()
         self._kept: dict[str, list[Turn]] = {}  # writes the database refused, oldest first
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._retrier: asyncio.Task | None = None
@@ -141,9 +163,16 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _load(self, sender: str, all_sessions: bool) -> list[dict[str, Any]]:
+        """Rasa's query for the events (`_event_query`), built once and reading only their
+        `data` column as plain rows: building the query and an ORM object per event was
+        most of the load's cost (docs/benchmarks.md)."""
+        statement = self._statements.get(all_sessions)
+        if statement is None:
+            statement = self._statements[all_sessions] = events_query(self.SQLEvent,
+                                                                      all_sessions)
         with self.session_scope() as session:
-            rows = self._event_query(session, sender, all_sessions).all()
-            return [json.loads(row.data) for row in rows]
+            rows = session.execute(statement, {"sender": sender}).all()
+            return [json.loads(data) for (data,) in rows]
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -194,7 +223,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     session.query(self.SQLEvent).filter(
                         self.SQLEvent.sender_id == sender).delete(synchronize_session=False)
                 elif self._applied(session, sender, turn):
-                    session.execute(self.SQLEvent.__table__.insert(), turn.rows)
+                    session.execute(self._insert, turn.rows)
             session.commit()
 
     @staticmethod
@@ -205,9 +234,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         trace."""
         if turn.inbox_id is not None:
             return InboxRepository(session).mark_tracked(turn.inbox_id)
-        held = session.execute(sa.select(Contact.id).where(Contact.pseudonym == sender)
-                               .limit(1)).first()
-        return held is not None
+        return session.execute(_CONTACT_HELD, {"sender": sender}).first() is not None
 
     # --- kept writes -------------------------------------------------------------------------
 
