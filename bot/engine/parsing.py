@@ -32,7 +32,7 @@ _NO = words.folded(words.NO)
 _NEGATIONS = words.folded(words.NEGATIONS)
 _STOP = words.folded(words.STOP_WORDS)
 _LAST = words.folded(words.LAST)
-_ONE = frozenset(word for word, value in _NUMBER_WORDS.items() if value == 1)
+_ONE = words.folded(words.ONE)
 _SINGLE_PREFIXES = frozenset(prefix[0] for prefix in _PREFIXES if len(prefix) == 1)
 _ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|ed|af|ydd|il|fed|ain|º|ª|o|a|e|er|ere|lea|ul|a)$")
 _NOT_CONTENT = _STOP | _YES | _NO | words.command_words()
@@ -129,13 +129,17 @@ def leading_yes_no(text: str) -> bool | None:
     "nie, dalej autobus"); None when it starts with neither. Only for a yes/no question
     that is not consent: agreeing to take part must be said plainly."""
     tokens = fold(text).split()
-    while tokens and tokens[0] in _STOP:
-        tokens.pop(0)
-    for size in range(min(_LONGEST_YES_NO, len(tokens)), 0, -1):
-        meaning = _YES_NO_PHRASES.get(tuple(tokens[:size]))
+    start = 0
+    while start < len(tokens) and tokens[start] in _STOP:
+        start += 1
+    for size in range(min(_LONGEST_YES_NO, len(tokens) - start), 0, -1):
+        meaning = _YES_NO_PHRASES.get(tuple(tokens[start:start + size]))
         if meaning is not None:
             return meaning
-    return None
+    # A "no" that is a little word too (Portuguese "no" is "in the"): "no, still the bus";
+    # never when the little words say both ("ok no").
+    said = {_YES_NO_PHRASES.get((token,)) for token in tokens[:start]} - {None}
+    return said.pop() if len(said) == 1 else None
 
 
 def parse_yes_no(text: str) -> bool | None:
@@ -232,8 +236,11 @@ def _same_word(said: str, word: str, prefix: bool | str) -> bool:
     an Arabic "the" or "by" in front ("بالباص") or a Welsh mutation ("fws", "nghar")."""
     if said == word:
         return True
-    if not prefix or not _content(said):
+    if not _content(said):
         return False
+    if not prefix:
+        # Arabic "the", "by the"... in front is the same word: "سيارة" is "السيارة".
+        return bool(_ARABIC.match(said) and _ARABIC.match(word) and _forms(said) & _forms(word))
     if prefix == "ending":
         forms = _forms(said)
         bases = _forms(word) if _ARABIC.match(word) else {word}
@@ -269,10 +276,31 @@ def partial_hits(text: str, labels: Sequence[dict[str, str]], languages: Sequenc
     split = [[label.split() for label in per_language] for per_language in _labels(labels, languages)]
     for prefix in (False, True, "ending"):
         for group in (split[:1], split[1:]):
-            hits = {n for per_language in group for n, label in enumerate(per_language)
-                    if _within(tokens, label, prefix)}
+            found = [(n, label) for per_language in group for n, label in enumerate(per_language)
+                     if _within(tokens, label, prefix)]
+            # "سيارة" is all of "السيارة" (car) but only part of "سيارة أجرة" (taxi): car.
+            whole = {n for n, label in found if len(label) == len(tokens)}
+            hits = whole or {n for n, _ in found}
             if hits:
                 return hits
+    return set()
+
+
+def inflected_hits(text: str, labels: Sequence[dict[str, str]],
+                   languages: Sequence[str]) -> set[int]:
+    """The labels whose words are inside the reply with other endings: "jeżdżę autobusem"
+    (Autobus), "merg cu autobuzul" (Autobuz), "بالسيارة عادة" (السيارة). The resident's
+    language first; more than one index means the reply is ambiguous."""
+    tokens = fold(text).split()
+    split = [[label.split() for label in per_language] for per_language in _labels(labels, languages)]
+    for group in (split[:1], split[1:]):
+        hits = {n for per_language in group for n, label in enumerate(per_language)
+                if label and any(_content(word) for word in label) and
+                any(all(_same_word(said, word, "ending")
+                        for said, word in zip(tokens[start:start + len(label)], label, strict=True))
+                    for start in range(len(tokens) - len(label) + 1))}
+        if hits:
+            return hits
     return set()
 
 
@@ -291,7 +319,8 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
         if len(hits) == 1:
             return hits.pop()
         if partial:
-            hits = partial_hits(text, labels, languages)
+            hits = partial_hits(text, labels, languages) or \
+                inflected_hits(text, labels, languages)
             if hits:
                 return hits.pop() if len(hits) == 1 else None  # several: ask again, never guess
     if len(key) < 3:

@@ -81,6 +81,9 @@ def _numbers() -> dict[int, Words]:
 
 # Number words and ordinals: "two", "dau", "drugi", "اثنين", "al doilea".
 NUMBER_WORDS: dict[int, Words] = _numbers()
+# "One" as a word (not "first"): dropped around an ordinal ("the first one", "pehla wala"),
+# where an ordinal itself must never be dropped.
+ONE = tuple(word for language in LANGUAGES.values() for word in language.numbers.get(1, ()))
 # "The last one": the last option, whatever their number.
 LAST = tuple(word for language in LANGUAGES.values() for word in language.last)
 # Words put before a number: "option 2", "no. 2", "#2", "rhif 2", "nr 2", "رقم ٢", "varianta 2".
