@@ -96,6 +96,15 @@ NEGATIONS = tuple(word for language in LANGUAGES.values() for word in language.n
 STOP_WORDS = tuple(word for language in LANGUAGES.values() for word in language.little_words)
 
 
+# Words naming the same thing, by language: "autocarro" and "ônibus" (pt).
+SYNONYMS: dict[str, tuple[Words, ...]] = {code: language.synonyms
+                                          for code, language in LANGUAGES.items()}
+# Each non-Latin letter as people write it in Latin letters, from every language that says.
+LATIN_LETTERS: dict[str, str] = {fold(letter): latin for language in LANGUAGES.values()
+                                 for letter, latin in language.latin_letters.items()
+                                 if fold(letter)}
+
+
 def folded(words: tuple[str, ...]) -> frozenset[str]:
     """The set of matching keys for a word list."""
     return frozenset(key for key in (fold(word) for word in words) if key)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.campaigns.model import Option
 from bot.engine.answers import read_reflect
-from bot.engine.parsing import parse_choice
+from bot.engine.parsing import parse_choice, parse_scale
 
 
 def _travel(code: str, bus: str, walk: str, car: str, taxi: str) -> list[Option]:
@@ -83,3 +83,68 @@ def test_a_yes_or_no_that_starts_a_longer_reflect_answer(text, meaning):
 
 def test_little_words_that_say_both_yes_and_no_are_no_answer():
     assert read_reflect("ok no", loose=True) is None
+
+
+TRAVEL.update({
+    "pa": _travel("pa", "ਬੱਸ", "ਪੈਦਲ", "ਕਾਰ", "ਟੈਕਸੀ"),
+    "bn": _travel("bn", "বাস", "হেঁটে", "গাড়ি", "ট্যাক্সি"),
+    "en": [Option(key, {"en": text}) for key, text in
+           (("bus", "Bus"), ("walk", "Walk"), ("car", "Car"), ("taxi", "Taxi"))],
+})
+
+
+@pytest.mark.parametrize(("code", "text", "option"), [
+    ("pt", "ônibus", "bus"), ("pt", "de onibus", "bus"), ("pt", "caminhando", "walk"),
+    ("es", "camión", "bus"), ("es", "voy andando", "walk"), ("es", "en auto", "car"),
+    ("pl", "autem", "car"), ("pl", "na piechotę", "walk"), ("pl", "auto", "car"),
+    ("ar", "بالباص", "bus"), ("ar", "تاكسي", "taxi"), ("ar", "على الأقدام", "walk"),
+    ("uk", "авто", "car"), ("so", "socod", "walk"), ("en", "on foot", "walk"),
+    ("en", "I drive", "car"), ("en", "cab", "taxi"),
+])
+def test_a_word_that_names_the_same_thing_as_an_option(code, text, option):
+    """language.yml synonyms: "auto" is the car (not the start of "autobus")."""
+    assert choice(code, text) == option
+
+
+def test_a_synonym_is_a_loose_reading_never_a_strict_one():
+    """The strict reading, which beats the model, is the option's own words."""
+    assert parse_choice("ônibus", TRAVEL["pt"], ["pt", "en"]) is None
+    assert parse_choice("autocarro", TRAVEL["pt"], ["pt", "en"]) == "bus"
+
+
+@pytest.mark.parametrize(("code", "text", "option"), [
+    ("ur", "bas", "bus"), ("ur", "paidal", "walk"), ("ur", "pedal", "walk"),
+    ("ur", "main paidal jati hoon", "walk"), ("ur", "gaari", "car"), ("ur", "gaadi", "car"),
+    ("ur", "apni gaari", "car"), ("ur", "taxy", "taxi"),
+    ("pa", "paidal", "walk"), ("pa", "kaar", "car"), ("pa", "bas", "bus"),
+    ("bn", "hete", "walk"), ("bn", "hete jai", "walk"), ("bn", "gari", "car"),
+    ("bn", "texi", "taxi"), ("uk", "avtobus", "bus"), ("uk", "pishky", "walk"),
+    ("uk", "taksi", "taxi"),
+])
+def test_a_reply_in_latin_letters_matches_an_option_in_another_script(code, text, option):
+    """language.yml latin_letters: Roman Urdu, Panjabi and Bengali, Latin Ukrainian."""
+    assert choice(code, text) == option
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("ur", "do"), ("ur", "se"), ("ur", "haan"), ("bn", "ok"), ("ur", "paidal ya gaari"), ("ur", "gaari nahi"),
+])
+def test_short_or_other_latin_words_match_no_option_in_another_script(code, text):
+    assert choice(code, text) is None
+
+
+@pytest.mark.parametrize(("code", "low", "high", "text", "point"), [
+    ("ur", "بہت مشکل", "بہت آسان", "bohat mushkil", 1),
+    ("ur", "بہت مشکل", "بہت آسان", "bahut aasan", 5),
+    ("bn", "খুব কঠিন", "খুব সহজ", "khub kothin", 1),
+    ("bn", "খুব কঠিন", "খুব সহজ", "khub sohoj", 5),
+    ("pa", "ਬਹੁਤ ਔਖਾ", "ਬਹੁਤ ਸੌਖਾ", "bahut saukha", 5),
+    ("en", "Very hard", "Very easy", "really hard", 1),
+])
+def test_a_scale_end_in_latin_letters_or_other_words(code, low, high, text, point):
+    from bot.campaigns.model import Step
+    step = Step.from_dict({"id": "ease", "type": "scale", "text": {code: "?", "en": "?"},
+                           "min": 1, "max": 5,
+                           "labels": {1: {code: low, "en": "Very hard"},
+                                      5: {code: high, "en": "Very easy"}}})
+    assert parse_scale(text, step, [code, "en"], loose=True) == point
