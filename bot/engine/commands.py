@@ -113,6 +113,9 @@ _STOP_SINGLE = frozenset(key for key in _OPT_OUT if " " not in key and key not i
 # Every word of a stop word or phrase: "stop texting me now" is made only of them.
 _STOP_TOKENS = frozenset(token for key in _OPT_OUT for token in key.split()) | \
     frozenset(token for phrase in _STOP_PHRASES for token in phrase)
+# The words of opting out that say something by themselves ("text", "list", "wypisz", not
+# "me", "please"): a longer open answer the model calls STOP must use one of them.
+_OPT_OUT_WORDS = _STOP_TOKENS - _LITTLE - _POLITE
 MAX_AMBIGUOUS_STOP = 6  # "stop", "end", "para", "توقف": short stop words name other things too
 
 
@@ -127,6 +130,13 @@ def mentions_stop(text: str) -> bool:
         return True
     return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
                for word in _STOP_SINGLE if 2 <= len(word) <= MAX_AMBIGUOUS_STOP)
+
+
+def uses_opt_out_words(text: str) -> bool:
+    """A word of some opt-out wording is in the message ("i have had more than enough of
+    this", "va rog nu ma mai deranjati"); "o trecere de pietoni langa scoala" (a crossing by
+    the school) has none, whatever the model thinks of it."""
+    return any(token in _OPT_OUT_WORDS for token in fold(text).split())
 
 
 def _inflected(token: str, word: str) -> bool:

@@ -36,6 +36,7 @@ from bot.engine.commands import (
     is_resubscribe,
     keyword_command,
     mentions_stop,
+    uses_opt_out_words,
 )
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
@@ -358,7 +359,8 @@ class _Turn:
             return
         if reply.intent == "stop" and size <= MAX_WORDS_FOR_STOP_IN_FREE_TEXT and \
                 reply.confidence >= STOP_CONFIDENCE_IN_LONG_FREE_TEXT and \
-                not mentions_stop(text) and self.intent(reply, text):
+                not mentions_stop(text) and uses_opt_out_words(text) and \
+                self.intent(reply, text):
             return
         value = parse_free_text(text)
         if value is None:

@@ -148,3 +148,83 @@ def test_a_scale_end_in_latin_letters_or_other_words(code, low, high, text, poin
                            "labels": {1: {code: low, "en": "Very hard"},
                                       5: {code: high, "en": "Very easy"}}})
     assert parse_scale(text, step, [code, "en"], loose=True) == point
+
+
+# -- the words in language.yml, through the whole engine -----------------------------------
+
+@pytest.fixture(scope="module")
+def twelve():
+    from twelve_languages import twelve_language_campaign
+    return twelve_language_campaign()
+
+
+def at(campaign, where: str, code: str):
+    """A resident who chose `code` by its name, at "consent", "travel" (a choice) or
+    "ideas" (an open question)."""
+    from engine_helpers import Chat
+
+    from bot.language import endonym
+    chat = Chat(campaign)
+    chat.send(endonym(code))
+    if where != "consent":
+        chat.send("yes")
+        if where == "ideas":
+            chat.send("1")
+    return chat
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("pl", "nie życzę sobie wiadomości"), ("pl", "odczepcie się"), ("pl", "prosze o wypisanie"),
+    ("ro", "va rog nu ma mai deranjati"), ("ur", "aur message na bhejna"),
+    ("bn", "bondho korun"), ("so", "i daaya"), ("uk", "скасувати підписку"),
+])
+def test_more_ways_to_opt_out(twelve, code, text):
+    from bot.engine import Phase
+    for where in ("consent", "travel", "ideas"):
+        chat = at(twelve, where, code)
+        chat.send(text)
+        assert chat.phase is Phase.OPTED_OUT, where
+
+
+@pytest.mark.parametrize(("code", "text", "given"), [
+    ("pl", "no jasne", True), ("pl", "nie mam ochoty", False), ("pl", "podziękuję", False),
+    ("cy", "oce", True), ("cy", "dim ar hyn o bryd", False), ("cy", "dim isio", False),
+    ("ar", "إن شاء الله", True), ("ar", "مش حابب", False), ("ar", "ليس الآن", False),
+    ("ro", "fie", True), ("ur", "نہیں کرنا", False), ("pa", "changa", True),
+    ("pa", "hune nahi", False), ("so", "waa caadi", True), ("so", "ma xiiseynayo", False),
+    ("uk", "не цікавить", False),
+])
+def test_more_ways_to_say_yes_or_no_to_taking_part(twelve, code, text, given):
+    from bot.engine import Event
+    chat = at(twelve, "consent", code)
+    chat.send(text)
+    assert (Event.CONSENT_GIVEN if given else Event.CONSENT_DECLINED) in chat.events
+
+
+@pytest.mark.parametrize(("code", "text", "option"), [
+    ("pl", "pierwsza", "bus"), ("pl", "druga opcja", "walk"), ("pl", "trzecia", "car"),
+    ("pl", "jedynka", "bus"), ("pl", "czwórka", "taxi"), ("ar", "التاني", "walk"),
+    ("ar", "التالت", "car"), ("ar", "أسوق", "car"), ("so", "mid", "bus"),
+])
+def test_more_ordinals_and_number_words(code, text, option):
+    assert choice(code, text) == option
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("ar", "بلاش هالسؤال"), ("ur", "چھوڑ دیں"), ("ur", "rehne dein"),
+])
+def test_more_ways_to_skip(twelve, code, text):
+    chat = at(twelve, "travel", code)
+    chat.send(text)
+    assert chat.answers[-1].skipped
+
+
+def test_a_long_open_answer_without_a_word_of_opting_out_is_an_answer(twelve):
+    """The model's STOP for a long open answer needs some opt-out word in it."""
+    from bot.engine import Phase
+    chat = at(twelve, "ideas", "ro")
+    chat.send("o trecere de pietoni langa scoala", intent="stop", confidence=0.95)
+    assert chat.phase is not Phase.OPTED_OUT and chat.answers[-1].step_id == "ideas"
+    chat = at(twelve, "ideas", "ro")
+    chat.send("va rog sa nu ma mai deranjati deloc", intent="stop", confidence=0.95)
+    assert chat.phase is Phase.OPTED_OUT
