@@ -165,6 +165,12 @@ def is_erase(text: str) -> bool:
     return _loose_command(fold(text)) is Command.ERASE or asks_erase(text)
 
 
+def is_command_word(text: str) -> bool:
+    """The whole message is a command word as listed ("help", "sori?"), not one found by
+    trimming little words from it ("na sori")."""
+    return fold(text) in _KEYWORDS
+
+
 def is_help(text: str) -> bool:
     """The whole message asks for help ("HELP", "what?", "nie rozumiem")."""
     return _loose_command(fold(text)) is Command.HELP

@@ -30,6 +30,7 @@ from bot.engine.commands import (
     INTENT_COMMANDS,
     Command,
     asks_erase,
+    is_command_word,
     is_erase,
     is_help,
     is_opt_out,
@@ -294,6 +295,10 @@ class _Turn:
         elif command is Command.SKIP and self.state.phase is Phase.IN_STEP \
                 and not self.free_text_phase() and self.answer(text, loose=False):
             pass  # "prefer not to say" where the question offers exactly that: the answer wins
+        elif command in (Command.SKIP, Command.MORE, Command.REPEAT, Command.HELP) and \
+                self.state.phase is Phase.AWAITING_CONSENT and not is_command_word(text) and \
+                self.strict_answer(text):
+            pass  # "no i dont want to" (not SKIP), "na sori" (not "sori?"): a plain no
         elif command is not None:
             self.command(command)
         elif self.free_text_phase():
@@ -410,6 +415,8 @@ class _Turn:
         name = reply.intent or ""
         if name == "stop" and (mentions_stop(text) or self.names_an_answer(text)):
             return False  # "bus stop closer", "the one that stops by the hospital": answers
+        if name == "greet" and self.names_an_answer(text):
+            return False  # "paidal hi", "hi, the bus": the answer, read loosely next
         if name in INTENT_COMMANDS:
             self.command(INTENT_COMMANDS[name])
         elif name == "change_language":

@@ -31,6 +31,8 @@ _PREFIXES = sorted((tuple(fold(p).split()) for p in words.NUMBER_PREFIXES), key=
 _YES = words.folded(words.YES)
 _NO = words.folded(words.NO)
 _NEGATIONS = words.folded(words.NEGATIONS)
+_LITTLE_BY_LANGUAGE = {code: words.folded(little)
+                       for code, little in words.LITTLE_WORDS_BY_LANGUAGE.items()}
 _STOP = words.folded(words.STOP_WORDS)
 _LAST = words.folded(words.LAST)
 _ONE = words.folded(words.ONE)
@@ -407,6 +409,16 @@ def inflected_hits(text: str, labels: Sequence[dict[str, str]],
     return set()
 
 
+def _negated(tokens: list[str], language: str) -> bool:
+    """A negation among the words ("not the bus", "nie autobusem"), unless it is one of the
+    resident's language's little words: Portuguese "no carro" is "in the car"."""
+    little = _LITTLE_BY_LANGUAGE.get(language, frozenset())
+    target = [negation.split() for negation in _NEGATIONS
+              if " " in negation or negation not in little]
+    return any(tokens[i:i + len(words_)] == words_
+               for words_ in target for i in range(len(tokens) - len(words_) + 1))
+
+
 def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str],
                 partial: bool = False) -> int | None:
     """A label named inside a short reply, (with partial) a reply that is part of exactly one
@@ -416,7 +428,7 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
     if not key or len(key) > MAX_FUZZY_CHARACTERS or len(tokens) > MAX_LOOSE_WORDS:
         return None
     folded_labels = _labels(labels, languages)
-    if not any(_contains(tokens, negation) for negation in _NEGATIONS):
+    if not _negated(tokens, languages[0] if languages else ""):
         hits = {n for per_language in folded_labels for n, label in enumerate(per_language)
                 if _contains(tokens, label)}
         if len(hits) == 1:

@@ -94,6 +94,7 @@ NEGATIONS = tuple(word for language in LANGUAGES.values() for word in language.n
 # "i") is not matched against part of an option's words, and they are dropped from either end
 # of a reply ("the parking", "parcio plis"). Negations are not here: "not parking" is no answer.
 STOP_WORDS = tuple(word for language in LANGUAGES.values() for word in language.little_words)
+LITTLE_WORDS_BY_LANGUAGE = {code: language.little_words for code, language in LANGUAGES.items()}
 
 
 # Words naming the same thing, by language: "autocarro" and "ônibus" (pt).

@@ -228,3 +228,62 @@ def test_a_long_open_answer_without_a_word_of_opting_out_is_an_answer(twelve):
     chat = at(twelve, "ideas", "ro")
     chat.send("va rog sa nu ma mai deranjati deloc", intent="stop", confidence=0.95)
     assert chat.phase is Phase.OPTED_OUT
+
+
+@pytest.mark.parametrize(("code", "text", "given"), [
+    ("en", "no i dont want to", False), ("cy", "na sori", False), ("es", "paso, gracias", False),
+    ("bn", "না থাক", False), ("bn", "ami agrohi noi", False), ("pt", "bora lá", True),
+    ("ur", "nai ji", False),
+])
+def test_a_plain_yes_or_no_at_consent_is_not_a_command_found_inside_it(twelve, code, text,
+                                                                         given):
+    """"dont want to" is how SKIP starts, "sori?" asks for help, "paso" skips: at the consent
+    question a reply that reads as yes or no is that."""
+    from bot.engine import Event
+    chat = at(twelve, "consent", code)
+    chat.send(text)
+    assert (Event.CONSENT_GIVEN if given else Event.CONSENT_DECLINED) in chat.events
+
+
+def test_a_command_word_itself_at_consent_is_still_the_command(twelve):
+    chat = at(twelve, "consent", "en")
+    chat.send("help")
+    assert chat.phase.name == "AWAITING_CONSENT" and not chat.events
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("en", "i want to be removed"), ("en", "stop msging me"), ("en", "wrong number"),
+    ("en", "no more please"), ("en", "delete me from your list"),
+    ("cy", "gadewch fi fod"), ("pl", "nie chce tych smsow"), ("ar", "ارجو عدم مراسلتي"),
+    ("ur", "ab bas karo"), ("pa", "mera number kadh do"), ("bn", "ar sms diben na"),
+    ("bn", "আমাকে বাদ দিন"), ("pt", "quero sair"), ("so", "i dhaaf"),
+])
+def test_yet_more_ways_to_opt_out(twelve, code, text):
+    from bot.engine import Phase
+    chat = at(twelve, "consent", code)
+    chat.send(text)
+    assert chat.phase is Phase.OPTED_OUT
+
+
+def test_a_greeting_with_an_option_in_it_is_the_answer(twelve):
+    """The model calls "paidal hi" a greeting ("hi"); it names an option."""
+    chat = at(twelve, "travel", "en")
+    chat.send("hi, walk", intent="greet", confidence=0.9)
+    assert chat.answers[-1].step_id == "travel"
+    chat = at(twelve, "travel", "en")
+    chat.send("hello", intent="greet", confidence=0.9)
+    assert not chat.answers
+
+
+@pytest.mark.parametrize(("code", "text", "option"), [
+    ("pt", "no carro", "car"), ("pt", "no meu carro", "car"),
+])
+def test_a_negation_that_is_a_little_word_of_their_language(code, text, option):
+    """Portuguese "no" is "in the": "no carro" is the car (English "no car" is not)."""
+    assert choice(code, text) == option
+    assert choice("es", "no coche") is None
+
+
+@pytest.mark.parametrize("text", ["gaari nahi", "paidal nahin", "bus na"])
+def test_roman_urdu_negations(text):
+    assert choice("ur", text) is None
