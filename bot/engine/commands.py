@@ -10,6 +10,7 @@ held down ("helpp", "skiiip").
 
 from __future__ import annotations
 
+import difflib
 import re
 from enum import Enum
 
@@ -36,6 +37,7 @@ def squeezed(key: str) -> str:
 
 
 _OPT_OUT = words.folded(words.OPT_OUT)
+STOP_EMOJI = ("\U0001f6d1", "\ufe0f")  # the stop sign (and the variation selector after it)
 _OPT_OUT_SQUEEZED = frozenset(squeezed(key) for key in _OPT_OUT)
 _RESUBSCRIBE = words.folded(words.RESUBSCRIBE)
 _LITTLE = words.folded(words.STOP_WORDS)
@@ -95,8 +97,14 @@ def _mentions(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
 def is_opt_out(text: str) -> bool:
     """The whole message is a stop word in any supported language ("STOP", "Rezygnuję!",
     "stopp"), or it has a stop phrase anywhere ("please remove me from your list")."""
+    if STOP_EMOJI[0] in text and all(ch in STOP_EMOJI or ch.isspace() for ch in text.strip()):
+        return True  # 🛑
     key = fold(text)
     tokens = key.split()
+    if len(tokens) > 1 and all(len(token) == 1 for token in tokens):
+        tokens = ["".join(tokens)]  # "S T O P"
+    tokens = [token for i, token in enumerate(tokens) if i == 0 or token != tokens[i - 1]]
+    key = " ".join(tokens)  # "stop stop stop" is "stop"
     start, end = 0, len(tokens)
     while start < end and tokens[start] in _POLITE:
         start += 1
@@ -105,7 +113,31 @@ def is_opt_out(text: str) -> bool:
     for candidate in {key, " ".join(tokens[start:end])}:
         if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
             return True
-    return _mentions(tokens, _STOP_PHRASES)
+    return _mentions(tokens, _STOP_PHRASES) or \
+        _misspelt_opt_out(" ".join(tokens[start:end]))
+
+
+MIN_MISSPELT_OPT_OUT = 7  # "unsubscibe", "dezabonre", "відписатис"; never "stpo" or "end"
+MIN_MISSPELT_PHRASE = 10
+MISSPELT_OPT_OUT_RATIO = 0.88
+_LONG_OPT_OUTS = tuple(key for key in _OPT_OUT | frozenset(" ".join(p) for p in _STOP_PHRASES)
+                       if len(key) >= MIN_MISSPELT_OPT_OUT)
+
+
+def _misspelt_opt_out(candidate: str) -> bool:
+    """The whole message is a long stop word or phrase with a letter or two wrong
+    ("unsubsribe", "stop texing me"): one letter in nine at most."""
+    if len(candidate) < (MIN_MISSPELT_OPT_OUT if " " not in candidate else MIN_MISSPELT_PHRASE):
+        return False  # "non stop" is not "no stop"
+    matcher = difflib.SequenceMatcher(None, "", candidate)
+    for key in _LONG_OPT_OUTS:
+        if abs(len(key) - len(candidate)) > 2:
+            continue
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() >= MISSPELT_OPT_OUT_RATIO and \
+                matcher.ratio() >= MISSPELT_OPT_OUT_RATIO:
+            return True
+    return False
 
 
 # Single stop words that are not also little words (Spanish "para" is "for" too).

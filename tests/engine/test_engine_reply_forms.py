@@ -287,3 +287,59 @@ def test_a_negation_that_is_a_little_word_of_their_language(code, text, option):
 @pytest.mark.parametrize("text", ["gaari nahi", "paidal nahin", "bus na"])
 def test_roman_urdu_negations(text):
     assert choice("ur", text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "unsubsribe", "unsubscibe me", "stop texing me", "dezabonre", "leave me aloen",
+    "wypiszcie mnei", "S T O P", "stop stop stop", "STOP STOP", "🛑", "🛑🛑",
+])
+def test_an_opt_out_misspelt_spaced_out_repeated_or_as_the_stop_sign(text):
+    from bot.engine.commands import is_opt_out
+    assert is_opt_out(text)
+
+
+@pytest.mark.parametrize("text", [
+    "no more taxis", "more buses please", "not interested", "not intrested", "taksowka",
+    "stop at school", "b u s", "1 2 3", "\ufe0f", "delete my number", "remove my data", "non-stop",
+    "the second one from the list",
+])
+def test_nothing_near_an_opt_out_but_not_one_is_one(text):
+    from bot.engine.commands import is_opt_out
+    assert not is_opt_out(text)
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("ur", "mujhe akela chhod do"), ("ur", "dobara msg na karna"), ("ur", "mera number hatao"),
+    ("ur", "اسٹاپ"), ("ur", "messages band kar do"), ("pa", "mainu list ton hatao"),
+    ("pa", "ਮੈਨੂੰ ਇਕੱਲਾ ਛੱਡ ਦਿਓ"), ("pa", "dubara sampark na karo"), ("bn", "আনসাবস্ক্রাইব"),
+    ("bn", "ar jogajog korben na"), ("bn", "ar kono msg chai na"), ("bn", "স্টপ"),
+    ("ar", "اتركني وشأني"), ("ar", "لا تبعتلي"), ("es", "no vuelvan a escribirme"),
+    ("pt", "quero cancelar"), ("so", "nabad i daa"), ("uk", "залиште мене у спокої"),
+    ("uk", "stop bud laska"), ("uk", "не пишите мне"), ("cy", "gadael fi fod"),
+    ("en", "take my details from your list"),
+])
+def test_opt_outs_in_roman_and_native_script(twelve, code, text):
+    from bot.engine import Phase
+    for where in ("consent", "travel", "ideas"):
+        chat = at(twelve, where, code)
+        chat.send(text)
+        assert chat.phase is Phase.OPTED_OUT, where
+
+
+@pytest.mark.parametrize(("code", "text", "option"), [
+    ("ur", "bus se kar ke", "bus"), ("ur", "gaari se safar karta hoon", "car"),
+])
+def test_roman_urdu_kar_is_never_the_car(code, text, option):
+    """"kar" (do) would be spelt like "کار" (a car): it is a little word."""
+    assert choice(code, text) == option
+
+
+def test_bengali_kore_is_never_the_car():
+    assert choice("bn", "bus e kore jai") == "bus"
+
+
+def test_deleting_a_number_is_deleting_not_opting_out_in_somali(twelve):
+    from bot.engine import Event, Phase
+    chat = at(twelve, "travel", "so")
+    chat.send("lambarkeyga tirtir")
+    assert Event.ERASE_REQUESTED in chat.events and chat.phase is not Phase.OPTED_OUT
