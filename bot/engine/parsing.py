@@ -172,9 +172,20 @@ _SYNONYM_GROUPS: dict[str, list[tuple[tuple[str, ...], ...]]] = {
     for code, groups in words.SYNONYMS.items()}
 
 
+MAX_VARIANTS = 24
+
+
 def _variants(label: str, code: str) -> list[str]:
-    """The label with a word in it swapped for one that names the same thing in `code`
-    (synonyms in language.yml): "autocarro" -> "onibus", "a pe" -> "caminhando"."""
+    """The label with words in it swapped for ones that name the same thing in `code`
+    (synonyms in language.yml): "autocarro" -> "onibus", "a pe" -> "caminhando", "صعب جدا"
+    -> "صعبة كتير" (two swaps at most)."""
+    found = _swaps(label, code)
+    for variant in list(found):
+        found.extend(more for more in _swaps(variant, code) if more not in found and more != label)
+    return found[:MAX_VARIANTS]
+
+
+def _swaps(label: str, code: str) -> list[str]:
     tokens = label.split()
     found: list[str] = []
     for group in _SYNONYM_GROUPS.get(code, ()):
@@ -535,7 +546,7 @@ def parse_scale(text: str, step: Step, languages: Sequence[str], loose: bool = F
         number = lone_number(text)
         if number is not None:
             return number if low <= number <= high else None
-        index = guess_label(text, labels, languages)
+        index = guess_label(text, labels, languages, partial=True)  # "hard" of "Very hard"
     return None if index is None else points[index]
 
 

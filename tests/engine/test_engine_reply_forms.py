@@ -87,6 +87,7 @@ def test_little_words_that_say_both_yes_and_no_are_no_answer():
 
 TRAVEL.update({
     "pa": _travel("pa", "ਬੱਸ", "ਪੈਦਲ", "ਕਾਰ", "ਟੈਕਸੀ"),
+    "cy": _travel("cy", "Bws", "Cerdded", "Car", "Tacsi"),
     "bn": _travel("bn", "বাস", "হেঁটে", "গাড়ি", "ট্যাক্সি"),
     "en": [Option(key, {"en": text}) for key, text in
            (("bus", "Bus"), ("walk", "Walk"), ("car", "Car"), ("taxi", "Taxi"))],
@@ -343,3 +344,42 @@ def test_deleting_a_number_is_deleting_not_opting_out_in_somali(twelve):
     chat = at(twelve, "travel", "so")
     chat.send("lambarkeyga tirtir")
     assert Event.ERASE_REQUESTED in chat.events and chat.phase is not Phase.OPTED_OUT
+
+
+def _scale(code: str, low: str, high: str):
+    from bot.campaigns.model import Step
+    return Step.from_dict({"id": "ease", "type": "scale", "text": {code: "?", "en": "?"},
+                           "min": 1, "max": 5, "labels": {1: {code: low, "en": "Very hard"},
+                                                          5: {code: high, "en": "Very easy"}}})
+
+
+@pytest.mark.parametrize(("code", "low", "high", "text", "point"), [
+    ("en", "Very hard", "Very easy", "hard", 1), ("en", "Very hard", "Very easy", "easy", 5),
+    ("cy", "Anodd iawn", "Hawdd iawn", "anodd", 1), ("uk", "Дуже важко", "Дуже легко", "легко", 5),
+    ("ar", "صعب جدا", "سهل جدا", "صعب", 1), ("ar", "صعب جدا", "سهل جدا", "سهلة كتير", 5),
+])
+def test_part_of_a_scale_end_or_two_words_swapped_for_others(code, low, high, text, point):
+    """"hard" is part of one end only; "سهلة كتير" swaps both words of "سهل جدا"."""
+    assert parse_scale(text, _scale(code, low, high), [code, "en"], loose=True) == point
+
+
+@pytest.mark.parametrize("text", ["very", "not hard", "quite hard"])
+def test_a_word_of_both_ends_or_a_negated_end_is_no_point(text):
+    assert parse_scale(text, _scale("en", "Very hard", "Very easy"), ["en"], loose=True) is None
+
+
+@pytest.mark.parametrize(("code", "text", "option"), [
+    ("ar", "امشي عادة", "walk"), ("so", "tagsiyada", "taxi"), ("cy", "bysus", "bus"),
+    ("uk", "ходжу", "walk"),
+])
+def test_yet_more_words_for_the_options(code, text, option):
+    assert choice(code, text) == option
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("ar", "لا اريد ان اقول"), ("so", "xigta"), ("so", "iska daa"), ("cy", "nesa"),
+])
+def test_yet_more_ways_to_skip(twelve, code, text):
+    chat = at(twelve, "travel", code)
+    chat.send(text)
+    assert chat.answers[-1].skipped
