@@ -383,3 +383,35 @@ def test_yet_more_ways_to_skip(twelve, code, text):
     chat = at(twelve, "travel", code)
     chat.send(text)
     assert chat.answers[-1].skipped
+
+
+@pytest.mark.parametrize(("code", "text", "given"), [
+    ("so", "hadda ma awoodo", False), ("cy", "iawn gen i", True), ("cy", "dim heddiw", False),
+    ("pt", "sim senhor", True), ("ur", "haan ji kar lete hain", True),
+    ("ur", "abhi waqt nahi", False), ("bn", "হ্যাঁ পারব", True),
+])
+def test_round_five_yes_and_no(twelve, code, text, given):
+    from bot.engine import Event
+    chat = at(twelve, "consent", code)
+    chat.send(text)
+    assert (Event.CONSENT_GIVEN if given else Event.CONSENT_DECLINED) in chat.events
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("so", "ma rabo fariimahan"), ("cy", "tynnwch fi"), ("uk", "прошу не писати"),
+    ("pt", "nao quero mais"), ("pt", "cancelem"),
+])
+def test_round_five_opt_outs(twelve, code, text):
+    from bot.engine import Phase
+    chat = at(twelve, "consent", code)
+    chat.send(text)
+    assert chat.phase is Phase.OPTED_OUT
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("so", "ma jecli inaan sheego"), ("ur", "نہیں بتانا"), ("ur", "چھوڑو"), ("bn", "পরের টা"),
+])
+def test_round_five_skips(twelve, code, text):
+    chat = at(twelve, "travel", code)
+    chat.send(text)
+    assert chat.answers[-1].skipped
