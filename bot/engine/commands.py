@@ -42,6 +42,8 @@ _OPT_OUT_SQUEEZED = frozenset(squeezed(key) for key in _OPT_OUT)
 _RESUBSCRIBE = words.folded(words.RESUBSCRIBE)
 _LITTLE = words.folded(words.STOP_WORDS)
 _POLITE = frozenset(token for key in words.folded(words.POLITE) for token in key.split())
+# Politeness, and a plain no, around a stop word: "no, stop", "nie, stop", "maya jooji".
+_AROUND_STOP = _POLITE | frozenset(key for key in words.folded(words.NO) if " " not in key)
 _COMMANDS = (
     (Command.HELP, words.HELP), (Command.REPEAT, words.REPEAT), (Command.SKIP, words.SKIP),
     (Command.MORE, words.MORE), (Command.ERASE, words.ERASE),
@@ -110,7 +112,18 @@ def is_opt_out(text: str) -> bool:
         start += 1
     while end > start and tokens[end - 1] in _POLITE:
         end -= 1
-    for candidate in {key, " ".join(tokens[start:end])}:
+    # Without a plain no around it too ("no, stop"), unless what is left is also a little
+    # word: Spanish "no para" is "it does not stop".
+    first, last = start, end
+    while first < last and tokens[first] in _AROUND_STOP:
+        first += 1
+    while last > first and tokens[last - 1] in _AROUND_STOP:
+        last -= 1
+    without_no = " ".join(tokens[first:last])
+    candidates = {key, " ".join(tokens[start:end])}
+    if without_no not in _LITTLE:
+        candidates.add(without_no)
+    for candidate in candidates:
         if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
             return True
     return _mentions(tokens, _STOP_PHRASES) or \

@@ -415,3 +415,16 @@ def test_round_five_skips(twelve, code, text):
     chat = at(twelve, "travel", code)
     chat.send(text)
     assert chat.answers[-1].skipped
+
+
+@pytest.mark.parametrize("text", ["no, stop", "maya jooji", "na stopio", "ні, стоп", "لا توقف",
+                                  "nope unsubscribe", "no no stop"])
+def test_a_plain_no_around_a_stop_word_still_opts_out(text):
+    from bot.engine.commands import is_opt_out
+    assert is_opt_out(text)
+
+
+@pytest.mark.parametrize("text", ["no", "no bus", "not now stop", "nie"])
+def test_a_no_alone_or_with_an_answer_is_no_opt_out(text):
+    from bot.engine.commands import is_opt_out
+    assert not is_opt_out(text)
