@@ -69,6 +69,13 @@ class Language:
     same_as_english: Words = ()
     # Letters sent as others over SMS when a campaign asks for plain spelling ("ą" -> "a").
     sms_plain: Mapping[str, str] = field(default_factory=dict)
+    # Words that name the same thing in an answer, a group to a line ("autocarro", "ônibus"):
+    # a reply with one of them matches an option written with another.
+    synonyms: tuple[Words, ...] = ()
+    # How each letter of a non-Latin script is written in Latin letters (the consonants:
+    # "ب: b", "ਪ: p"; vowels need nothing), so "paidal" matches "پیدل" and "hete" "হেঁটে".
+    # "a|b": either; several letters as one key ("্য") are read before single ones.
+    latin_letters: Mapping[str, str] = field(default_factory=dict)
     phrases: Mapping[str, str] = field(default_factory=dict)
     folder: Path | None = None
 
@@ -118,6 +125,26 @@ def _text_map(value: Any, where: str) -> dict[str, str]:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise LanguageDataError(f"{where} must map keys to texts")
+    return {str(key): text.strip() for key, text in value.items()}
+
+
+def _groups(value: Any, where: str) -> tuple[Words, ...]:
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list):
+        raise LanguageDataError(f"{where} must be a list of lists of words")
+    groups = tuple(_words(group, f"{where}[{number}]") for number, group in enumerate(value))
+    if any(len(group) < 2 for group in groups):
+        raise LanguageDataError(f"{where}: each group needs at least two words")
+    return groups
+
+
+def _letters(value: Any, where: str) -> dict[str, str]:
+    """A letter map whose empty values are kept: a vowel is written as nothing."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise LanguageDataError(f"{where} must map letters to Latin letters")
     return {str(key): text.strip() for key, text in value.items()}
 
 
@@ -174,6 +201,8 @@ def load_language(folder: Path) -> Language:
         numbers=_numbered(data.get("numbers"), f"{where}: numbers"),
         ordinals=_numbered(data.get("ordinals"), f"{where}: ordinals"),
         sms_plain=_text_map(data.get("sms_plain"), f"{where}: sms_plain"),
+        synonyms=_groups(data.get("synonyms"), f"{where}: synonyms"),
+        latin_letters=_letters(data.get("latin_letters"), f"{where}: latin_letters"),
         phrases=_text_map(phrases, str(phrases_path)),
         folder=folder,
         **lists,

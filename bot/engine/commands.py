@@ -10,6 +10,7 @@ held down ("helpp", "skiiip").
 
 from __future__ import annotations
 
+import difflib
 import re
 from enum import Enum
 
@@ -36,10 +37,13 @@ def squeezed(key: str) -> str:
 
 
 _OPT_OUT = words.folded(words.OPT_OUT)
+STOP_EMOJI = ("\U0001f6d1", "\ufe0f")  # the stop sign (and the variation selector after it)
 _OPT_OUT_SQUEEZED = frozenset(squeezed(key) for key in _OPT_OUT)
 _RESUBSCRIBE = words.folded(words.RESUBSCRIBE)
 _LITTLE = words.folded(words.STOP_WORDS)
 _POLITE = frozenset(token for key in words.folded(words.POLITE) for token in key.split())
+# Politeness, and a plain no, around a stop word: "no, stop", "nie, stop", "maya jooji".
+_AROUND_STOP = _POLITE | frozenset(key for key in words.folded(words.NO) if " " not in key)
 _COMMANDS = (
     (Command.HELP, words.HELP), (Command.REPEAT, words.REPEAT), (Command.SKIP, words.SKIP),
     (Command.MORE, words.MORE), (Command.ERASE, words.ERASE),
@@ -119,17 +123,58 @@ def _mentions(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
 def is_opt_out(text: str) -> bool:
     """The whole message is a stop word in any supported language ("STOP", "Rezygnuję!",
     "stopp"), or it has a stop phrase anywhere ("please remove me from your list")."""
+    if STOP_EMOJI[0] in text and all(ch in STOP_EMOJI or ch.isspace() for ch in text.strip()):
+        return True  # 🛑
     key = fold(text)
     tokens = key.split()
+    if len(tokens) > 1 and all(len(token) == 1 for token in tokens):
+        tokens = ["".join(tokens)]  # "S T O P"
+    tokens = [token for i, token in enumerate(tokens) if i == 0 or token != tokens[i - 1]]
+    key = " ".join(tokens)  # "stop stop stop" is "stop"
     start, end = 0, len(tokens)
     while start < end and tokens[start] in _POLITE:
         start += 1
     while end > start and tokens[end - 1] in _POLITE:
         end -= 1
-    for candidate in {key, " ".join(tokens[start:end])}:
+    # Without a plain no around it too ("no, stop"), unless what is left is also a little
+    # word: Spanish "no para" is "it does not stop".
+    first, last = start, end
+    while first < last and tokens[first] in _AROUND_STOP:
+        first += 1
+    while last > first and tokens[last - 1] in _AROUND_STOP:
+        last -= 1
+    without_no = " ".join(tokens[first:last])
+    candidates = {key, " ".join(tokens[start:end])}
+    if without_no not in _LITTLE:
+        candidates.add(without_no)
+    for candidate in candidates:
         if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
             return True
-    return _mentions(tokens, _STOP_PHRASES)
+    return _mentions(tokens, _STOP_PHRASES) or \
+        _misspelt_opt_out(" ".join(tokens[start:end]))
+
+
+MIN_MISSPELT_OPT_OUT = 7  # "unsubscibe", "dezabonre", "відписатис"; never "stpo" or "end"
+MIN_MISSPELT_PHRASE = 10
+MISSPELT_OPT_OUT_RATIO = 0.88
+_LONG_OPT_OUTS = tuple(key for key in _OPT_OUT | frozenset(" ".join(p) for p in _STOP_PHRASES)
+                       if len(key) >= MIN_MISSPELT_OPT_OUT)
+
+
+def _misspelt_opt_out(candidate: str) -> bool:
+    """The whole message is a long stop word or phrase with a letter or two wrong
+    ("unsubsribe", "stop texing me"): one letter in nine at most."""
+    if len(candidate) < (MIN_MISSPELT_OPT_OUT if " " not in candidate else MIN_MISSPELT_PHRASE):
+        return False  # "non stop" is not "no stop"
+    matcher = difflib.SequenceMatcher(None, "", candidate)
+    for key in _LONG_OPT_OUTS:
+        if abs(len(key) - len(candidate)) > 2:
+            continue
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() >= MISSPELT_OPT_OUT_RATIO and \
+                matcher.ratio() >= MISSPELT_OPT_OUT_RATIO:
+            return True
+    return False
 
 
 # Single stop words that are not also little words (Spanish "para" is "for" too).
@@ -137,6 +182,9 @@ _STOP_SINGLE = frozenset(key for key in _OPT_OUT if " " not in key and key not i
 # Every word of a stop word or phrase: "stop texting me now" is made only of them.
 _STOP_TOKENS = frozenset(token for key in _OPT_OUT for token in key.split()) | \
     frozenset(token for phrase in _STOP_PHRASES for token in phrase)
+# The words of opting out that say something by themselves ("text", "list", "wypisz", not
+# "me", "please"): a longer open answer the model calls STOP must use one of them.
+_OPT_OUT_WORDS = _STOP_TOKENS - _LITTLE - _POLITE
 MAX_AMBIGUOUS_STOP = 6  # "stop", "end", "para", "توقف": short stop words name other things too
 
 
@@ -151,6 +199,13 @@ def mentions_stop(text: str) -> bool:
         return True
     return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
                for word in _STOP_SINGLE if 2 <= len(word) <= MAX_AMBIGUOUS_STOP)
+
+
+def uses_opt_out_words(text: str) -> bool:
+    """A word of some opt-out wording is in the message ("i have had more than enough of
+    this", "va rog nu ma mai deranjati"); "o trecere de pietoni langa scoala" (a crossing by
+    the school) has none, whatever the model thinks of it."""
+    return any(token in _OPT_OUT_WORDS for token in fold(text).split())
 
 
 def _inflected(token: str, word: str) -> bool:
@@ -177,6 +232,12 @@ def is_erase(text: str) -> bool:
     """The whole message asks for the resident's data to be deleted, or has a deletion
     phrase in it."""
     return _loose_command(fold(text)) is Command.ERASE or asks_erase(text)
+
+
+def is_command_word(text: str) -> bool:
+    """The whole message is a command word as listed ("help", "sori?"), not one found by
+    trimming little words from it ("na sori")."""
+    return fold(text) in _KEYWORDS
 
 
 def is_help(text: str) -> bool:

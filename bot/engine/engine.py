@@ -30,12 +30,14 @@ from bot.engine.commands import (
     INTENT_COMMANDS,
     Command,
     asks_erase,
+    is_command_word,
     is_erase,
     is_help,
     is_opt_out,
     is_resubscribe,
     keyword_command,
     mentions_stop,
+    uses_opt_out_words,
 )
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
@@ -293,6 +295,10 @@ class _Turn:
         elif command is Command.SKIP and self.state.phase is Phase.IN_STEP \
                 and not self.free_text_phase() and self.answer(text, loose=False):
             pass  # "prefer not to say" where the question offers exactly that: the answer wins
+        elif command in (Command.SKIP, Command.MORE, Command.REPEAT, Command.HELP) and \
+                self.state.phase is Phase.AWAITING_CONSENT and not is_command_word(text) and \
+                self.strict_answer(text):
+            pass  # "no i dont want to" (not SKIP), "na sori" (not "sori?"): a plain no
         elif command is not None:
             self.command(command)
         elif self.free_text_phase():
@@ -358,7 +364,8 @@ class _Turn:
             return
         if reply.intent == "stop" and size <= MAX_WORDS_FOR_STOP_IN_FREE_TEXT and \
                 reply.confidence >= STOP_CONFIDENCE_IN_LONG_FREE_TEXT and \
-                not mentions_stop(text) and self.intent(reply, text):
+                not mentions_stop(text) and uses_opt_out_words(text) and \
+                self.intent(reply, text):
             return
         value = parse_free_text(text)
         if value is None:
@@ -408,6 +415,8 @@ class _Turn:
         name = reply.intent or ""
         if name == "stop" and (mentions_stop(text) or self.names_an_answer(text)):
             return False  # "bus stop closer", "the one that stops by the hospital": answers
+        if name == "greet" and self.names_an_answer(text):
+            return False  # "paidal hi", "hi, the bus": the answer, read loosely next
         if name in INTENT_COMMANDS:
             self.command(INTENT_COMMANDS[name])
         elif name == "change_language":

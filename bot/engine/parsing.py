@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from bot.campaigns.model import Option, Step
@@ -30,9 +31,11 @@ _PREFIXES = sorted((tuple(fold(p).split()) for p in words.NUMBER_PREFIXES), key=
 _YES = words.folded(words.YES)
 _NO = words.folded(words.NO)
 _NEGATIONS = words.folded(words.NEGATIONS)
+_LITTLE_BY_LANGUAGE = {code: words.folded(little)
+                       for code, little in words.LITTLE_WORDS_BY_LANGUAGE.items()}
 _STOP = words.folded(words.STOP_WORDS)
 _LAST = words.folded(words.LAST)
-_ONE = frozenset(word for word, value in _NUMBER_WORDS.items() if value == 1)
+_ONE = words.folded(words.ONE)
 _SINGLE_PREFIXES = frozenset(prefix[0] for prefix in _PREFIXES if len(prefix) == 1)
 _ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|ed|af|ydd|il|fed|ain|º|ª|o|a|e|er|ere|lea|ul|a)$")
 _NOT_CONTENT = _STOP | _YES | _NO | words.command_words()
@@ -129,13 +132,17 @@ def leading_yes_no(text: str) -> bool | None:
     "nie, dalej autobus"); None when it starts with neither. Only for a yes/no question
     that is not consent: agreeing to take part must be said plainly."""
     tokens = fold(text).split()
-    while tokens and tokens[0] in _STOP:
-        tokens.pop(0)
-    for size in range(min(_LONGEST_YES_NO, len(tokens)), 0, -1):
-        meaning = _YES_NO_PHRASES.get(tuple(tokens[:size]))
+    start = 0
+    while start < len(tokens) and tokens[start] in _STOP:
+        start += 1
+    for size in range(min(_LONGEST_YES_NO, len(tokens) - start), 0, -1):
+        meaning = _YES_NO_PHRASES.get(tuple(tokens[start:start + size]))
         if meaning is not None:
             return meaning
-    return None
+    # A "no" that is a little word too (Portuguese "no" is "in the"): "no, still the bus";
+    # never when the little words say both ("ok no").
+    said = {_YES_NO_PHRASES.get((token,)) for token in tokens[:start]} - {None}
+    return said.pop() if len(said) == 1 else None
 
 
 def parse_yes_no(text: str) -> bool | None:
@@ -160,9 +167,57 @@ def parse_yes_no(text: str) -> bool | None:
     return decision
 
 
+_SYNONYM_GROUPS: dict[str, list[tuple[tuple[str, ...], ...]]] = {
+    code: [tuple(tuple(fold(word).split()) for word in group if fold(word)) for group in groups]
+    for code, groups in words.SYNONYMS.items()}
+
+
+MAX_VARIANTS = 24
+
+
+def _variants(label: str, code: str) -> list[str]:
+    """The label with words in it swapped for ones that name the same thing in `code`
+    (synonyms in language.yml): "autocarro" -> "onibus", "a pe" -> "caminhando", "صعب جدا"
+    -> "صعبة كتير" (two swaps at most)."""
+    found = _swaps(label, code)
+    for variant in list(found):
+        found.extend(more for more in _swaps(variant, code) if more not in found and more != label)
+    return found[:MAX_VARIANTS]
+
+
+def _swaps(label: str, code: str) -> list[str]:
+    tokens = label.split()
+    found: list[str] = []
+    for group in _SYNONYM_GROUPS.get(code, ()):
+        for phrase in group:
+            size = len(phrase)
+            for start in range(len(tokens) - size + 1):
+                if tuple(tokens[start:start + size]) != phrase:
+                    continue
+                for other in group:
+                    if other != phrase:
+                        variant = " ".join((*tokens[:start], *other, *tokens[start + size:]))
+                        if variant not in found and variant != label:
+                            found.append(variant)
+    return found
+
+
+def _rows(labels: Sequence[dict[str, str]], languages: Sequence[str]) -> list[list[list[str]]]:
+    """Per language (the resident's first), rows of folded label texts: the labels as
+    written, then rows of their synonym variants ("" where a label has none left)."""
+    grouped = []
+    for lang in languages:
+        texts = [fold(label.get(lang, "")) for label in labels]
+        variants = [_variants(text, lang) for text in texts]
+        extra = [[found[k] if k < len(found) else "" for found in variants]
+                 for k in range(max((len(found) for found in variants), default=0))]
+        grouped.append([texts, *extra])
+    return grouped
+
+
 def _labels(labels: Sequence[dict[str, str]], languages: Sequence[str]) -> list[list[str]]:
-    """Folded label texts per language, the resident's language first."""
-    return [[fold(label.get(lang, "")) for label in labels] for lang in languages]
+    """Folded label texts (and their synonym variants) per language, the resident's first."""
+    return [row for rows in _rows(labels, languages) for row in rows]
 
 
 def match_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str]) -> int | None:
@@ -170,7 +225,7 @@ def match_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
     key = fold(text)
     if not key:
         return None
-    for per_language in _labels(labels, languages):
+    for per_language in (rows[0] for rows in _rows(labels, languages)):  # as written
         hits = {number for number, label in enumerate(per_language) if label == key}
         if len(hits) == 1:
             return hits.pop()
@@ -178,9 +233,68 @@ def match_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
 
 
 def _contains(tokens: list[str], phrase: str) -> bool:
+    """The phrase's words, in order, among the reply's (a word in Latin letters may be the
+    label's word in another script: "bohat mushkil" for "بہت مشکل")."""
     target = phrase.split()
-    return bool(target) and any(tokens[i:i + len(target)] == target
-                                for i in range(len(tokens) - len(target) + 1))
+    return bool(target) and any(
+        all(said == word or _latin_spelling(said, word)
+            for said, word in zip(tokens[i:i + len(target)], target, strict=True))
+        for i in range(len(tokens) - len(target) + 1))
+
+
+# Latin spellings of one sound, and the letters romanised words add or leave out at will
+# (vowels, w, y, v), so "paidal", "pedal" and "paidl" are all "pdl", as "پیدل" is.
+_LATIN_SOUNDS = (("ch", "C"), ("sh", "s"), ("zh", "z"), ("kh", "k"), ("gh", "g"), ("ph", "p"),
+                 ("th", "t"), ("dh", "d"), ("bh", "b"), ("jh", "j"), ("rh", "r"), ("x", "ks"),
+                 ("c", "k"), ("q", "k"), ("f", "p"), ("C", "c"))
+_LATIN_SILENT = re.compile("[aeiouywv']")
+_LETTER_KEYS = sorted(words.LATIN_LETTERS, key=len, reverse=True)
+MIN_LATIN_SPELLING = 3  # "bas" for "بس"; never "do" or "se"
+MAX_SPELLINGS = 16
+
+
+def _sounds(latin: str) -> str:
+    for sound, letter in _LATIN_SOUNDS:
+        latin = latin.replace(sound, letter)
+    return latin
+
+
+def _consonants(latin: str) -> str:
+    """Typed letters as their consonants: "bohat" -> "bht", "khub" -> "kb"."""
+    return _RUNS.sub(r"\1", _LATIN_SILENT.sub("", _sounds(latin)))
+
+
+def _spellings(word: str) -> frozenset[str]:
+    """The consonants of a word in another script, as Latin letters (language.yml
+    latin_letters); none when it has a letter no language spells."""
+    found = [""]
+    i = 0
+    while i < len(word):
+        key = next((k for k in _LETTER_KEYS if word.startswith(k, i)), None)
+        if key is None:
+            if not unicodedata.combining(word[i]) and unicodedata.category(word[i])[0] != "M":
+                return frozenset()
+            i += 1  # a vowel sign, nukta, virama...: written as nothing
+            continue
+        found = [start + _sounds(choice) for start in found
+                 for choice in words.LATIN_LETTERS[key].split("|")][:MAX_SPELLINGS]
+        i += len(key)  # each letter's sound on its own: "ب" then "ہ" is "b-h", never "bh"
+    return frozenset(_RUNS.sub(r"\1", _LATIN_SILENT.sub("", spelling)) for spelling in found)
+
+
+_SPELLINGS: dict[str, frozenset[str]] = {}
+
+
+def _latin_spelling(said: str, word: str) -> bool:
+    """A word typed in Latin letters for a word in another script: "paidal" / "پیدل",
+    "gaari" / "گاڑی", "hete" / "হেঁটে", "avtobus" / "автобус". Compared by their consonants."""
+    if not said.isascii() or word.isascii() or len(said) < MIN_LATIN_SPELLING or \
+            not said.isalpha() or not _LETTER_KEYS:
+        return False
+    if word not in _SPELLINGS:
+        _SPELLINGS[word] = _spellings(word)
+    typed = _consonants(said)
+    return len(typed) >= 2 and typed in _SPELLINGS[word]
 
 
 def _content(token: str) -> bool:
@@ -232,8 +346,13 @@ def _same_word(said: str, word: str, prefix: bool | str) -> bool:
     an Arabic "the" or "by" in front ("بالباص") or a Welsh mutation ("fws", "nghar")."""
     if said == word:
         return True
-    if not prefix or not _content(said):
+    if not _content(said):
         return False
+    if _latin_spelling(said, word):
+        return True
+    if not prefix:
+        # Arabic "the", "by the"... in front is the same word: "سيارة" is "السيارة".
+        return bool(_ARABIC.match(said) and _ARABIC.match(word) and _forms(said) & _forms(word))
     if prefix == "ending":
         forms = _forms(said)
         bases = _forms(word) if _ARABIC.match(word) else {word}
@@ -266,14 +385,49 @@ def partial_hits(text: str, labels: Sequence[dict[str, str]], languages: Sequenc
         tokens.pop()
     if not any(_content(token) for token in tokens):
         return set()
-    split = [[label.split() for label in per_language] for per_language in _labels(labels, languages)]
+    rows = _rows(labels, languages)
+    first = [[label.split() for label in row] for row in rows[0]] if rows else []
+    others = [[label.split() for label in row] for lang_rows in rows[1:] for row in lang_rows]
     for prefix in (False, True, "ending"):
-        for group in (split[:1], split[1:]):
-            hits = {n for per_language in group for n, label in enumerate(per_language)
-                    if _within(tokens, label, prefix)}
+        for group in (first, others):
+            found = [(n, label) for per_language in group for n, label in enumerate(per_language)
+                     if _within(tokens, label, prefix)]
+            # "سيارة" is all of "السيارة" (car) but only part of "سيارة أجرة" (taxi): car.
+            whole = {n for n, label in found if len(label) == len(tokens)}
+            hits = whole or {n for n, _ in found}
             if hits:
                 return hits
     return set()
+
+
+def inflected_hits(text: str, labels: Sequence[dict[str, str]],
+                   languages: Sequence[str]) -> set[int]:
+    """The labels whose words are inside the reply with other endings: "jeżdżę autobusem"
+    (Autobus), "merg cu autobuzul" (Autobuz), "بالسيارة عادة" (السيارة). The resident's
+    language first; more than one index means the reply is ambiguous."""
+    tokens = fold(text).split()
+    rows = _rows(labels, languages)
+    first = [[label.split() for label in row] for row in rows[0]] if rows else []
+    others = [[label.split() for label in row] for lang_rows in rows[1:] for row in lang_rows]
+    for group in (first, others):
+        hits = {n for per_language in group for n, label in enumerate(per_language)
+                if label and any(_content(word) for word in label) and
+                any(all(_same_word(said, word, "ending")
+                        for said, word in zip(tokens[start:start + len(label)], label, strict=True))
+                    for start in range(len(tokens) - len(label) + 1))}
+        if hits:
+            return hits
+    return set()
+
+
+def _negated(tokens: list[str], language: str) -> bool:
+    """A negation among the words ("not the bus", "nie autobusem"), unless it is one of the
+    resident's language's little words: Portuguese "no carro" is "in the car"."""
+    little = _LITTLE_BY_LANGUAGE.get(language, frozenset())
+    target = [negation.split() for negation in _NEGATIONS
+              if " " in negation or negation not in little]
+    return any(tokens[i:i + len(words_)] == words_
+               for words_ in target for i in range(len(tokens) - len(words_) + 1))
 
 
 def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence[str],
@@ -285,17 +439,19 @@ def guess_label(text: str, labels: Sequence[dict[str, str]], languages: Sequence
     if not key or len(key) > MAX_FUZZY_CHARACTERS or len(tokens) > MAX_LOOSE_WORDS:
         return None
     folded_labels = _labels(labels, languages)
-    if not any(_contains(tokens, negation) for negation in _NEGATIONS):
+    if not _negated(tokens, languages[0] if languages else ""):
         hits = {n for per_language in folded_labels for n, label in enumerate(per_language)
                 if _contains(tokens, label)}
         if len(hits) == 1:
             return hits.pop()
         if partial:
-            hits = partial_hits(text, labels, languages)
+            hits = partial_hits(text, labels, languages) or \
+                inflected_hits(text, labels, languages)
             if hits:
                 return hits.pop() if len(hits) == 1 else None  # several: ask again, never guess
     if len(key) < 3:
         return None
+    folded_labels = [rows[0] for rows in _rows(labels, languages)]  # misspelt: as written
     swapped = {n for per_language in folded_labels for n, label in enumerate(per_language)
                if _swapped(key, label)}
     if len(swapped) == 1:
@@ -390,7 +546,7 @@ def parse_scale(text: str, step: Step, languages: Sequence[str], loose: bool = F
         number = lone_number(text)
         if number is not None:
             return number if low <= number <= high else None
-        index = guess_label(text, labels, languages)
+        index = guess_label(text, labels, languages, partial=True)  # "hard" of "Very hard"
     return None if index is None else points[index]
 
 

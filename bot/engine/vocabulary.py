@@ -81,6 +81,9 @@ def _numbers() -> dict[int, Words]:
 
 # Number words and ordinals: "two", "dau", "drugi", "اثنين", "al doilea".
 NUMBER_WORDS: dict[int, Words] = _numbers()
+# "One" as a word (not "first"): dropped around an ordinal ("the first one", "pehla wala"),
+# where an ordinal itself must never be dropped.
+ONE = tuple(word for language in LANGUAGES.values() for word in language.numbers.get(1, ()))
 # "The last one": the last option, whatever their number.
 LAST = tuple(word for language in LANGUAGES.values() for word in language.last)
 # Words put before a number: "option 2", "no. 2", "#2", "rhif 2", "nr 2", "رقم ٢", "varianta 2".
@@ -91,6 +94,16 @@ NEGATIONS = tuple(word for language in LANGUAGES.values() for word in language.n
 # "i") is not matched against part of an option's words, and they are dropped from either end
 # of a reply ("the parking", "parcio plis"). Negations are not here: "not parking" is no answer.
 STOP_WORDS = tuple(word for language in LANGUAGES.values() for word in language.little_words)
+LITTLE_WORDS_BY_LANGUAGE = {code: language.little_words for code, language in LANGUAGES.items()}
+
+
+# Words naming the same thing, by language: "autocarro" and "ônibus" (pt).
+SYNONYMS: dict[str, tuple[Words, ...]] = {code: language.synonyms
+                                          for code, language in LANGUAGES.items()}
+# Each non-Latin letter as people write it in Latin letters, from every language that says.
+LATIN_LETTERS: dict[str, str] = {fold(letter): latin for language in LANGUAGES.values()
+                                 for letter, latin in language.latin_letters.items()
+                                 if fold(letter)}
 
 
 def folded(words: tuple[str, ...]) -> frozenset[str]:
