@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import sqlalchemy as sa
 
 from bench import machine
 from bench.scaleout import POSTGRES_URL
@@ -39,10 +35,11 @@ from scale_helpers import (  # noqa: E402
     balanced,
     delivery_problems,
     drained_after,
+    end_connections,
     in_background,
+    kill_a_replica,
     phone,
     run_load,
-    wait_for,
 )
 
 BENCH_VAR = ROOT / "var" / "bench" / "faults"
@@ -60,42 +57,14 @@ class FaultResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/ready", timeout=2) as reply:
-            return reply.status == 200
-    except OSError:
-        return False
-
-
-def kill_a_replica(fleet: Balanced) -> None:
-    victim = fleet.fleet.replicas[0]
-    victim.processes["rasa"].signal(signal.SIGKILL)
-    wait_for(lambda: any("Rasa server is starting again" in n for n in fleet.supervisor.notes),
-             timeout=30)
-    wait_for(lambda: _ready(victim.config.rasa_url), timeout=180, every=0.5)
-
-
 def restart_redis(fleet: Balanced) -> None:
     fleet.redis.restart(down_for=2)
 
 
-def drop_connections(fleet: Balanced) -> None:
-    name = sa.engine.make_url(fleet.ledger.url).database
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        for _ in range(3):
-            with admin.connect() as connection:
-                connection.execute(sa.text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-            time.sleep(1)
-    finally:
-        admin.dispose()
-
-
-FAULTS = {"replica killed": kill_a_replica, "Redis restarted": restart_redis,
-          "PostgreSQL connections dropped": drop_connections}
+FAULTS = {"replica killed": lambda fleet: kill_a_replica(fleet, ready_within=180),
+          "Redis restarted": restart_redis,
+          "PostgreSQL connections dropped": lambda fleet: end_connections(POSTGRES_URL,
+                                                                          fleet.ledger.url)}
 
 
 def one_fault(fleet: Balanced, name: str, block: int, residents: int) -> FaultResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import socket
 import subprocess
 import threading
@@ -268,6 +269,44 @@ def balanced(model: Path, database_url: str, workdir: Path, count: int = 2,
     finally:
         redis.stop()
         engine_for(database_url).dispose()
+
+
+def ready(url: str) -> bool:
+    """Whether a Rasa replica answers /ready with 200."""
+    try:
+        with urllib.request.urlopen(f"{url}/ready", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+def kill_a_replica(fleet: Balanced, ready_within: float = 120) -> None:
+    """SIGKILL the first replica's Rasa server; back once the supervisor has started it again
+    and it is ready."""
+    victim = fleet.fleet.replicas[0]
+    victim.processes["rasa"].signal(signal.SIGKILL)
+    wait_for(lambda: any("Rasa server is starting again" in n for n in fleet.supervisor.notes),
+             timeout=30)
+    wait_for(lambda: ready(victim.config.rasa_url), timeout=ready_within, every=0.5)
+
+
+def end_connections(admin_url: str, database_url: str, times: int = 3) -> list[int]:
+    """End every PostgreSQL connection to the database, `times` times a second apart (while
+    residents keep texting); how many each round ended."""
+    name = sa.engine.make_url(database_url).database
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    ended: list[int] = []
+    try:
+        for _ in range(times):
+            with admin.connect() as connection:
+                ended.append(connection.execute(sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}
+                ).scalar())
+            time.sleep(1)
+    finally:
+        admin.dispose()
+    return ended
 
 
 def phone(number: int, block: int) -> str:

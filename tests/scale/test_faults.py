@@ -12,21 +12,19 @@ the connection on another replica (bot/haproxy.py).
 
 from __future__ import annotations
 
-import signal
 import time
-import urllib.request
 
 import pytest
-import sqlalchemy as sa
 from databases import fresh_postgres_database
 from scale_helpers import (
     balanced,
     delivery_problems,
     drained_after,
+    end_connections,
     in_background,
+    kill_a_replica,
     phone,
     run_load,
-    wait_for,
 )
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres]
@@ -67,25 +65,9 @@ def check(two, phones: list[str], first: int, result) -> None:
     assert claims == 0
 
 
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/ready", timeout=2) as reply:
-            return reply.status == 200
-    except OSError:
-        return False
-
-
 def test_a_killed_replica_loses_nothing_and_its_residents_carry_on(two):
     first = two.ledger.last_inbox_id()
-    victim = two.fleet.replicas[0]
-
-    def kill_and_wait_for_restart() -> None:
-        victim.processes["rasa"].signal(signal.SIGKILL)
-        wait_for(lambda: any("Rasa server is starting again" in n
-                             for n in two.supervisor.notes), timeout=30)
-        wait_for(lambda: _ready(victim.config.rasa_url), timeout=120, every=0.5)
-
-    phones, drained, result = load_with(two, 21, kill_and_wait_for_restart)
+    phones, drained, result = load_with(two, 21, lambda: kill_a_replica(two))
     check(two, phones, first, result)
     assert drained < DRAIN_LIMIT
 
@@ -98,22 +80,8 @@ def test_a_redis_restart_loses_nothing(two):
 
 def test_dropped_database_connections_lose_nothing(two):
     first = two.ledger.last_inbox_id()
-    name = sa.engine.make_url(two.ledger.url).database
-    admin = sa.create_engine(two.admin_url, isolation_level="AUTOCOMMIT")
     ended: list[int] = []
-
-    def drop_connections() -> None:
-        for _ in range(3):  # while residents keep texting
-            with admin.connect() as connection:
-                ended.append(connection.execute(sa.text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}
-                ).scalar())
-            time.sleep(1)
-
-    try:
-        phones, drained, result = load_with(two, 23, drop_connections)
-    finally:
-        admin.dispose()
+    phones, drained, result = load_with(
+        two, 23, lambda: ended.extend(end_connections(two.admin_url, two.ledger.url)))
     assert sum(ended) > 0  # there were connections to end
     check(two, phones, first, result)
