@@ -316,9 +316,11 @@ class InboxProcessor:
             inbox = InboxRepository(session)
             if claim and not inbox.claim(pseudonym, self.owner, self.lease, now):
                 return BUSY
-            if claim and (orphan := self._untracked(inbox, pseudonym)) is not None:
+            rows = inbox.pending_for(pseudonym, now if mode == DUE else None,
+                                     untracked_too=claim)
+            if claim and (orphan := self._untracked(rows)) is not None:
                 return orphan
-            rows = inbox.pending_for(pseudonym, now if mode == DUE else None)
+            rows = [row for row in rows if row.status == PENDING]
             head = rows[0] if rows else None
             if head is not None and mode == NEW and head.attempts and head.next_attempt_at > now:
                 head = None  # a new message does not cut the oldest's backoff short
@@ -330,10 +332,12 @@ class InboxProcessor:
                 return _Row.of(inbox.pending_for(pseudonym)[0])
             return None
 
-    def _untracked(self, inbox: InboxRepository, pseudonym: str) -> _Row | None:
-        """An applied message of this resident whose turn a dead process never saved, to be
-        handed to Rasa again (once per process: a second failure is left for a later claim)."""
-        row = inbox.untracked_for(pseudonym, self._retracked)
+    def _untracked(self, rows: list[InboxMessage]) -> _Row | None:
+        """The oldest applied message among `rows` whose turn a dead process never saved, to
+        be handed to Rasa again (once per process: a second failure is left for a later
+        claim)."""
+        row = next((r for r in rows if r.status != PENDING and r.id not in self._retracked),
+                   None)
         if row is None:
             return None
         if len(self._retracked) >= MAX_RETRACKED:

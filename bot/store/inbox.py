@@ -57,14 +57,25 @@ class InboxRepository:
     def get(self, row_id: int) -> InboxMessage | None:
         return self.session.get(InboxMessage, row_id)
 
-    def pending_for(self, pseudonym: str, now: datetime | None = None) -> list[InboxMessage]:
+    def pending_for(self, pseudonym: str, now: datetime | None = None,
+                    untracked_too: bool = False) -> list[InboxMessage]:
         """This resident's pending messages, oldest first. With `now` (the retry loop), none
-        unless the oldest is due: a later message never overtakes one that is backing off."""
+        unless the oldest is due: a later message never overtakes one that is backing off.
+
+        With `untracked_too`, in the same query, also the messages that were applied but whose
+        turn never reached Rasa's tracker store (the Rasa process died between the action's
+        commit and its own save). Only a caller holding the resident's claim may trust those
+        (nobody else is mid-turn)."""
+        waiting = InboxMessage.status == PENDING
+        if untracked_too:
+            waiting = sa.or_(waiting, sa.and_(InboxMessage.status == PROCESSED,
+                                              InboxMessage.tracked_at.is_(None)))
         rows = (self.session.query(InboxMessage)
-                .filter_by(pseudonym=pseudonym, status=PENDING)
+                .filter(InboxMessage.pseudonym == pseudonym, waiting)
                 .order_by(InboxMessage.id).all())
-        if now is not None and rows and rows[0].next_attempt_at > now:
-            return []
+        pending = [row for row in rows if row.status == PENDING]
+        if now is not None and pending and pending[0].next_attempt_at > now:
+            return [row for row in rows if row.status != PENDING]
         return rows
 
     def due_pseudonyms(self, now: datetime, limit: int = 100) -> list[str]:
@@ -165,18 +176,6 @@ class InboxRepository:
         return self.session.query(InboxClaim).filter(
             InboxClaim.expires_at < (now or utcnow()) - older_than).delete(
             synchronize_session=False)
-
-    def untracked_for(self, pseudonym: str, skip: set[int] | frozenset[int] = frozenset()
-                      ) -> InboxMessage | None:
-        """The resident's oldest message that was applied but whose turn never reached Rasa's
-        tracker store: the Rasa process died between the action's commit and its own save.
-        Only a caller holding the resident's claim may trust this (nobody else is mid-turn)."""
-        query = (self.session.query(InboxMessage)
-                 .filter(InboxMessage.pseudonym == pseudonym, InboxMessage.status == PROCESSED,
-                         InboxMessage.tracked_at.is_(None)))
-        if skip:
-            query = query.filter(InboxMessage.id.notin_(skip))
-        return query.order_by(InboxMessage.id).first()
 
     def mark_tracked(self, row_id: int, now: datetime | None = None) -> bool:
         """Note that Rasa's tracker store is writing this message's turn, in the same

@@ -45,11 +45,13 @@ def test_a_residents_messages_go_to_rasa_in_order(factory):
 def test_concurrent_kicks_never_overlap_one_resident(factory):
     active: dict[str, int] = {}
     overlaps: list[str] = []
+    residents_at_once: list[int] = []
 
     async def slow(message) -> None:
         active[message.sender_id] = active.get(message.sender_id, 0) + 1
         if active[message.sender_id] > 1:
             overlaps.append(message.sender_id)
+        residents_at_once.append(sum(1 for count in active.values() if count))
         await asyncio.sleep(0.01)
         active[message.sender_id] -= 1
 
@@ -71,7 +73,9 @@ def test_concurrent_kicks_never_overlap_one_resident(factory):
     texts = [m.text for m in rasa.messages]
     assert [t for t in texts if t.startswith("a")] == [f"a{n}" for n in range(5)]
     assert len(texts) == 10  # each once, although kicked three times
-    assert texts[:2] in (["a0", "b0"], ["b0", "a0"])  # residents in parallel
+    # residents in parallel: at some moment both were inside Rasa (which of them came first
+    # depends on who wins the database's write lock, so is not asserted)
+    assert max(residents_at_once) == 2
 
 
 def test_a_message_not_applied_waits_with_backoff_and_blocks_later_ones(factory):
