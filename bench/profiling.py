@@ -2,7 +2,8 @@
 
 py-spy samples from outside, so the servers run unchanged; it is not a project dependency
 (`.venv/bin/pip install py-spy` locally). Sampling costs some CPU: figures taken while
-profiling read lower than a plain run.
+profiling read lower than a plain run. Only the thread holding the GIL is sampled (`--gil`):
+threads waiting on the database (SQLite's busy wait sleeps in C) would otherwise read as work.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def recording(pids: dict[str, int], out_dir: Path, label: str) -> Iterator[dict[
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {name: out_dir / f"{label}-{name.replace(' ', '-')}.txt" for name in pids}
     spies = [subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", str(RATE),
-                               "--format", "raw", "--subprocesses", "--nonblocking",
+                               "--format", "raw", "--subprocesses", "--nonblocking", "--gil",
                                "--output", str(files[name])],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for name, pid in pids.items()]

@@ -51,6 +51,7 @@ def apply() -> bool:
     _send_our_action_only_the_latest_turn()
     _match_rules_on_the_latest_turns()
     _run_graphs_in_order_without_dask()
+    _decide_once_whether_a_domain_is_empty()
     _applied = True
     return True
 
@@ -251,6 +252,25 @@ def _match_rules_on_the_latest_turns() -> None:
 
     predict.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
     RulePolicy._predict = predict
+
+
+def _decide_once_whether_a_domain_is_empty() -> None:
+    """Rasa asks `domain.is_empty()` on every parsed message (to warn of unknown intents),
+    and answers by building an empty Domain and both domains' dicts. Rasa never changes a
+    Domain in place (merging or loading makes a new one), so the answer is worked out once
+    per domain object."""
+    from rasa.shared.core.domain import Domain
+
+    original = Domain.is_empty
+
+    def is_empty(self: Domain) -> bool:
+        answer = self.__dict__.get("_engage_is_empty")
+        if answer is None:
+            answer = self.__dict__["_engage_is_empty"] = original(self)
+        return answer
+
+    is_empty.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
+    Domain.is_empty = is_empty
 
 
 def graph_plan(schema: Any, targets: tuple[str, ...]) -> list[tuple[str, list[str]]]:

@@ -212,3 +212,17 @@ def test_graph_runs_give_what_dask_gives(rasa_model):
                            [metadata.nlu_target])[metadata.nlu_target][0].as_dict()
         assert parsed[0] == parsed[1] == dask_run
     assert runner._engage_plans  # the runs went the new way
+
+
+def test_a_domain_is_empty_exactly_when_rasa_says_so():
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    domain_file = str(Path(__file__).resolve().parents[1] / "domain.yml")
+    original = Domain.is_empty.engage_original
+    for domain in (Domain.empty(), Domain.load(domain_file),
+                   Domain.from_dict({"intents": ["greet"]})):
+        for _ in range(2):  # the second answer is the remembered one
+            assert domain.is_empty() is original(domain)
+    assert Domain.empty().is_empty() and not Domain.load(domain_file).is_empty()

@@ -23,6 +23,17 @@ to Rasa unwrapped and does better:
   message handed to Rasa a second time (two replicas, a turn that outlived its claim) does not
   record the resident's words twice.
 
+Between turns the store keeps each conversation it last saved in memory, and hands it out
+again only while the database's newest event for that sender is still the one it wrote: any
+other writer (another replica, a staff erasure, a key rotation) moves or removes that event,
+and the conversation is read from the database again. Rasa's conversation lock (Redis when
+scaled out) keeps one turn per sender at a time, so nothing else writes between a turn's
+load and its save; should something do so anyway, the save sees rows it did not write and
+keeps nothing. A conversation handed out is no longer kept (Rasa changes it in place), so a
+turn that fails before its save leaves nothing stale behind. A kept conversation is let go
+after five minutes (REMEMBER_FOR), so a resident erased by staff elsewhere leaves nothing in
+this process's memory for longer than that.
+
 Database work runs in a thread, so Rasa keeps answering health checks and webhooks while the
 database is slow or locked. Kept writes live in this process only: a Rasa process that dies
 during an outage loses them (the answers themselves are safe in the database).
@@ -34,6 +45,7 @@ import asyncio
 import itertools
 import json
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakValueDictionary
@@ -54,6 +66,8 @@ logger = logging.getLogger(__name__)
 ERASE_SLOT = "erase_requested"
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
 MAX_KEPT_SENDERS = 10_000
+MAX_REMEMBERED = 5_000  # conversations kept in memory between turns, least recent dropped
+REMEMBER_FOR = 300.0  # seconds: after that a conversation is read from the database again
 TABLES_LOCK = 0x2F6E1A  # pg_advisory_xact_lock key while creating the events table
 
 
@@ -62,11 +76,11 @@ _CONTACT_HELD = sa.select(Contact.id).where(Contact.pseudonym == sa.bindparam("s
 
 
 def events_query(event: Any, all_sessions: bool) -> Any:
-    """Rasa 3.6's `SQLTrackerStore._event_query` as one reusable statement of the `data`
-    column, for the sender in the `sender` parameter: the sender's events in id order,
+    """Rasa 3.6's `SQLTrackerStore._event_query` as one reusable statement of the `id` and
+    `data` columns, for the sender in the `sender` parameter: the sender's events in id order,
     from the latest `session_started` on unless `all_sessions` (or if there is none)."""
     sender = sa.bindparam("sender")
-    query = sa.select(event.data).where(event.sender_id == sender)
+    query = sa.select(event.id, event.data).where(event.sender_id == sender)
     if not all_sessions:
         start = (sa.select(sa.func.max(event.timestamp).label("session_start"))
                  .where(event.sender_id == sender,
@@ -104,6 +118,15 @@ class Turn:
     erase: bool = False
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What a turn was handed: how many events its conversation held, and the database's
+    newest event id for the sender then (0 for none)."""
+
+    events: int
+    newest: int
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
     def __init__(
         self,
@@ -118,8 +141,11 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self.engine = make_engine(url or config.database_url())
         self._create_tables()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self._loaded: dict[str, int] = {}
-        self._statements: dict[bool, Any] = {}  # events_query(), per all_sessions
+        self._loaded: dict[str, Loaded] = {}
+        # sender -> (newest event id, event count, the conversation) as last saved
+        self._remembered: OrderedDict[str, tuple[int, int, DialogueStateTracker]] = \
+            OrderedDict()
+        self._statements: dict[Any, Any] = {}  # built once: events_query() per all_sessions
         self._insert = self.SQLEvent.__table__.insert()
         self._kept: dict[str, list[Turn]] = {}  # writes the database refused, oldest first
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
@@ -152,27 +178,66 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         turn needs the whole history). Raises when the database fails."""
         async with self._lock(sender_id):
             if self._kept.get(sender_id):
+                self._remembered.pop(sender_id, None)
                 await self._write_kept(sender_id)
-            events = await asyncio.to_thread(self._load, sender_id,
-                                             fetch_events_from_all_sessions)
+            if not fetch_events_from_all_sessions:
+                remembered = await self._remembered_tracker(sender_id)
+                if remembered is not None:
+                    return remembered
+            events, newest = await asyncio.to_thread(self._read, sender_id,
+                                                     fetch_events_from_all_sessions)
         tracker = None
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         if not fetch_events_from_all_sessions:
-            self._loaded[sender_id] = len(tracker.events) if tracker is not None else 0
+            count = len(tracker.events) if tracker is not None else 0
+            self._loaded[sender_id] = Loaded(count, newest)
         return tracker
 
+    async def _remembered_tracker(self, sender: str) -> DialogueStateTracker | None:
+        """The conversation as this store saved it, if the database has nothing newer for
+        the sender (one indexed lookup instead of reading and replaying every event) and
+        nothing was added to it after the save (Rasa saves a new conversation once before its
+        first turn, then goes on with it: should that turn fail, its events are not kept)."""
+        remembered = self._remembered.pop(sender, None)
+        if remembered is None:
+            return None
+        newest, count, tracker = remembered
+        if len(tracker.events) != count:
+            return None
+        if await asyncio.to_thread(self._newest, sender) != newest:
+            return None
+        self._loaded[sender] = Loaded(len(tracker.events), newest)
+        return tracker
+
+    def _newest(self, sender: str) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(self._newest_statement, {"sender": sender}).scalar() or 0
+
+    @property
+    def _newest_statement(self) -> Any:
+        statement = self._statements.get("newest")
+        if statement is None:
+            statement = self._statements["newest"] = sa.select(
+                sa.func.max(self.SQLEvent.id)).where(
+                self.SQLEvent.sender_id == sa.bindparam("sender"))
+        return statement
+
     def _load(self, sender: str, all_sessions: bool) -> list[dict[str, Any]]:
+        return self._read(sender, all_sessions)[0]
+
+    def _read(self, sender: str, all_sessions: bool) -> tuple[list[dict[str, Any]], int]:
         """Rasa's query for the events (`_event_query`), built once and reading only their
-        `data` column as plain rows: building the query and an ORM object per event was
-        most of the load's cost (docs/benchmarks.md)."""
+        `id` and `data` columns as plain rows: building the query and an ORM object per
+        event was most of the load's cost (docs/benchmarks.md). Also the newest event id
+        (0 for none)."""
         statement = self._statements.get(all_sessions)
         if statement is None:
             statement = self._statements[all_sessions] = events_query(self.SQLEvent,
                                                                       all_sessions)
         with self.session_scope() as session:
             rows = session.execute(statement, {"sender": sender}).all()
-            return [json.loads(data) for (data,) in rows]
+            return [json.loads(data) for _, data in rows], (rows[-1][0] if rows else 0)
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -186,12 +251,19 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         the erased history back.
         """
         sender = tracker.sender_id
-        stored = self._loaded.pop(sender, None)
+        loaded = self._loaded.pop(sender, None)
+        remembered = self._remembered.pop(sender, None)
+        if loaded is None and remembered is not None and remembered[2] is tracker:
+            # saved before, in this turn (Rasa saves a new conversation once, then goes on)
+            loaded = Loaded(remembered[1], remembered[0])
+        new: list[Any] = []
         if erased_this_turn(tracker):
             turn = Turn(erase=True)
         else:
             await self.stream_events(tracker)
-            if stored is None:
+            if loaded is not None:
+                stored = loaded.events
+            else:
                 stored = await asyncio.to_thread(self._count, sender)
                 stored += sum(len(kept.rows) for kept in self._kept.get(sender, []))
             new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
@@ -202,29 +274,67 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             waiting = self._kept.pop(sender, [])
             if turn.erase:
                 waiting = []  # nothing before an erasure needs writing
+            since = loaded.newest if loaded is not None and not waiting else None
             try:
-                await asyncio.to_thread(self._write, sender, [*waiting, turn])
+                newest = await asyncio.to_thread(self._write, sender, [*waiting, turn], since)
             except sa.exc.SQLAlchemyError as error:
                 self._keep(sender, [*waiting, turn], error)
                 return
         if turn.erase:
             forget_pseudonym(sender)
             logger.info("Erased a conversation from the tracker store")
+        elif newest is not None and not any(isinstance(event, SessionStarted) for event in new):
+            self._remember(sender, newest, tracker)
+
+    def _remember(self, sender: str, newest: int, tracker: DialogueStateTracker) -> None:
+        """Keep the saved conversation for the sender's next turn (a new session is read
+        from the database instead, as Rasa would read it: that session's events only)."""
+        entry = self._remembered[sender] = (newest, len(tracker.events), tracker)
+        while len(self._remembered) > MAX_REMEMBERED:
+            self._remembered.popitem(last=False)
+        asyncio.get_running_loop().call_later(REMEMBER_FOR, self._let_go, sender, entry)
+
+    def _let_go(self, sender: str, entry: tuple[int, int, DialogueStateTracker]) -> None:
+        if self._remembered.get(sender) is entry:
+            del self._remembered[sender]
 
     def _count(self, sender: str) -> int:
         with self.session_scope() as session:
             return self._event_query(session, sender, False).count()
 
-    def _write(self, sender: str, turns: list[Turn]) -> None:
-        """Apply these turns in order, in one transaction."""
+    def _write(self, sender: str, turns: list[Turn], since: int | None = None) -> int | None:
+        """Apply these turns in order, in one transaction. With `since` (the newest event id
+        when the conversation was loaded), also the newest event id now, if the database
+        holds exactly what the conversation holds: the last turn's rows written, and no
+        other writer's since the load. None otherwise."""
+        written = 0
         with self.session_scope() as session:
             for turn in turns:
+                written = 0
                 if turn.erase:
                     session.query(self.SQLEvent).filter(
                         self.SQLEvent.sender_id == sender).delete(synchronize_session=False)
                 elif self._applied(session, sender, turn):
                     session.execute(self._insert, turn.rows)
+                    written = len(turn.rows)
+            newest = None
+            if since is not None and written:
+                count, newest = session.execute(self._since_statement,
+                                                {"sender": sender, "since": since}).one()
+                if count != written:
+                    newest = None  # someone else wrote for this sender meanwhile
             session.commit()
+        return newest
+
+    @property
+    def _since_statement(self) -> Any:
+        statement = self._statements.get("since")
+        if statement is None:
+            event = self.SQLEvent
+            statement = self._statements["since"] = sa.select(
+                sa.func.count(event.id), sa.func.max(event.id)).where(
+                event.sender_id == sa.bindparam("sender"), event.id > sa.bindparam("since"))
+        return statement
 
     @staticmethod
     def _applied(session: sa.orm.Session, sender: str, turn: Turn) -> bool:
