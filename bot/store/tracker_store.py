@@ -267,7 +267,11 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 stored = await asyncio.to_thread(self._count, sender)
                 stored += sum(len(kept.rows) for kept in self._kept.get(sender, []))
             new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-            if not new:
+            if not new:  # e.g. Rasa saving a new, empty conversation before its first turn
+                if loaded is not None:
+                    self._loaded[sender] = loaded  # still true: the turn's save needs it
+                if remembered is not None:
+                    self._remembered[sender] = remembered
                 return
             turn = Turn([self._row(sender, event) for event in new], _inbox_id(new))
         async with self._lock(sender):

@@ -149,3 +149,24 @@ def test_a_save_after_another_writer_is_not_kept(stores):
     mine, again = asyncio.run(overlap())
     assert again is not mine
     assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["BUSES", "yes", "2"]
+
+
+def test_an_invitation_saves_its_new_conversation_without_counting_it_first(stores):
+    """Rasa's API (an invitation) creates an empty conversation, saves it (nothing to write),
+    then runs the turn and saves again: the second save still knows what was loaded."""
+    a, _ = stores
+
+    async def invitation():
+        tracker = await a.get_or_create_tracker("p_r", append_action_listen=False)
+        tracker.update(ActionExecuted("action_session_start"))
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered("/invite"))
+        tracker.update(ActionExecuted("action_engage"))
+        await a.save(tracker)
+
+    counted: list[str] = []
+    a._count = lambda sender: counted.append(sender) or 0  # type: ignore[method-assign]
+    asyncio.run(invitation())
+    assert counted == []
+    assert stored_texts(a) == ["/invite"]
