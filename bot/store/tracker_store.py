@@ -66,7 +66,7 @@ logger = logging.getLogger(__name__)
 ERASE_SLOT = "erase_requested"
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between background attempts to write kept turns
 MAX_KEPT_SENDERS = 10_000
-MAX_REMEMBERED = 5_000  # conversations kept in memory between turns, least recent dropped
+MAX_REMEMBERED = 2_000  # conversations kept between turns (about 60 KB each), least recent dropped
 REMEMBER_FOR = 300.0  # seconds: after that a conversation is read from the database again
 TABLES_LOCK = 0x2F6E1A  # pg_advisory_xact_lock key while creating the events table
 
