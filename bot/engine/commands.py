@@ -252,7 +252,24 @@ def _loose_command(key: str) -> Command | None:
     for variant in (key, trimmed, squeezed(key), squeezed(trimmed)):
         if variant in _LOOSE_KEYWORDS:
             return _LOOSE_KEYWORDS[variant]
+    for part in _partly_trimmed(key.split()):
+        if part in _KEYWORDS:
+            return _KEYWORDS[part]
     return None
+
+
+def _partly_trimmed(tokens: list[str]) -> list[str]:
+    """The reply with some of the little words at its ends left off: a command word that
+    ends in a little word is still found with more around it ("id rather not say tbh": "say"
+    is a little word, and "id rather not" alone is a plain no)."""
+    lead = 0
+    while lead < len(tokens) and tokens[lead] in _LITTLE:
+        lead += 1
+    tail = 0
+    while tail < len(tokens) - lead and tokens[len(tokens) - 1 - tail] in _LITTLE:
+        tail += 1
+    return [" ".join(tokens[start:len(tokens) - end]) for start in range(lead + 1)
+            for end in range(tail + 1) if start + end < len(tokens)]
 
 
 def keyword_command(text: str) -> Command | None:
