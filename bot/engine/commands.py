@@ -150,8 +150,18 @@ def is_opt_out(text: str) -> bool:
     for candidate in candidates:
         if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
             return True
+    if _only_stop_words(tokens[first:last]):
+        return True
     return _mentions(tokens, _STOP_PHRASES) or \
         _misspelt_opt_out(" ".join(tokens[start:end]))
+
+
+def _only_stop_words(tokens: list[str]) -> bool:
+    """Two stop words or more and nothing else ("chega, parem", "basta stop", "jooji stop"):
+    each says it by itself."""
+    return len(tokens) > 1 and all(token in _STOP_SINGLE or token in _AROUND_STOP
+                                   for token in tokens) and \
+        sum(token in _STOP_SINGLE for token in tokens) > 1
 
 
 MIN_MISSPELT_OPT_OUT = 7  # "unsubscibe", "dezabonre", "відписатис"; never "stpo" or "end"
@@ -199,6 +209,20 @@ def mentions_stop(text: str) -> bool:
         return True
     return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
                for word in _STOP_SINGLE if 2 <= len(word) <= MAX_AMBIGUOUS_STOP)
+
+
+_CLAUSES = re.compile(r"[,.;:!?\n]+")
+
+
+def stop_word_closes(text: str) -> bool:
+    """The last clause of the message is a stop word by itself ("i've had enough, stopiwch",
+    "who are you? STOP"): not a word of something else, so the model's STOP can be trusted
+    for it (outside an open question)."""
+    clauses = [clause for clause in _CLAUSES.split(text) if fold(clause)]
+    if len(clauses) < 2:
+        return False
+    tokens = [token for token in fold(clauses[-1]).split() if token not in _POLITE]
+    return len(tokens) == 1 and tokens[0] in _STOP_SINGLE
 
 
 def uses_opt_out_words(text: str) -> bool:

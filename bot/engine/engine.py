@@ -37,6 +37,7 @@ from bot.engine.commands import (
     is_resubscribe,
     keyword_command,
     mentions_stop,
+    stop_word_closes,
     uses_opt_out_words,
 )
 from bot.engine.flow import answer_type, next_step
@@ -420,7 +421,8 @@ class _Turn:
         if not _confident(reply):
             return False
         name = reply.intent or ""
-        if name == "stop" and (mentions_stop(text) or self.names_an_answer(text)):
+        if name == "stop" and (self.names_an_answer(text) or mentions_stop(text) and not (
+                stop_word_closes(text) and not self.free_text_phase())):
             return False  # "bus stop closer", "the one that stops by the hospital": answers
         if name == "greet" and self.names_an_answer(text):
             return False  # "paidal hi", "hi, the bus": the answer, read loosely next

@@ -246,3 +246,26 @@ def test_a_longer_open_answer_opts_out_by_the_model_only_when_it_is_very_sure(tw
     chat = at(twelve, "ideas", "en")
     chat.send("the bus stop by the school is dirty", intent="stop", confidence=0.99)
     assert chat.phase is not Phase.OPTED_OUT
+
+
+@pytest.mark.parametrize("text", ["chega, parem", "basta stop", "jooji, stop!"])
+def test_stop_words_and_nothing_else_opt_out(text):
+    assert is_opt_out(text)
+
+
+@pytest.mark.parametrize(("code", "text"), [("cy", "dwi di cael digon, stopiwch"),
+                                             ("en", "i never asked for this, stop")])
+def test_the_models_stop_counts_for_a_stop_word_closing_the_message(twelve, code, text):
+    """A stop word as the last clause by itself is not a word of something else."""
+    assert mentions_stop(text)
+    chat = at(twelve, "consent", code)
+    chat.send(text, intent="stop", confidence=0.95)
+    assert chat.phase is Phase.OPTED_OUT
+
+
+@pytest.mark.parametrize(("where", "text"), [("travel", "the bus, stop"),
+                                              ("ideas", "always late, досить")])
+def test_a_closing_stop_word_is_still_an_answer_where_it_can_be_one(twelve, where, text):
+    chat = at(twelve, where, "en")
+    chat.send(text, intent="stop", confidence=0.95)
+    assert chat.phase is not Phase.OPTED_OUT
