@@ -182,9 +182,24 @@ def _misspelt_opt_out(candidate: str) -> bool:
             continue
         matcher.set_seq1(key)
         if matcher.real_quick_ratio() >= MISSPELT_OPT_OUT_RATIO and \
-                matcher.ratio() >= MISSPELT_OPT_OUT_RATIO:
+                matcher.ratio() >= MISSPELT_OPT_OUT_RATIO and _word_for_word(key, candidate):
             return True
     return False
+
+
+MISSPELT_WORD_RATIO = 0.7
+
+
+def _word_for_word(key: str, candidate: str) -> bool:
+    """Each word of the reply is the phrase's word with a letter or two wrong, not another
+    word: "stop texing me" is "stop texting me", "nao quero receber multas" (fines) is not
+    "nao quero receber mais". A space missing or too many is let through."""
+    words, typed = key.split(), candidate.split()
+    if len(words) != len(typed):
+        return True
+    return all(word == said or difflib.SequenceMatcher(None, word, said).ratio() >=
+               MISSPELT_WORD_RATIO or (len(word) <= 3 and word[0] == said[0])
+               for word, said in zip(words, typed, strict=True))
 
 
 # Single stop words that are not also little words (Spanish "para" is "for" too).
@@ -196,6 +211,8 @@ _STOP_TOKENS = frozenset(token for key in _OPT_OUT for token in key.split()) | \
 # "me", "please"): a longer open answer the model calls STOP must use one of them.
 _OPT_OUT_WORDS = _STOP_TOKENS - _LITTLE - _POLITE
 MAX_AMBIGUOUS_STOP = 6  # "stop", "end", "para", "توقف": short stop words name other things too
+# Stop words, and words of stopping that answers use too ("band"), found among other words.
+_STOP_AMONG_WORDS = _STOP_SINGLE | words.folded(words.STOP_IN_ANSWERS)
 
 
 def mentions_stop(text: str) -> bool:
@@ -204,7 +221,7 @@ def mentions_stop(text: str) -> bool:
     one). The model's guess of STOP is not trusted for these; an exact stop word or a stop
     phrase is never affected."""
     tokens = fold(text).split()
-    if any(token in _STOP_SINGLE for token in tokens) and \
+    if any(token in _STOP_AMONG_WORDS for token in tokens) and \
             any(token not in _STOP_TOKENS | _LITTLE | _POLITE for token in tokens):
         return True
     return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
