@@ -25,7 +25,8 @@ FALLBACK_LANGUAGE = "en"
 COMMANDS = ("stop", "start", "help", "repeat", "skip", "more", "delete")
 DIRECTIONS = ("ltr", "rtl")
 LIST_FIELDS = ("around_names", "yes", "no", "number_prefixes", "negations", "little_words",
-               "last", "same_as_english", "stop_phrases", "delete_phrases", "polite")
+               "last", "same_as_english", "stop_phrases", "delete_phrases", "polite",
+               "stop_in_answers")
 
 Words = tuple[str, ...]
 
@@ -57,6 +58,10 @@ class Language:
     # Words of politeness or urgency around a command ("STOP please", "para ya por favor"):
     # a stop word with only these around it is still a stop word. Never "the", "at", "bus".
     polite: Words = ()
+    # Words of stopping or closing that ordinary answers use too, never opt-outs by themselves
+    # ("band": "sadak band karo" is "close the road"): the model's STOP is not trusted for a
+    # message with one among other words, as for a short stop word ("bus stop").
+    stop_in_answers: Words = ()
     yes: Words = ()
     no: Words = ()
     numbers: Mapping[int, Words] = field(default_factory=dict)

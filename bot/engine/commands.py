@@ -150,8 +150,18 @@ def is_opt_out(text: str) -> bool:
     for candidate in candidates:
         if candidate in _OPT_OUT or squeezed(candidate) in _OPT_OUT_SQUEEZED:
             return True
+    if _only_stop_words(tokens[first:last]):
+        return True
     return _mentions(tokens, _STOP_PHRASES) or \
         _misspelt_opt_out(" ".join(tokens[start:end]))
+
+
+def _only_stop_words(tokens: list[str]) -> bool:
+    """Two stop words or more and nothing else ("chega, parem", "basta stop", "jooji stop"):
+    each says it by itself."""
+    return len(tokens) > 1 and all(token in _STOP_SINGLE or token in _AROUND_STOP
+                                   for token in tokens) and \
+        sum(token in _STOP_SINGLE for token in tokens) > 1
 
 
 MIN_MISSPELT_OPT_OUT = 7  # "unsubscibe", "dezabonre", "відписатис"; never "stpo" or "end"
@@ -172,9 +182,24 @@ def _misspelt_opt_out(candidate: str) -> bool:
             continue
         matcher.set_seq1(key)
         if matcher.real_quick_ratio() >= MISSPELT_OPT_OUT_RATIO and \
-                matcher.ratio() >= MISSPELT_OPT_OUT_RATIO:
+                matcher.ratio() >= MISSPELT_OPT_OUT_RATIO and _word_for_word(key, candidate):
             return True
     return False
+
+
+MISSPELT_WORD_RATIO = 0.7
+
+
+def _word_for_word(key: str, candidate: str) -> bool:
+    """Each word of the reply is the phrase's word with a letter or two wrong, not another
+    word: "stop texing me" is "stop texting me", "nao quero receber multas" (fines) is not
+    "nao quero receber mais". A space missing or too many is let through."""
+    words, typed = key.split(), candidate.split()
+    if len(words) != len(typed):
+        return True
+    return all(word == said or difflib.SequenceMatcher(None, word, said).ratio() >=
+               MISSPELT_WORD_RATIO or (len(word) <= 3 and word[0] == said[0])
+               for word, said in zip(words, typed, strict=True))
 
 
 # Single stop words that are not also little words (Spanish "para" is "for" too).
@@ -186,6 +211,8 @@ _STOP_TOKENS = frozenset(token for key in _OPT_OUT for token in key.split()) | \
 # "me", "please"): a longer open answer the model calls STOP must use one of them.
 _OPT_OUT_WORDS = _STOP_TOKENS - _LITTLE - _POLITE
 MAX_AMBIGUOUS_STOP = 6  # "stop", "end", "para", "توقف": short stop words name other things too
+# Stop words, and words of stopping that answers use too ("band"), found among other words.
+_STOP_AMONG_WORDS = _STOP_SINGLE | words.folded(words.STOP_IN_ANSWERS)
 
 
 def mentions_stop(text: str) -> bool:
@@ -194,11 +221,25 @@ def mentions_stop(text: str) -> bool:
     one). The model's guess of STOP is not trusted for these; an exact stop word or a stop
     phrase is never affected."""
     tokens = fold(text).split()
-    if any(token in _STOP_SINGLE for token in tokens) and \
+    if any(token in _STOP_AMONG_WORDS for token in tokens) and \
             any(token not in _STOP_TOKENS | _LITTLE | _POLITE for token in tokens):
         return True
     return any(_inflected(token, word) for token in tokens if token not in _STOP_TOKENS
                for word in _STOP_SINGLE if 2 <= len(word) <= MAX_AMBIGUOUS_STOP)
+
+
+_CLAUSES = re.compile(r"[,.;:!?\n]+")
+
+
+def stop_word_closes(text: str) -> bool:
+    """The last clause of the message is a stop word by itself ("i've had enough, stopiwch",
+    "who are you? STOP"): not a word of something else, so the model's STOP can be trusted
+    for it (outside an open question)."""
+    clauses = [clause for clause in _CLAUSES.split(text) if fold(clause)]
+    if len(clauses) < 2:
+        return False
+    tokens = [token for token in fold(clauses[-1]).split() if token not in _POLITE]
+    return len(tokens) == 1 and tokens[0] in _STOP_SINGLE
 
 
 def uses_opt_out_words(text: str) -> bool:
@@ -252,7 +293,24 @@ def _loose_command(key: str) -> Command | None:
     for variant in (key, trimmed, squeezed(key), squeezed(trimmed)):
         if variant in _LOOSE_KEYWORDS:
             return _LOOSE_KEYWORDS[variant]
+    for part in _partly_trimmed(key.split()):
+        if part in _KEYWORDS:
+            return _KEYWORDS[part]
     return None
+
+
+def _partly_trimmed(tokens: list[str]) -> list[str]:
+    """The reply with some of the little words at its ends left off: a command word that
+    ends in a little word is still found with more around it ("id rather not say tbh": "say"
+    is a little word, and "id rather not" alone is a plain no)."""
+    lead = 0
+    while lead < len(tokens) and tokens[lead] in _LITTLE:
+        lead += 1
+    tail = 0
+    while tail < len(tokens) - lead and tokens[len(tokens) - 1 - tail] in _LITTLE:
+        tail += 1
+    return [" ".join(tokens[start:len(tokens) - end]) for start in range(lead + 1)
+            for end in range(tail + 1) if start + end < len(tokens)]
 
 
 def keyword_command(text: str) -> Command | None:

@@ -37,11 +37,18 @@ from bot.engine.commands import (
     is_resubscribe,
     keyword_command,
     mentions_stop,
+    stop_word_closes,
     uses_opt_out_words,
 )
 from bot.engine.flow import answer_type, next_step
 from bot.engine.outcome import NO_CONTEXT, Answer, Context, Event, Outcome, Reply
-from bot.engine.parsing import MAX_TEXT, parse_free_text, parse_number, parse_yes_no
+from bot.engine.parsing import (
+    MAX_TEXT,
+    is_yes_no_word,
+    parse_free_text,
+    parse_number,
+    parse_yes_no,
+)
 from bot.engine.phrases import phrase
 from bot.engine.state import ASKS_BEFORE_SWITCHING, IN_PROGRESS, ParticipantState, Phase
 from bot.language import (
@@ -296,9 +303,10 @@ class _Turn:
                 and not self.free_text_phase() and self.answer(text, loose=False):
             pass  # "prefer not to say" where the question offers exactly that: the answer wins
         elif command in (Command.SKIP, Command.MORE, Command.REPEAT, Command.HELP) and \
-                self.state.phase is Phase.AWAITING_CONSENT and not is_command_word(text) and \
-                self.strict_answer(text):
-            pass  # "no i dont want to" (not SKIP), "na sori" (not "sori?"): a plain no
+                self.state.phase is Phase.AWAITING_CONSENT and \
+                (not is_command_word(text) or is_yes_no_word(text)) and self.strict_answer(text):
+            pass  # "no i dont want to" (not SKIP), "na sori" (not "sori?"): a plain no; and
+            # "rehne do", "deixa pra la" (let it be): a skip elsewhere, a no to taking part
         elif command is not None:
             self.command(command)
         elif self.free_text_phase():
@@ -413,7 +421,8 @@ class _Turn:
         if not _confident(reply):
             return False
         name = reply.intent or ""
-        if name == "stop" and (mentions_stop(text) or self.names_an_answer(text)):
+        if name == "stop" and (self.names_an_answer(text) or mentions_stop(text) and not (
+                stop_word_closes(text) and not self.free_text_phase())):
             return False  # "bus stop closer", "the one that stops by the hospital": answers
         if name == "greet" and self.names_an_answer(text):
             return False  # "paidal hi", "hi, the bus": the answer, read loosely next

@@ -145,6 +145,13 @@ def leading_yes_no(text: str) -> bool | None:
     return said.pop() if len(said) == 1 else None
 
 
+def is_yes_no_word(text: str) -> bool:
+    """The whole message is listed as a yes or a no word ("rehne do", "deixa pra la", "থাক":
+    let it be), even if it is listed as a command too."""
+    key = fold(text)
+    return key in _YES or key in _NO
+
+
 def parse_yes_no(text: str) -> bool | None:
     """Yes or no in any supported language, or as an emoji, also with little words around it
     and letters held down ("yesss", "ok sure", "no thank you"); None if neither."""

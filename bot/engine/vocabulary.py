@@ -94,6 +94,9 @@ NEGATIONS = tuple(word for language in LANGUAGES.values() for word in language.n
 # "i") is not matched against part of an option's words, and they are dropped from either end
 # of a reply ("the parking", "parcio plis"). Negations are not here: "not parking" is no answer.
 STOP_WORDS = tuple(word for language in LANGUAGES.values() for word in language.little_words)
+# Words of stopping or closing in ordinary answers too ("band"): see commands.mentions_stop.
+STOP_IN_ANSWERS = tuple(word for language in LANGUAGES.values()
+                        for word in language.stop_in_answers)
 LITTLE_WORDS_BY_LANGUAGE = {code: language.little_words for code, language in LANGUAGES.items()}
 
 

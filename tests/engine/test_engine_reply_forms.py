@@ -301,7 +301,7 @@ def test_an_opt_out_misspelt_spaced_out_repeated_or_as_the_stop_sign(text):
 
 @pytest.mark.parametrize("text", [
     "no more taxis", "more buses please", "not interested", "not intrested", "taksowka",
-    "stop at school", "b u s", "1 2 3", "\ufe0f", "delete my number", "remove my data", "non-stop",
+    "stop at school", "b u s", "1 2 3", "\ufe0f", "delete my answers", "remove my data", "non-stop",
     "the second one from the list",
 ])
 def test_nothing_near_an_opt_out_but_not_one_is_one(text):
@@ -339,11 +339,29 @@ def test_bengali_kore_is_never_the_car():
     assert choice("bn", "bus e kore jai") == "bus"
 
 
-def test_deleting_a_number_is_deleting_not_opting_out_in_somali(twelve):
+# The word for their phone number in each language, as it is folded.
+NUMBER_WORDS = {
+    "en": ("number",), "cy": ("rhif",), "pl": ("numer",), "ar": ("رقمي",), "ro": ("numarul",),
+    "ur": ("number", "نمبر"), "pa": ("number", "ਨੰਬਰ"), "bn": ("number", "নাম্বার", "নম্বর"),
+    "pt": ("numero",), "es": ("numero",), "so": ("lambarkayga", "lambarkeyga", "nambarkayga",
+                                                 "nambarkeyga"), "uk": ("номер",),
+}
+
+
+@pytest.mark.parametrize("code", sorted(NUMBER_WORDS))
+def test_deleting_their_number_both_erases_and_opts_out(twelve, code):
+    """"Delete my number" leaves nobody to text: every deletion phrase of a language that names
+    the number opts out too (and their data goes), wherever it is in a message."""
     from bot.engine import Event, Phase
-    chat = at(twelve, "travel", "so")
-    chat.send("lambarkeyga tirtir")
-    assert Event.ERASE_REQUESTED in chat.events and chat.phase is not Phase.OPTED_OUT
+    from bot.language import LANGUAGES
+    from bot.text import fold
+    phrases = [phrase for phrase in LANGUAGES[code].delete_phrases
+               if set(fold(phrase).split()) & {fold(word) for word in NUMBER_WORDS[code]}]
+    assert phrases, code
+    for phrase in phrases:
+        chat = at(twelve, "travel", code)
+        chat.send(phrase)
+        assert Event.ERASE_REQUESTED in chat.events and chat.phase is Phase.OPTED_OUT, phrase
 
 
 def _scale(code: str, low: str, high: str):

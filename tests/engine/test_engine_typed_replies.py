@@ -39,37 +39,47 @@ def at(campaign, where: str, code: str) -> Chat:
 
 OPT_OUTS = {
     "en": ["please take me off your list", "Unsubscribe me thanks", "dont text me again",
-           "STOP please", "stopp", "I want no more messages from you"],
-    "cy": ["tynnwch fi oddi ar y rhestr plis", "peidiwch a anfon dim byd eto", "stopio plis"],
-    "pl": ["prosze usunac mnie z listy... wypiszcie mnie", "nie piszcie do mnie wiecej", "STOP prosze"],
-    "ar": ["لو سمحت وقفوا الرسائل", "ما بدي رسايل بعد اليوم", "الغاء الاشتراك من فضلك"],
+           "STOP please", "stopp", "I want no more messages from you",
+           "who gave you my number?? stop texting", "i never signed up for this"],
+    "cy": ["tynnwch fi oddi ar y rhestr plis", "peidiwch a anfon dim byd eto", "stopio plis",
+           "plis peidiwch a nghysylltu"],
+    "pl": ["prosze usunac mnie z listy... wypiszcie mnie", "nie piszcie do mnie wiecej", "STOP prosze",
+           "koniec z tymi smsami!"],
+    "ar": ["لو سمحت وقفوا الرسائل", "ما بدي رسايل بعد اليوم", "الغاء الاشتراك من فضلك",
+           "خلص لا تبعتو شي بعد اليوم"],
     "ro": ["nu-mi mai trimiteti nimic", "scoateti-ma de pe lista va rog", "dezabonare"],
-    "ur": ["mujhe msg mat karo", "میسج بند کریں پلیز", "mera number list se nikal do"],
+    "ur": ["mujhe msg mat karo", "میسج بند کریں پلیز", "mera number list se nikal do",
+           "mujhe message bhejna band karo"],
     "pa": ["ਮੈਨੂੰ ਮੈਸੇਜ ਨਾ ਭੇਜੋ", "msg band karo ji", "mainu msg na karo please"],
     "bn": ["আমাকে আর মেসেজ পাঠাবেন না", "ar message pathaben na", "বন্ধ করুন প্লিজ"],
-    "pt": ["por favor me tirem da lista", "nao quero mais mensagens", "parem de enviar isto"],
-    "es": ["por favor dejen de escribirme", "quiero darme de baja", "sáquenme de la lista ya"],
+    "pt": ["por favor me tirem da lista", "nao quero mais mensagens", "parem de enviar isto",
+           "nao quero ser contactada"],
+    "es": ["por favor dejen de escribirme", "quiero darme de baja", "sáquenme de la lista ya",
+           "no quiero que me contacten"],
     "so": ["fadlan ha ii soo dirin fariimo", "iga saar liiska", "jooji fadlan"],
     "uk": ["будь ласка не пишіть мені більше", "відпишіть мене", "стоп будь ласка"],
 }
 # Ordinary answers that mention stopping, or use a stop word as part of something else.
 NOT_OPT_OUTS = {
     "en": ["stop 3 is closer", "I stopped taking the bus", "the bus stop is too far",
-           "they should stop the buses being late", "the end", "next stop please"],
-    "cy": ["mae'r safle bws yn bell", "stopio wrth yr ysbyty"],
-    "pl": ["przystanek jest za daleko", "koniec trasy jest daleko"],
-    "ar": ["موقف الباص بعيد", "الباص يوقف بعيد"],
+           "they should stop the buses being late", "the end", "next stop please",
+           "drivers should stop texting at the wheel", "leave the bus lane alone"],
+    "cy": ["mae'r safle bws yn bell", "stopio wrth yr ysbyty", "stopiwch yrru ceir drwy'r dre"],
+    "pl": ["przystanek jest za daleko", "koniec trasy jest daleko", "koniec z korkami"],
+    "ar": ["موقف الباص بعيد", "الباص يوقف بعيد", "لا تبعتو باصات قديمة"],
     "ro": ["stația de autobuz e departe", "oprirea e prea departe"],
-    "ur": ["بس اسٹاپ دور ہے", "bus stop door hai"],
-    "pa": ["ਬੱਸ ਸਟਾਪ ਦੂਰ ਹੈ"],
+    "ur": ["بس اسٹاپ دور ہے", "bus stop door hai", "purani buses bhejna band karo",
+           "sadak pe gaadiyan band karo"],
+    "pa": ["ਬੱਸ ਸਟਾਪ ਦੂਰ ਹੈ", "sadak te trucks band karo"],
     "bn": ["বাস স্টপ অনেক দূরে"],
-    "pt": ["a paragem fica longe", "para o trabalho vou de carro"],
-    "es": ["la parada está lejos", "para ir al trabajo uso el coche"],
+    "pt": ["a paragem fica longe", "para o trabalho vou de carro", "nao quero receber multas"],
+    "es": ["la parada está lejos", "para ir al trabajo uso el coche",
+           "no quiero que me manden a otra parada"],
     "so": ["boosteejada baska way fog tahay"],
     "uk": ["зупинка дуже далеко", "стоп-сигнал не працює"],
 }
 SKIPS = {
-    "en": ["I'd rather not say", "prefer not to say", "skip this one please"],
+    "en": ["I'd rather not say", "prefer not to say", "skip this one please", "id rather not say tbh"],
     "cy": ["gwell gen i beidio dweud", "sgipio"],
     "pl": ["wolę nie mówić", "wolalabym nie odpowiadac"],
     "ar": ["أفضل عدم الإجابة", "تخطي"],
@@ -185,6 +195,19 @@ def test_casual_no_declines(twelve, code, text):
     assert Event.CONSENT_DECLINED in chat.events
 
 
+@pytest.mark.parametrize(("code", "text"), [("ur", "rehne do"), ("pt", "deixa pra la"),
+                                             ("bn", "থাক")])
+def test_let_it_be_skips_a_question_and_declines_taking_part(twelve, code, text):
+    """Listed as a skip word and as a no word: at the consent question there is nothing to
+    skip, so it is a no."""
+    chat = at(twelve, "consent", code)
+    chat.send(text)
+    assert Event.CONSENT_DECLINED in chat.events
+    chat = at(twelve, "travel", code)
+    chat.send(text)
+    assert chat.answers[-1].skipped
+
+
 @pytest.mark.parametrize(("code", "text"), cases(HELPS))
 def test_i_dont_understand_is_help(twelve, code, text):
     chat = at(twelve, "travel", code)
@@ -223,4 +246,27 @@ def test_a_longer_open_answer_opts_out_by_the_model_only_when_it_is_very_sure(tw
     assert chat.phase is not Phase.OPTED_OUT and chat.answers[-1].step_id == "ideas"
     chat = at(twelve, "ideas", "en")
     chat.send("the bus stop by the school is dirty", intent="stop", confidence=0.99)
+    assert chat.phase is not Phase.OPTED_OUT
+
+
+@pytest.mark.parametrize("text", ["chega, parem", "basta stop", "jooji, stop!"])
+def test_stop_words_and_nothing_else_opt_out(text):
+    assert is_opt_out(text)
+
+
+@pytest.mark.parametrize(("code", "text"), [("cy", "dwi di cael digon, stopiwch"),
+                                             ("en", "i never asked for this, stop")])
+def test_the_models_stop_counts_for_a_stop_word_closing_the_message(twelve, code, text):
+    """A stop word as the last clause by itself is not a word of something else."""
+    assert mentions_stop(text)
+    chat = at(twelve, "consent", code)
+    chat.send(text, intent="stop", confidence=0.95)
+    assert chat.phase is Phase.OPTED_OUT
+
+
+@pytest.mark.parametrize(("where", "text"), [("travel", "the bus, stop"),
+                                              ("ideas", "always late, досить")])
+def test_a_closing_stop_word_is_still_an_answer_where_it_can_be_one(twelve, where, text):
+    chat = at(twelve, where, "en")
+    chat.send(text, intent="stop", confidence=0.95)
     assert chat.phase is not Phase.OPTED_OUT
