@@ -52,6 +52,7 @@ def apply() -> bool:
     _match_rules_on_the_latest_turns()
     _run_graphs_in_order_without_dask()
     _decide_once_whether_a_domain_is_empty()
+    _run_reading_actions_without_copying_the_tracker()
     _applied = True
     return True
 
@@ -271,6 +272,39 @@ def _decide_once_whether_a_domain_is_empty() -> None:
 
     is_empty.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
     Domain.is_empty = is_empty
+
+
+def _run_reading_actions_without_copying_the_tracker() -> None:
+    """Before every action Rasa copies the whole tracker (replaying each event) so that the
+    prediction's own events can be discarded if the action is rejected. With no such events
+    and an action that only reads the tracker (listening, which does nothing, or our action,
+    whose call Rasa builds from the tracker and whose answer it turns into events), the copy
+    equals the tracker and nothing would change either, so the action is given the tracker
+    itself. Any later copy in the same run is a real one."""
+    from rasa.core.actions.action import ActionListen, RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    original = MessageProcessor._run_action
+
+    async def run_action(self: MessageProcessor, action: Any, tracker: Any,
+                         output_channel: Any, nlg: Any, prediction: Any) -> bool:
+        reads_only = (type(action) is ActionListen
+                      or (type(action) is RemoteAction and action.name() == OUR_ACTION))
+        if not reads_only or prediction.events:
+            return await original(self, action, tracker, output_channel, nlg, prediction)
+
+        def itself() -> Any:
+            del tracker.copy  # once: the instance's own `copy` is Rasa's again
+            return tracker
+
+        tracker.copy = itself
+        try:
+            return await original(self, action, tracker, output_channel, nlg, prediction)
+        finally:
+            tracker.__dict__.pop("copy", None)
+
+    run_action.engage_original = original  # type: ignore[attr-defined]  (the tests compare)
+    MessageProcessor._run_action = run_action
 
 
 def graph_plan(schema: Any, targets: tuple[str, ...]) -> list[tuple[str, list[str]]]:

@@ -226,3 +226,83 @@ def test_a_domain_is_empty_exactly_when_rasa_says_so():
         for _ in range(2):  # the second answer is the remembered one
             assert domain.is_empty() is original(domain)
     assert Domain.empty().is_empty() and not Domain.load(domain_file).is_empty()
+
+
+def _action_server(replies: list[tuple[int, dict]]):
+    """A stand-in action server on 127.0.0.1 answering each call with the next reply."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            status, body = replies.pop(0)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_actions_that_only_read_run_on_the_tracker_itself_with_the_same_outcome(
+        rasa_model, monkeypatch):
+    """Our action (answered, rejected) and listening leave the conversation exactly as with
+    Rasa's copy before the action, and no copy is made; any other action still gets one."""
+    from rasa.core.actions.action import action_for_name_or_text
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    answered = {"events": [{"event": "slot", "name": "erase_requested", "value": False}],
+                "responses": [{"text": "Thanks. Next question?"}]}
+    rejected = {"action_name": "action_engage", "error": "not now"}
+    replies_left = [(200, answered), (200, answered), (400, rejected), (400, rejected)]
+    server = _action_server(replies_left)
+    agent = Agent.load(str(rasa_model), action_endpoint=EndpointConfig(
+        url=f"http://127.0.0.1:{server.server_port}/webhook"))
+    processor, domain = agent.processor, agent.processor.domain
+    copies: list[int] = []
+    real_copy = DialogueStateTracker.copy
+    monkeypatch.setattr(DialogueStateTracker, "copy",
+                        lambda self: copies.append(1) or real_copy(self))
+
+    async def outcome(run, name: str) -> tuple[list[dict], int, bool]:
+        copies.clear()
+        tracker = _conversation()
+        action = action_for_name_or_text(name, domain, processor.action_endpoint)
+        await run(processor, action, tracker, CollectingOutputChannel(), processor.nlg,
+                  PolicyPrediction.for_action_name(domain, name))
+        events = [{k: v for k, v in e.as_dict().items() if k != "timestamp"}
+                  for e in tracker.events]
+        return events, len(copies), "copy" in tracker.__dict__
+
+    async def compare() -> list[tuple]:
+        tuned, untuned = MessageProcessor._run_action, MessageProcessor._run_action.engage_original
+        found = []
+        for name in ("action_engage", "action_engage", "action_listen"):  # answered, rejected
+            ours, rasas = await outcome(tuned, name), await outcome(untuned, name)
+            found.append((name, ours[0] == rasas[0], ours[1:], rasas[1]))
+        found.append(("action_restart", True, (await outcome(tuned, "action_restart"))[1:], 1))
+        await processor.action_endpoint.session().session.close()
+        return found
+
+    try:
+        found = asyncio.run(compare())
+    finally:
+        server.shutdown()
+    assert found == [("action_engage", True, (0, False), 1), ("action_engage", True, (0, False), 1),
+                     ("action_listen", True, (0, False), 1),
+                     ("action_restart", True, (1, False), 1)]  # not one of ours: copied
+    assert replies_left == []
