@@ -62,9 +62,32 @@ def test_nlu_results_are_cached_per_text_but_never_shared(rasa_model):
     second = processor._parse_message_with_graph(UserMessage("STOP", message_id="b"))
     assert second["intent"]["name"] == "stop"
     assert ("STOP", True) in processor._engage_nlu_cache
+    third = processor._parse_message_with_graph(UserMessage("STOP", message_id="b"))
+    assert third == second and third is not second
+    third["intent_ranking"][0]["name"] = "changed by a caller"
+    third["text_tokens"].append((9, 9))
+    assert processor._parse_message_with_graph(UserMessage("STOP"))["intent_ranking"] == \
+        second["intent_ranking"]
     long_text = "x" * (rasa_tuning.NLU_CACHE_MAX_TEXT + 1)
     processor._parse_message_with_graph(UserMessage(long_text))
     assert (long_text, True) not in processor._engage_nlu_cache
+
+
+def test_cached_parse_results_are_copied_as_deepcopy_copies_them():
+    import copy
+
+    import numpy
+
+    result = {"text": "STOP", "intent": {"name": numpy.str_("stop"),
+                                         "confidence": numpy.float64(0.93)},
+              "text_tokens": [(0, 4)], "entities": [], "none": None, "flag": True,
+              "array": numpy.array([1.0, 2.0]), "a_set": {1, 2}}
+    ours, theirs = rasa_tuning._copied(result), copy.deepcopy(result)
+    assert repr(ours) == repr(theirs)
+    assert [type(v) for v in (ours["intent"]["name"], ours["intent"]["confidence"],
+                              ours["text_tokens"][0])] == [numpy.str_, numpy.float64, tuple]
+    for mutable in ("intent", "text_tokens", "entities", "array", "a_set"):
+        assert ours[mutable] is not result[mutable]
 
 
 def _conversation():
