@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import cpu, machine, profiling, report
+from bench.databases import KINDS
 from bench.load import PhaseResult, ScriptFactory, drive
 from bench.residents import STOCK_MESSAGES, CampaignInfo, CampaignResident, SmallTalkResident
 from bench.targets import Target, TargetError, our_stack, stock_bot
@@ -75,9 +76,9 @@ def run_ours(args: argparse.Namespace, campaign: CampaignInfo) -> PhaseResult:
     if not model.exists():
         raise TargetError(f"no trained model at {model}; `make train` trains it")
     published = {p.resolve() for p in (ROOT / "campaigns").glob("*.yml")} | {campaign.path}
-    print(f"Starting our stack (Rasa server, action server, SQLite) with {campaign.slug} ...",
-          flush=True)
-    with our_stack(model, sorted(published)) as target:
+    print(f"Starting our stack (Rasa server, action server, {args.database}) with "
+          f"{campaign.slug} ...", flush=True)
+    with our_stack(model, sorted(published), args.database) as target:
         def script(_resident: int, _number: int) -> CampaignResident:
             return CampaignResident(campaign)
 
@@ -119,7 +120,7 @@ def figures(args: argparse.Namespace, campaign: CampaignInfo | None,
                      "campaign": campaign.slug if campaign else None,
                      "warmup_conversations": args.warmup, "time_limit": args.time_limit,
                      "connections": "kept alive" if args.keep_alive else "one per message",
-                     "profiled": bool(args.profile)},
+                     "profiled": bool(args.profile), "database": args.database},
         "phases": summaries,
     }
     if "ours" in summaries and "stock" in summaries:
@@ -149,6 +150,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", default="models/engage.tar.gz", help="our trained model")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record the servers with py-spy into DIR (slows them a little)")
+    parser.add_argument("--database", choices=KINDS, default="sqlite",
+                        help="our stack's database: sqlite (what `make run` uses, the default) "
+                             "or postgres (production; ENGAGE_TEST_POSTGRES_URL, else the "
+                             "local server's `test`, makes a throwaway database)")
     parser.add_argument("--keep-alive", action="store_true",
                         help="reuse one connection per resident (default: one per message)")
     args = parser.parse_args(argv)

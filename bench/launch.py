@@ -25,23 +25,21 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import cpu, machine, profiling
+from bench.databases import database
 from bot.config import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))  # the fake provider APIs live with the tests
 
-from databases import fresh_postgres_database  # noqa: E402
 from fakes.twilio_api import FakeTwilio  # noqa: E402
 
 from bot.campaigns.publishing import publish_files  # noqa: E402
 from bot.stack import Stack, StackConfig, free_port  # noqa: E402
-from bot.store.db import engine_for, session_factory, transaction  # noqa: E402
-from bot.store.migrate import upgrade  # noqa: E402
+from bot.store.db import session_factory, transaction  # noqa: E402
 from bot.store.models import Invitation  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -97,18 +95,6 @@ def engage(database_url: str, *args: str, env: dict[str, str] | None = None) -> 
         raise SystemExit(f"Error: `engage {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
 
 
-@contextmanager
-def database(kind: str, workdir: Path) -> Iterator[str]:
-    """A fresh, migrated database: SQLite in the run's folder, or a throwaway PostgreSQL one."""
-    if kind == "postgres":
-        admin = os.environ.get("ENGAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-        with fresh_postgres_database(admin, "engage_bench") as url:
-            yield url
-        return
-    url = f"sqlite:///{workdir / 'engage.db'}"
-    upgrade(url)
-    yield url
-    engine_for(url).dispose()
 
 
 def prepare(url: str, workdir: Path, count: int) -> None:

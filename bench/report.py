@@ -76,7 +76,8 @@ def table(figures: dict[str, Any]) -> str:
         f"{machine['memory_gib']} GiB, Python {machine['python']}, Rasa {machine['rasa']}",
         f"Load: {settings['residents']} concurrent residents, up to {settings['conversations']} "
         f"conversations each, campaign {settings['campaign'] or '-'}, "
-        f"time limit {settings['time_limit']:g}s per bot, {settings['connections']}",
+        f"time limit {settings['time_limit']:g}s per bot, {settings['connections']}, "
+        f"our database {settings.get('database', 'sqlite')}",
     ]
     if settings.get("profiled"):
         lines.append("Profiled with py-spy: the servers shared the CPUs with it, figures read low.")

@@ -1,4 +1,4 @@
-"""The two bots under load: ours (full stack on a fresh SQLite database) and stock `rasa init`.
+"""The two bots under load: ours (full stack on a fresh database) and stock `rasa init`.
 
 Each is a context manager yielding a `Target`: where to POST, and which processes to watch.
 """
@@ -73,17 +73,18 @@ def _log_tail(path: Path, lines: int = 15) -> str:
 
 
 @contextmanager
-def our_stack(model: Path, campaigns: list[Path]) -> Iterator[Target]:
-    """Rasa server + action server + a fresh SQLite database with the campaigns published."""
+def our_stack(model: Path, campaigns: list[Path], database_kind: str = "sqlite"
+              ) -> Iterator[Target]:
+    """Rasa server + action server + a fresh database (SQLite, or PostgreSQL as in
+    production) with the campaigns published."""
+    from bench.databases import database
     from bot.campaigns.publishing import publish_files
     from bot.stack import Stack, StackConfig, StackError, free_port
-    from bot.store.migrate import upgrade
 
     log_dir = BENCH_VAR / "logs" / "ours"
     shutil.rmtree(log_dir, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="engage-bench-") as workdir:
-        url = f"sqlite:///{Path(workdir) / 'engage.db'}"
-        upgrade(url)
+    with tempfile.TemporaryDirectory(prefix="engage-bench-") as workdir, \
+            database(database_kind, Path(workdir), "engage_bench_talk") as url:
         publish_files([str(path) for path in campaigns], url)
         config = StackConfig(model=model, database_url=url, secret_key=secrets.token_urlsafe(32),
                              rasa_port=free_port(), action_port=free_port(), log_dir=log_dir,
