@@ -14,17 +14,19 @@ from bot.store.db import engine_for
 from bot.store.migrate import upgrade
 
 KINDS = ("sqlite", "postgres")
+POSTGRES_URL = os.environ.get("ENGAGE_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+TESTS = str(ROOT / "tests")  # the throwaway-database helper lives with the tests
 
 
 @contextmanager
 def database(kind: str, workdir: Path, name: str = "engage_bench") -> Iterator[str]:
     if kind == "postgres":
-        sys.path.insert(0, str(ROOT / "tests"))  # the throwaway-database helper lives there
+        if TESTS not in sys.path:
+            sys.path.insert(0, TESTS)
         from databases import fresh_postgres_database
 
-        admin = os.environ.get("ENGAGE_TEST_POSTGRES_URL",
-                               "postgresql://postgres@127.0.0.1:5432/test")
-        with fresh_postgres_database(admin, name) as url:
+        with fresh_postgres_database(POSTGRES_URL, name) as url:
             yield url
         return
     url = f"sqlite:///{workdir / 'engage.db'}"

@@ -95,8 +95,6 @@ def engage(database_url: str, *args: str, env: dict[str, str] | None = None) -> 
         raise SystemExit(f"Error: `engage {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
 
 
-
-
 def prepare(url: str, workdir: Path, count: int) -> None:
     """The campaigns published and `count` SMS contacts in group bench."""
     publish_files([str(p) for p in sorted((ROOT / "campaigns").glob("*.yml"))], url)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import machine, stats
+from bench.databases import POSTGRES_URL
 from bot.config import ROOT
 
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "scale")]  # fakes, the fleet harness
@@ -44,8 +44,6 @@ from scale_helpers import (  # noqa: E402
     run_load,
 )
 
-POSTGRES_URL = os.environ.get("ENGAGE_TEST_POSTGRES_URL",
-                              "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_VAR = ROOT / "var" / "bench" / "scaleout"
 # The SMS rate limit (10/s by default, shared by every replica) would measure the provider's
 # pace, not the replicas': off here, as in bench.launch's first run.

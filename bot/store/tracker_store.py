@@ -142,11 +142,14 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._create_tables()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._loaded: dict[str, Loaded] = {}
-        # sender -> (newest event id, event count, the conversation) as last saved
-        self._remembered: OrderedDict[str, tuple[int, int, DialogueStateTracker]] = \
-            OrderedDict()
-        self._statements: dict[Any, Any] = {}  # built once: events_query() per all_sessions
+        # sender -> what the conversation held when last saved, and the conversation
+        self._remembered: OrderedDict[str, tuple[Loaded, DialogueStateTracker]] = OrderedDict()
+        self._statements: dict[bool, Any] = {}  # events_query(), per all_sessions
         self._insert = self.SQLEvent.__table__.insert()
+        event, sender = self.SQLEvent, sa.bindparam("sender")
+        self._newest_query = sa.select(sa.func.max(event.id)).where(event.sender_id == sender)
+        self._since_query = sa.select(sa.func.count(event.id), sa.func.max(event.id)).where(
+            event.sender_id == sender, event.id > sa.bindparam("since"))
         self._kept: dict[str, list[Turn]] = {}  # writes the database refused, oldest first
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._retrier: asyncio.Task | None = None
@@ -202,26 +205,17 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         remembered = self._remembered.pop(sender, None)
         if remembered is None:
             return None
-        newest, count, tracker = remembered
-        if len(tracker.events) != count:
+        saved, tracker = remembered
+        if len(tracker.events) != saved.events:
             return None
-        if await asyncio.to_thread(self._newest, sender) != newest:
+        if await asyncio.to_thread(self._newest, sender) != saved.newest:
             return None
-        self._loaded[sender] = Loaded(len(tracker.events), newest)
+        self._loaded[sender] = saved
         return tracker
 
     def _newest(self, sender: str) -> int:
         with self.engine.connect() as connection:
-            return connection.execute(self._newest_statement, {"sender": sender}).scalar() or 0
-
-    @property
-    def _newest_statement(self) -> Any:
-        statement = self._statements.get("newest")
-        if statement is None:
-            statement = self._statements["newest"] = sa.select(
-                sa.func.max(self.SQLEvent.id)).where(
-                self.SQLEvent.sender_id == sa.bindparam("sender"))
-        return statement
+            return connection.execute(self._newest_query, {"sender": sender}).scalar() or 0
 
     def _load(self, sender: str, all_sessions: bool) -> list[dict[str, Any]]:
         return self._read(sender, all_sessions)[0]
@@ -253,9 +247,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         sender = tracker.sender_id
         loaded = self._loaded.pop(sender, None)
         remembered = self._remembered.pop(sender, None)
-        if loaded is None and remembered is not None and remembered[2] is tracker:
+        if loaded is None and remembered is not None and remembered[1] is tracker:
             # saved before, in this turn (Rasa saves a new conversation once, then goes on)
-            loaded = Loaded(remembered[1], remembered[0])
+            loaded = remembered[0]
         new: list[Any] = []
         if erased_this_turn(tracker):
             turn = Turn(erase=True)
@@ -293,12 +287,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def _remember(self, sender: str, newest: int, tracker: DialogueStateTracker) -> None:
         """Keep the saved conversation for the sender's next turn (a new session is read
         from the database instead, as Rasa would read it: that session's events only)."""
-        entry = self._remembered[sender] = (newest, len(tracker.events), tracker)
+        entry = self._remembered[sender] = (Loaded(len(tracker.events), newest), tracker)
         while len(self._remembered) > MAX_REMEMBERED:
             self._remembered.popitem(last=False)
         asyncio.get_running_loop().call_later(REMEMBER_FOR, self._let_go, sender, entry)
 
-    def _let_go(self, sender: str, entry: tuple[int, int, DialogueStateTracker]) -> None:
+    def _let_go(self, sender: str, entry: tuple[Loaded, DialogueStateTracker]) -> None:
         if self._remembered.get(sender) is entry:
             del self._remembered[sender]
 
@@ -323,22 +317,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     written = len(turn.rows)
             newest = None
             if since is not None and written:
-                count, newest = session.execute(self._since_statement,
+                count, newest = session.execute(self._since_query,
                                                 {"sender": sender, "since": since}).one()
                 if count != written:
                     newest = None  # someone else wrote for this sender meanwhile
             session.commit()
         return newest
-
-    @property
-    def _since_statement(self) -> Any:
-        statement = self._statements.get("since")
-        if statement is None:
-            event = self.SQLEvent
-            statement = self._statements["since"] = sa.select(
-                sa.func.count(event.id), sa.func.max(event.id)).where(
-                event.sender_id == sa.bindparam("sender"), event.id > sa.bindparam("since"))
-        return statement
 
     @staticmethod
     def _applied(session: sa.orm.Session, sender: str, turn: Turn) -> bool:
