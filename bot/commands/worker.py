@@ -98,6 +98,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         max_delay=1.0, graceful_signal="TERM", shutdown_timeout=SHUTDOWN_TIMEOUT)
     try:
         consumer.run()  # returns on SIGTERM (graceful) or SIGINT (at once)
+    except KeyboardInterrupt:  # Ctrl-C while huey starts, before its own handlers are set
+        consumer.stop(graceful=False)
     except Exception:
         logger.exception("Worker stopped on an error")
         return EXIT_ERROR
